@@ -1,0 +1,44 @@
+# Quick start: `make demo` runs the fleet's demo, `make test` runs the whole suite.
+# Both install what they need on first run: PDM into .tools/pdm, the project into .venv,
+# and (on first broker start) Apache Kafka jars from Maven Central into ~/.cache.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PDM_HOME := .tools/pdm
+PDM := $(PDM_HOME)/bin/pdm
+export PDM_CHECK_UPDATE := false
+export PDM_IGNORE_SAVED_PYTHON := 0
+
+.PHONY: install test lint format demo up faults bench clean
+
+$(PDM): scripts/pdm-requirements.txt
+	$(PYTHON) -m venv $(PDM_HOME)
+	$(PDM_HOME)/bin/pip install --quiet --disable-pip-version-check -r scripts/pdm-requirements.txt
+	touch $@
+
+.venv/.installed: $(PDM) pyproject.toml pdm.lock
+	$(PDM) use --quiet -f $(PYTHON)
+	$(PDM) install --frozen-lockfile -G :all
+	touch $@
+
+install: .venv/.installed
+
+test: install
+	$(PDM) run pytest
+
+lint: install
+	$(PDM) run ruff check .
+	$(PDM) run ruff format --check .
+	$(PDM) run mypy
+
+format: install
+	$(PDM) run ruff format .
+	$(PDM) run ruff check --fix .
+
+demo: install
+	$(PDM) run fleet demo --start-fleet
+
+up: install
+	$(PDM) run fleet up
+
+clean:
+	rm -rf .venv .tools .data .pytest_cache .mypy_cache .ruff_cache

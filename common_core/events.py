@@ -1,0 +1,191 @@
+"""Event payload models (the `data` of an EventEnvelope), one per ProcessingEvent.
+
+Each payload knows its event (and so its topic) and its partition key, so publishers never
+choose either by hand: the DESIGN.md key table lives here, next to the contracts.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, Field
+
+from common_core.enums import (
+    BatchStatus,
+    ErrorCode,
+    EssayStatus,
+    Language,
+    ProcessingEvent,
+    ProcessingStage,
+)
+from common_core.metadata import EntityReference, StorageReferenceMetadata, SystemProcessingMetadata
+from common_core.pipeline import EssayCounts, ProcessingPipelineState
+
+
+class EventData(BaseModel):
+    """Base of every payload: subclasses set `event` and may override `partition_key`."""
+
+    event: ClassVar[ProcessingEvent]
+
+    batch_id: str = Field(description="The batch the event belongs to.")
+
+    def partition_key(self) -> str:
+        """Kafka key: batch_id keeps a batch's events in order on one partition."""
+        return self.batch_id
+
+
+class EssayProcessingInputRef(BaseModel):
+    """An essay slot and the stored text it holds."""
+
+    essay_id: str = Field(description="The slot (essay) id.")
+    text_storage_id: str = Field(description="Content Service id of the essay's text.")
+
+
+class FailedUpload(BaseModel):
+    """A file that was rejected at upload and will never become an essay."""
+
+    file_upload_id: str = Field(description="Id File Service gave the upload.")
+    file_name: str = Field(description="The file's original name.")
+    error_code: ErrorCode = Field(description="Why it was rejected.")
+    message: str = Field(description="Human-readable reason.")
+
+
+class BatchEssaysRegistered(EventData):
+    """BOS -> ELS: a batch exists with these slots. Course context stays in BOS."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.BATCH_ESSAYS_REGISTERED
+
+    expected_essay_count: int = Field(ge=1, description="How many essays the batch expects.")
+    essay_ids: list[str] = Field(description="The batch's essay slots, one per expected essay.")
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+
+class EssayContentReady(EventData):
+    """File Service -> ELS: one uploaded file's text is stored and ready for a slot."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.ESSAY_CONTENT_READY
+
+    file_upload_id: str = Field(description="Unique id of this upload; the idempotency key.")
+    original_file_name: str = Field(description="The uploaded file's name.")
+    content_storage_reference: StorageReferenceMetadata = Field(
+        description="Where the extracted text is (ContentType.ORIGINAL_ESSAY)."
+    )
+    content_sha256: str = Field(description="SHA-256 hex of the extracted text (UTF-8).")
+    student_name: str | None = Field(default=None, description="Parsed from a Name: line.")
+    student_email: str | None = Field(default=None, description="Parsed e-mail address.")
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+
+class EssayValidationFailed(EventData):
+    """File Service -> ELS: a file was rejected, so the batch must not wait for it."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.ESSAY_VALIDATION_FAILED
+
+    file_upload_id: str = Field(description="Unique id of this upload; the idempotency key.")
+    original_file_name: str = Field(description="The uploaded file's name.")
+    error_code: ErrorCode = Field(description="Why it was rejected.")
+    message: str = Field(description="Human-readable reason.")
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+
+class BatchEssaysReady(EventData):
+    """ELS -> BOS: every expected essay is either assigned content or a failed upload."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.BATCH_ESSAYS_READY
+
+    ready_essays: list[EssayProcessingInputRef] = Field(description="Slots with content.")
+    failed_uploads: list[FailedUpload] = Field(
+        default_factory=list, description="Uploads rejected by File Service."
+    )
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+
+class BatchServiceSpellcheckInitiateCommandDataV1(EventData):
+    """BOS -> ELS: start spellchecking these essays in this language."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND
+
+    essays_to_process: list[EssayProcessingInputRef] = Field(description="Essays to check.")
+    language: Language = Field(description="Language inferred from the batch's course code.")
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+
+class SpellcheckRequestedDataV1(EventData):
+    """ELS -> Spell Checker: check one essay."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED
+
+    entity_ref: EntityReference = Field(description="The essay, with its batch as parent.")
+    text_storage_id: str = Field(description="Content Service id of the text to check.")
+    language: Language = Field(description="Language to check in.")
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+    def partition_key(self) -> str:
+        """Keyed by essay so a batch's essays spread over partitions and consumers."""
+        return self.entity_ref.entity_id
+
+
+class SpellcheckResultDataV1(EventData):
+    """Spell Checker -> ELS: the outcome for one essay; a failure is a result too."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED
+
+    entity_ref: EntityReference = Field(description="The essay, with its batch as parent.")
+    status: EssayStatus = Field(description="spellchecked_success or spellcheck_failed.")
+    original_text_storage_id: str = Field(description="The text that was checked.")
+    storage_metadata: StorageReferenceMetadata | None = Field(
+        default=None, description="Corrected text and corrections log, on success."
+    )
+    corrections_made: int | None = Field(default=None, ge=0, description="Corrections count.")
+    language: Language = Field(description="Language the essay was checked in.")
+    error: str | None = Field(default=None, description="What went wrong, on failure.")
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+
+class EssayLifecycleStateUpdated(EventData):
+    """ELS -> BOS: an essay changed status."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.ESSAY_LIFECYCLE_STATE_UPDATED
+
+    entity_ref: EntityReference = Field(description="The essay, with its batch as parent.")
+    status: EssayStatus = Field(description="The essay's new status.")
+    phase: ProcessingStage = Field(description="The pipeline phase the status belongs to.")
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+
+class BatchPipelineProgressUpdated(EventData):
+    """BOS -> UI: a snapshot of the batch's pipeline state after every change."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.BATCH_PIPELINE_PROGRESS_UPDATED
+
+    batch_status: BatchStatus = Field(description="The batch's status at the snapshot.")
+    pipeline_state: ProcessingPipelineState = Field(description="The full pipeline state.")
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+
+class BatchLifecycleCompleted(EventData):
+    """BOS -> UI: the batch reached a terminal status."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.BATCH_LIFECYCLE_COMPLETED
+
+    status: BatchStatus = Field(description="completed, partially_completed or failed.")
+    essay_counts: EssayCounts = Field(description="Final spellcheck counts.")
+    failed_uploads: int = Field(default=0, ge=0, description="Files rejected at upload.")
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+
+EVENT_MODELS: dict[ProcessingEvent, type[EventData]] = {
+    model.event: model
+    for model in (
+        BatchEssaysRegistered,
+        EssayContentReady,
+        EssayValidationFailed,
+        BatchEssaysReady,
+        BatchServiceSpellcheckInitiateCommandDataV1,
+        SpellcheckRequestedDataV1,
+        SpellcheckResultDataV1,
+        EssayLifecycleStateUpdated,
+        BatchPipelineProgressUpdated,
+        BatchLifecycleCompleted,
+    )
+}

@@ -1,0 +1,253 @@
+"""The one consuming loop every worker runs.
+
+A worker declares `{topic: Route(Model, handler)}`. For each message the loop decodes the
+envelope into the declared model, binds `correlation_id` to the logs, records queue latency, calls
+the handler, retries failures with backoff, dead-letters what can never succeed, and commits the
+offset only after the handler (or the dead-letter send) finished. Partitions of one poll are
+handled concurrently; messages within a partition strictly in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from pydantic import ValidationError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_not_exception_type,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
+from common_core.envelope import EventEnvelope, envelope_type
+from common_core.events import EventData
+from common_core.kafka.metrics import HANDLER_SECONDS, MESSAGES, QUEUE_LATENCY
+from common_core.kafka.producer import KafkaEventPublisher
+from common_core.logs import get_logger
+from common_core.topics import dlt_topic_name
+
+logger = get_logger(__name__)
+
+Handler = Callable[[EventEnvelope[Any]], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """Raised by a handler when a message can never succeed: it goes to the DLT."""
+
+
+class _ShuttingDown(Exception):
+    """Retries were abandoned because the loop is stopping; the offset stays uncommitted."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """What a topic's messages decode into and which handler gets them."""
+
+    model: type[EventData]
+    handler: Handler
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff for handler failures that are not PermanentError.
+
+    The default window rides out a Content Service restart or a busy database; it must stay
+    well under the consumer's max.poll.interval so the group does not evict a retrying worker.
+    """
+
+    initial_seconds: float = 0.2
+    max_seconds: float = 5.0
+    give_up_after_seconds: float = 120.0
+
+
+class KafkaConsumerLoop:
+    """Consumes the routed topics in one consumer group until `stop()` is called."""
+
+    def __init__(
+        self,
+        *,
+        bootstrap_servers: str,
+        group_id: str,
+        routes: Mapping[str, Route],
+        dead_letter_publisher: KafkaEventPublisher,
+        retry: RetryPolicy | None = None,
+        max_records: int = 100,
+    ) -> None:
+        self._routes = dict(routes)
+        self._group_id = group_id
+        self._publisher = dead_letter_publisher
+        self._retry = retry or RetryPolicy()
+        self._max_records = max_records
+        self._stopping = asyncio.Event()
+        self._consumer = AIOKafkaConsumer(
+            *self._routes,
+            bootstrap_servers=bootstrap_servers,
+            group_id=group_id,
+            client_id=group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            # Retries may hold one message for RetryPolicy.give_up_after_seconds.
+            max_poll_interval_ms=300_000,
+        )
+
+    async def start(self) -> None:
+        """Join the group; raises if the broker cannot be reached."""
+        await self._consumer.start()
+        logger.info("consumer_started", group_id=self._group_id, topics=sorted(self._routes))
+
+    async def stop(self) -> None:
+        """Ask `run()` to finish the message in hand, commit, and return."""
+        self._stopping.set()
+
+    async def close(self) -> None:
+        """Leave the group and close connections."""
+        await self._consumer.stop()
+
+    async def run(self) -> None:
+        """Poll, handle and commit until `stop()`; then leave the group."""
+        try:
+            while not self._stopping.is_set():
+                batches = await self._consumer.getmany(
+                    timeout_ms=500, max_records=self._max_records
+                )
+                if not batches:
+                    continue
+                done = await asyncio.gather(
+                    *(self._handle_partition(records) for records in batches.values())
+                )
+                await self._commit({tp: offset for tp, offset in done if offset is not None})
+        finally:
+            await self.close()
+
+    async def _handle_partition(
+        self, records: list[ConsumerRecord[bytes, bytes]]
+    ) -> tuple[TopicPartition, int | None]:
+        """Handle one partition's records in order; return the offset to commit."""
+        tp = TopicPartition(records[0].topic, records[0].partition)
+        next_offset: int | None = None
+        for record in records:
+            if self._stopping.is_set():
+                break
+            try:
+                await self._handle_record(record)
+            except _ShuttingDown:
+                break
+            next_offset = record.offset + 1
+        return tp, next_offset
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        if not offsets:
+            return
+        try:
+            await self._consumer.commit(offsets)
+        except (CommitFailedError, KafkaError) as exc:
+            # A rebalance took the partition away; the new owner re-handles the messages,
+            # which every handler tolerates (at-least-once, idempotent handlers).
+            logger.warning("commit_failed", error=str(exc), group_id=self._group_id)
+
+    async def _handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        route = self._routes[record.topic]
+        try:
+            envelope = _decode(record, route.model)
+        except (ValidationError, ValueError) as exc:
+            await self._dead_letter(record, "invalid_message", str(exc))
+            return
+        QUEUE_LATENCY.labels(record.topic).observe(
+            max(0.0, (datetime.now(UTC) - envelope.event_timestamp).total_seconds())
+        )
+        with structlog.contextvars.bound_contextvars(
+            correlation_id=envelope.correlation_id,
+            event_id=str(envelope.event_id),
+            topic=record.topic,
+        ):
+            started = time.perf_counter()
+            try:
+                await self._call_with_retries(route.handler, envelope)
+            except PermanentError as exc:
+                await self._dead_letter(record, "permanent_error", str(exc))
+                return
+            except _ShuttingDown:
+                raise
+            except Exception as exc:
+                logger.exception("handler_gave_up", error=str(exc))
+                await self._dead_letter(record, "retries_exhausted", f"{type(exc).__name__}: {exc}")
+                return
+            finally:
+                HANDLER_SECONDS.labels(record.topic).observe(time.perf_counter() - started)
+            MESSAGES.labels(record.topic, "processed").inc()
+
+    async def _call_with_retries(self, handler: Handler, envelope: EventEnvelope[Any]) -> None:
+        policy = self._retry
+
+        def should_stop(state: RetryCallState) -> bool:
+            return self._stopping.is_set() or stop_after_delay(policy.give_up_after_seconds)(state)
+
+        def before_sleep(state: RetryCallState) -> None:
+            MESSAGES.labels(envelope.event_type, "retried").inc()
+            exc = state.outcome.exception() if state.outcome else None
+            logger.warning("handler_failed_retrying", attempt=state.attempt_number, error=repr(exc))
+
+        retrying = AsyncRetrying(
+            retry=retry_if_not_exception_type(PermanentError),
+            wait=wait_exponential_jitter(multiplier=policy.initial_seconds, max=policy.max_seconds),
+            stop=should_stop,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    await handler(envelope)
+        except PermanentError:
+            raise
+        except Exception:
+            if self._stopping.is_set():
+                raise _ShuttingDown from None
+            raise
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], reason: str, error: str
+    ) -> None:
+        """Park a message in `<topic>.DLT` with why it failed; the offset is then committed."""
+        headers = [
+            ("dlt.reason", reason.encode()),
+            ("dlt.error", error[:4000].encode()),
+            ("dlt.original_topic", record.topic.encode()),
+            ("dlt.original_partition", str(record.partition).encode()),
+            ("dlt.original_offset", str(record.offset).encode()),
+            ("dlt.consumer_group", self._group_id.encode()),
+            ("dlt.failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        await self._publisher.send_raw(
+            dlt_topic_name(record.topic), record.value or b"", record.key, headers
+        )
+        MESSAGES.labels(record.topic, "dead_lettered").inc()
+        logger.error(
+            "message_dead_lettered",
+            reason=reason,
+            error=error[:500],
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        )
+
+
+def _decode(record: ConsumerRecord[bytes, bytes], model: type[EventData]) -> EventEnvelope[Any]:
+    """Validate the record into `EventEnvelope[model]`; raises ValueError/ValidationError."""
+    if record.value is None:
+        raise ValueError("message has no value")
+    envelope = envelope_type(model).model_validate_json(record.value)
+    if envelope.event_type != record.topic:
+        raise ValueError(
+            f"event_type {envelope.event_type!r} does not match topic {record.topic!r}"
+        )
+    return envelope

@@ -1,0 +1,223 @@
+"""Every contract round-trips through JSON; enums serialise as values; topics are complete."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from common_core.enums import (
+    BatchStatus,
+    ContentType,
+    ErrorCode,
+    EssayStatus,
+    Language,
+    PipelineExecutionStatus,
+    ProcessingEvent,
+    ProcessingStage,
+    language_for_course,
+)
+from common_core.envelope import EventEnvelope, envelope_type
+from common_core.events import (
+    EVENT_MODELS,
+    BatchEssaysReady,
+    BatchEssaysRegistered,
+    BatchLifecycleCompleted,
+    BatchPipelineProgressUpdated,
+    BatchServiceSpellcheckInitiateCommandDataV1,
+    EssayContentReady,
+    EssayLifecycleStateUpdated,
+    EssayProcessingInputRef,
+    EssayValidationFailed,
+    EventData,
+    FailedUpload,
+    SpellcheckRequestedDataV1,
+    SpellcheckResultDataV1,
+)
+from common_core.metadata import EntityReference, StorageReferenceMetadata, SystemProcessingMetadata
+from common_core.pipeline import EssayCounts, PipelineStateDetail, ProcessingPipelineState
+from common_core.topics import TOPICS, all_topics, dlt_topic_name, topic_name
+
+ESSAY = EntityReference(entity_id="essay-1", entity_type="essay", parent_id="batch-1")
+META = SystemProcessingMetadata(
+    entity=ESSAY,
+    event=ProcessingEvent.ESSAY_CONTENT_READY,
+    processing_stage=ProcessingStage.SPELLCHECK,
+)
+REF = EssayProcessingInputRef(essay_id="essay-1", text_storage_id="a" * 32)
+STORAGE = StorageReferenceMetadata(
+    references={ContentType.CORRECTED_TEXT: "b" * 32, ContentType.SPELLCHECK_LOG: "c" * 32}
+)
+
+SAMPLES: list[EventData] = [
+    BatchEssaysRegistered(
+        batch_id="batch-1", expected_essay_count=2, essay_ids=["e1", "e2"], metadata=META
+    ),
+    EssayContentReady(
+        batch_id="batch-1",
+        file_upload_id="up-1",
+        original_file_name="anna.txt",
+        content_storage_reference=StorageReferenceMetadata(
+            references={ContentType.ORIGINAL_ESSAY: "a" * 32}
+        ),
+        content_sha256="d" * 64,
+        student_name="Anna Svensson",
+        student_email="anna@example.se",
+        metadata=META,
+    ),
+    EssayValidationFailed(
+        batch_id="batch-1",
+        file_upload_id="up-2",
+        original_file_name="empty.txt",
+        error_code=ErrorCode.EMPTY_CONTENT,
+        message="the file has no text",
+        metadata=META,
+    ),
+    BatchEssaysReady(
+        batch_id="batch-1",
+        ready_essays=[REF],
+        failed_uploads=[
+            FailedUpload(
+                file_upload_id="up-2",
+                file_name="empty.txt",
+                error_code=ErrorCode.EMPTY_CONTENT,
+                message="the file has no text",
+            )
+        ],
+        metadata=META,
+    ),
+    BatchServiceSpellcheckInitiateCommandDataV1(
+        batch_id="batch-1", essays_to_process=[REF], language=Language.SWEDISH, metadata=META
+    ),
+    SpellcheckRequestedDataV1(
+        batch_id="batch-1",
+        entity_ref=ESSAY,
+        text_storage_id="a" * 32,
+        language=Language.ENGLISH,
+        metadata=META,
+    ),
+    SpellcheckResultDataV1(
+        batch_id="batch-1",
+        entity_ref=ESSAY,
+        status=EssayStatus.SPELLCHECKED_SUCCESS,
+        original_text_storage_id="a" * 32,
+        storage_metadata=STORAGE,
+        corrections_made=3,
+        language=Language.ENGLISH,
+        metadata=META,
+    ),
+    EssayLifecycleStateUpdated(
+        batch_id="batch-1",
+        entity_ref=ESSAY,
+        status=EssayStatus.SPELLCHECK_FAILED,
+        phase=ProcessingStage.SPELLCHECK,
+        metadata=META,
+    ),
+    BatchPipelineProgressUpdated(
+        batch_id="batch-1",
+        batch_status=BatchStatus.PROCESSING,
+        pipeline_state=ProcessingPipelineState(
+            spellcheck=PipelineStateDetail(
+                status=PipelineExecutionStatus.IN_PROGRESS,
+                essay_counts=EssayCounts(total=2, successful=1, pending=1),
+                started_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+            )
+        ),
+        metadata=META,
+    ),
+    BatchLifecycleCompleted(
+        batch_id="batch-1",
+        status=BatchStatus.PARTIALLY_COMPLETED,
+        essay_counts=EssayCounts(total=2, successful=1, failed=1),
+        failed_uploads=1,
+        metadata=META,
+    ),
+]
+
+
+def test_samples_cover_every_event() -> None:
+    assert {type(s) for s in SAMPLES} == set(EVENT_MODELS.values())
+    assert set(EVENT_MODELS) == set(ProcessingEvent)
+
+
+@pytest.mark.parametrize("data", SAMPLES, ids=lambda d: type(d).__name__)
+def test_envelope_round_trips_through_json(data: EventData) -> None:
+    envelope = EventEnvelope.wrap(data, source_service="test", correlation_id="corr-1")
+    raw = envelope.model_dump_json()
+    decoded = envelope_type(type(data)).model_validate_json(raw)
+    assert decoded == envelope
+    assert type(decoded.data) is type(data)
+    assert decoded.event_type == topic_name(data.event)
+    assert decoded.schema_version == 1
+    assert decoded.data_schema_uri == f"huleedu:{type(data).__name__}:v1"
+
+
+@pytest.mark.parametrize("data", SAMPLES, ids=lambda d: type(d).__name__)
+def test_partition_key_follows_the_design_table(data: EventData) -> None:
+    expected = "essay-1" if data.event is ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED else "batch-1"
+    assert data.partition_key() == expected
+
+
+def test_enums_serialise_as_values() -> None:
+    envelope = EventEnvelope.wrap(SAMPLES[6], source_service="test", correlation_id="c")
+    payload = json.loads(envelope.model_dump_json())["data"]
+    assert payload["status"] == "spellchecked_success"
+    assert payload["language"] == "en"
+    assert payload["storage_metadata"]["references"] == {
+        "corrected_text": "b" * 32,
+        "spellcheck_log": "c" * 32,
+    }
+    assert payload["metadata"]["processing_stage"] == "spellcheck"
+
+
+def test_pipeline_state_round_trips_and_defaults_to_spellcheck() -> None:
+    state = ProcessingPipelineState()
+    assert state.requested_pipelines == ["spellcheck"]
+    assert ProcessingPipelineState.model_validate_json(state.model_dump_json()) == state
+
+
+def test_topic_name_for_every_event_is_unique_and_versioned() -> None:
+    names = [topic_name(event) for event in ProcessingEvent]
+    assert len(set(names)) == len(names)
+    assert all(name.startswith("huleedu.") and name.endswith(".v1") for name in names)
+    assert topic_name(ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED) == (
+        "huleedu.essay.spellcheck.completed.v1"
+    )
+
+
+def test_topic_name_error_lists_every_mapping() -> None:
+    with pytest.raises(ValueError) as err:
+        topic_name("not.an.event")  # type: ignore[arg-type]
+    text = str(err.value)
+    assert "'not.an.event'" in text
+    for event, topic in TOPICS.items():
+        assert f"{event.name} -> {topic}" in text
+
+
+def test_all_topics_has_a_dlt_twin_for_each() -> None:
+    topics = all_topics()
+    assert len(topics) == 2 * len(TOPICS)
+    for topic in TOPICS.values():
+        assert dlt_topic_name(topic) == f"{topic}.DLT" and f"{topic}.DLT" in topics
+
+
+@pytest.mark.parametrize(
+    ("course", "language"),
+    [("ENG5", "en"), ("ENG6", "en"), ("ENG7", "en"), ("SV1", "sv"), ("SV2", "sv"), ("SV3", "sv")],
+)
+def test_course_code_implies_language(course: str, language: str) -> None:
+    assert language_for_course(course) == language
+
+
+def test_unknown_course_code_names_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="ENG5, ENG6, ENG7, SV1, SV2, SV3"):
+        language_for_course("MATH1")
+
+
+def test_terminal_batch_statuses() -> None:
+    assert {s for s in BatchStatus if s.is_terminal} == {
+        BatchStatus.COMPLETED,
+        BatchStatus.PARTIALLY_COMPLETED,
+        BatchStatus.FAILED,
+    }

@@ -1,0 +1,1 @@
+"""One sub-package per service; services never import each other."""
