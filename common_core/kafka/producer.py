@@ -76,16 +76,17 @@ class KafkaEventPublisher:
 
     async def publish_many(self, items: Iterable[tuple[EventData, str]]) -> None:
         """Publish several (payload, correlation_id) pairs, sent together, all acknowledged."""
-        futures = []
-        for data, correlation_id in items:
-            envelope = self.envelope(data, correlation_id)
-            futures.append(
-                await self._producer.send(
-                    envelope.event_type,
-                    value=envelope.model_dump_json().encode(),
-                    key=envelope.data.partition_key().encode(),
-                )
-            )
+        envelopes = [self.envelope(data, correlation_id) for data, correlation_id in items]
+        await self.send_raw_many(
+            (e.event_type, e.model_dump_json().encode(), e.data.partition_key()) for e in envelopes
+        )
+
+    async def send_raw_many(self, messages: Iterable[tuple[str, bytes, str | None]]) -> None:
+        """Send (topic, value, key) messages pipelined, and wait until all are acknowledged."""
+        futures = [
+            await self._producer.send(topic, value=value, key=key.encode() if key else None)
+            for topic, value, key in messages
+        ]
         await asyncio.gather(*futures)
 
     async def send_raw(

@@ -1,0 +1,130 @@
+"""Transactional outbox: events are written in the same DB transaction as the state they report.
+
+A handler calls `enqueue(session, payload, correlation_id, source)` inside its transaction; the
+`OutboxRelay` running in the same process publishes unpublished rows in insertion order and marks
+them published. A crash between commit and publish leaves the row unpublished, so the relay sends
+it after restart: at-least-once, and consumers are idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+
+from sqlalchemy import DateTime, Index, LargeBinary, String, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from common_core.envelope import EventEnvelope
+from common_core.events import EventData
+from common_core.kafka.producer import KafkaEventPublisher
+from common_core.logs import get_logger
+from common_core.metadata import utc_now
+
+logger = get_logger(__name__)
+
+
+class OutboxBase(DeclarativeBase):
+    """Own metadata, so each service creates the outbox next to its tables."""
+
+
+class OutboxMessage(OutboxBase):
+    """One event waiting to be (or already) published."""
+
+    __tablename__ = "event_outbox"
+    __table_args__ = (Index("ix_event_outbox_pending", "published_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    topic: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(255))
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+async def create_outbox_schema(engine: AsyncEngine) -> None:
+    """Create the outbox table if it does not exist (idempotent)."""
+    async with engine.begin() as conn:
+        await conn.run_sync(OutboxBase.metadata.create_all)
+
+
+def enqueue(
+    session: AsyncSession, data: EventData, correlation_id: str, source_service: str
+) -> EventEnvelope[EventData]:
+    """Add an event to the outbox in the caller's transaction; returns its envelope."""
+    envelope = EventEnvelope.wrap(
+        data, source_service=source_service, correlation_id=correlation_id
+    )
+    session.add(
+        OutboxMessage(
+            event_id=str(envelope.event_id),
+            topic=envelope.event_type,
+            key=data.partition_key(),
+            value=envelope.model_dump_json().encode(),
+        )
+    )
+    return envelope
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows; woken by `notify()` after commits, else polls."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        publisher: KafkaEventPublisher,
+        poll_interval: float = 1.0,
+        batch_size: int = 200,
+    ) -> None:
+        self._sessions = sessions
+        self._publisher = publisher
+        self._poll_interval = poll_interval
+        self._batch_size = batch_size
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    def notify(self) -> None:
+        """Tell the relay new rows were committed, so it need not wait for the next poll."""
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Make `run()` return after its current round."""
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Publish until stopped; a failed round (broker down) is retried on the next wake."""
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                while await self.publish_pending() == self._batch_size:
+                    pass  # a full batch means more may be waiting
+            except Exception as exc:  # broker or DB hiccup: keep the rows, try again later
+                logger.warning("outbox_publish_failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of pending rows in order and mark them; returns how many."""
+        async with self._sessions() as session:
+            rows = (
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.published_at.is_(None))
+                    .order_by(OutboxMessage.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            if not rows:
+                return 0
+            await self._publisher.send_raw_many((r.topic, r.value, r.key) for r in rows)
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([r.id for r in rows]))
+                .values(published_at=utc_now())
+            )
+            await session.commit()
+            logger.debug("outbox_published", count=len(rows))
+            return len(rows)

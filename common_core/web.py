@@ -1,0 +1,143 @@
+"""HTTP plumbing shared by the Quart services: JSON errors, request metrics, /metrics, serving.
+
+Only HTTP services import this module (it needs the `http` extra: quart, hypercorn).
+Every error leaves as `{"error": {"code", "message", "details"}}` with the right status;
+unexpected exceptions become a 500 with no stack trace in the body (it goes to the log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+import uuid
+from typing import Any
+
+import structlog
+from hypercorn.asyncio import serve
+from hypercorn.config import Config as HypercornConfig
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from pydantic import ValidationError
+from quart import Quart, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from common_core.logs import get_logger
+
+logger = get_logger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-ID"
+
+HTTP_REQUESTS = Counter(
+    "huleedu_http_requests_total",
+    "HTTP requests by route and status.",
+    ["method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "huleedu_http_request_seconds", "HTTP request latency by route.", ["method", "route"]
+)
+
+# Werkzeug's exception names are prose ("Request Entity Too Large"); clients want stable codes.
+_STATUS_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    503: "service_unavailable",
+}
+
+
+class ApiError(Exception):
+    """Raise from a route to answer with a JSON error body and the given status."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
+    """The fleet's error body: `{"error": {"code", "message", "details"}}`."""
+    response = jsonify({"error": {"code": code, "message": message, "details": details}})
+    response.status_code = status
+    return response
+
+
+def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
+    """Pydantic errors as `[{field, message, type}]`, without echoing large inputs back."""
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"], "type": err["type"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def correlation_id() -> str:
+    """The correlation id of the request being handled (from the header, else generated)."""
+    value: str = g.correlation_id
+    return value
+
+
+def install_http_plumbing(app: Quart) -> None:
+    """Register error handlers, correlation ids, request metrics and GET /metrics on `app`."""
+
+    @app.before_request
+    async def _start_request() -> None:
+        g.started = time.perf_counter()
+        g.correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+        structlog.contextvars.bind_contextvars(correlation_id=g.correlation_id)
+
+    @app.after_request
+    async def _finish_request(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        started = getattr(g, "started", None)
+        if started is not None:
+            HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        if getattr(g, "correlation_id", None):
+            response.headers[CORRELATION_HEADER] = g.correlation_id
+        structlog.contextvars.unbind_contextvars("correlation_id")
+        return response
+
+    @app.errorhandler(ApiError)
+    async def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    async def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        inner = getattr(exc, "validation_error", None)  # quart-schema's request validation
+        if isinstance(inner, ValidationError):
+            return error_response(
+                422, "validation_error", "request failed validation", validation_details(inner)
+            )
+        message = exc.description or exc.name
+        if inner is not None:
+            message = f"malformed request body: {inner}"
+        return error_response(status, _STATUS_CODES.get(status, "http_error"), message)
+
+    @app.errorhandler(Exception)
+    async def _unexpected(exc: Exception) -> Response:
+        logger.exception("unhandled_error", path=request.path)
+        return error_response(500, "internal_error", "an unexpected error occurred")
+
+    @app.get("/metrics")
+    async def _metrics() -> Response:
+        return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+
+async def serve_app(app: Quart, host: str, port: int) -> None:
+    """Serve `app` with Hypercorn until SIGTERM or SIGINT, then shut down gracefully."""
+    config = HypercornConfig()
+    config.bind = [f"{host}:{port}"]
+    config.accesslog = None  # request metrics and structured logs replace the access log
+    config.graceful_timeout = 5.0
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    logger.info("http_serving", host=host, port=port)
+    await serve(app, config, shutdown_trigger=stop.wait)
