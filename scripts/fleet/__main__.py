@@ -1,0 +1,94 @@
+"""`pdm run fleet up` runs every service until Ctrl-C; `pdm run fleet demo` runs the demo.
+
+pdm run fleet up                    # broker + topics + six services, prints "fleet ready"
+pdm run fleet demo                  # against a running fleet
+pdm run fleet demo --start-fleet    # start the fleet, run the demo, stop (make demo)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scripts.fleet.demo import DemoSettings, run_demo
+from scripts.fleet.supervisor import Fleet, say
+
+
+class FleetSettings(BaseSettings):
+    """Runner settings; KAFKA_BOOTSTRAP_SERVERS set means "use that broker, start none"."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    kafka_bootstrap_servers: str | None = None
+    fleet_data_dir: Path = Path(".data")
+    fleet_kafka_port: int = 9092
+
+
+def build_fleet(settings: FleetSettings) -> Fleet:
+    return Fleet(
+        settings.fleet_data_dir,
+        kafka_bootstrap=settings.kafka_bootstrap_servers,
+        kafka_port=settings.fleet_kafka_port,
+    )
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def up(settings: FleetSettings) -> int:
+    fleet = build_fleet(settings)
+    waiter = asyncio.create_task(_until_signalled())
+    try:
+        starting = asyncio.create_task(fleet.start())
+        done, _ = await asyncio.wait({starting, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if starting in done:
+            starting.result()
+            say("fleet ready: content :8001, file :7001, BOS :5001, ELS API :6001 (Ctrl-C stops)")
+            await waiter
+        else:
+            starting.cancel()
+        say("stopping")
+        return 0
+    finally:
+        await fleet.stop()
+
+
+async def demo(settings: FleetSettings, start_fleet: bool) -> int:
+    if not start_fleet:
+        return await run_demo(DemoSettings())
+    fleet = build_fleet(settings)
+    try:
+        await fleet.start()
+        say("fleet ready")
+        return await run_demo(DemoSettings())
+    finally:
+        await fleet.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fleet", description="Run the HuleEdu fleet locally.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="start everything in the foreground until Ctrl-C")
+    demo_parser = sub.add_parser("demo", help="register, upload and report two sample batches")
+    demo_parser.add_argument(
+        "--start-fleet", action="store_true", help="start the fleet first and stop it afterwards"
+    )
+    args = parser.parse_args(argv)
+    settings = FleetSettings()
+    if args.command == "up":
+        return asyncio.run(up(settings))
+    return asyncio.run(demo(settings, args.start_fleet))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

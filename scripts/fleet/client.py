@@ -1,0 +1,132 @@
+"""A small client for the fleet's public REST API, standard library only.
+
+Shared by the demo and by tests/smoke/run_core_flow_smoke_test.py, which must run against a
+docker compose deployment from a bare checkout, so nothing here imports project packages.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TERMINAL_BATCH_STATUSES = {"completed", "partially_completed", "failed"}
+
+
+class ApiCallError(RuntimeError):
+    """A non-2xx answer; carries the status and the JSON error body."""
+
+    def __init__(self, method: str, url: str, status: int, body: Any) -> None:
+        super().__init__(f"{method} {url} -> {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+@dataclass(frozen=True)
+class FleetUrls:
+    """Base URLs of the public services."""
+
+    bos: str = "http://127.0.0.1:5001"
+    file: str = "http://127.0.0.1:7001"
+    els: str = "http://127.0.0.1:6001"
+    content: str = "http://127.0.0.1:8001"
+
+
+def _encode_multipart(fields: dict[str, str], files: list[Path]) -> tuple[bytes, str]:
+    boundary = f"huleedu-{uuid.uuid4().hex}"
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        disposition = f'Content-Disposition: form-data; name="{name}"'
+        parts.append(f"--{boundary}\r\n{disposition}\r\n\r\n{value}\r\n".encode())
+    for path in files:
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        header = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+            f'filename="{path.name}"\r\nContent-Type: {mime}\r\n\r\n'
+        )
+        parts.append(header.encode() + path.read_bytes() + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+class FleetClient:
+    """Register batches, upload essays, follow progress and read results."""
+
+    def __init__(self, urls: FleetUrls, timeout: float = 30.0) -> None:
+        self.urls = urls
+        self.timeout = timeout
+
+    def _call(
+        self, method: str, url: str, body: bytes | None = None, content_type: str | None = None
+    ) -> tuple[int, bytes, str]:
+        request = urllib.request.Request(url, data=body, method=method)
+        if content_type:
+            request.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.status, response.read(), response.headers.get_content_type()
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            try:
+                parsed: Any = json.loads(raw)
+            except ValueError:
+                parsed = raw.decode(errors="replace")
+            raise ApiCallError(method, url, err.code, parsed) from None
+
+    def _json(self, method: str, url: str, payload: Any = None) -> Any:
+        body = json.dumps(payload).encode() if payload is not None else None
+        _, raw, _ = self._call(method, url, body, "application/json" if body else None)
+        return json.loads(raw)
+
+    def register_batch(self, course_code: str, expected: int, **context: Any) -> dict[str, Any]:
+        payload = {
+            "course_code": course_code,
+            "class_designation": context.get("class_designation", "9A"),
+            "essay_instructions": context.get("essay_instructions", "Write about your summer."),
+            "expected_essay_count": expected,
+        }
+        result: dict[str, Any] = self._json("POST", f"{self.urls.bos}/v1/batches/register", payload)
+        return result
+
+    def upload(self, batch_id: str, files: list[Path]) -> dict[str, Any]:
+        body, content_type = _encode_multipart({"batch_id": batch_id}, files)
+        _, raw, _ = self._call("POST", f"{self.urls.file}/v1/files/batch", body, content_type)
+        result: dict[str, Any] = json.loads(raw)
+        return result
+
+    def batch(self, batch_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", f"{self.urls.bos}/v1/batches/{batch_id}")
+        return result
+
+    def essays(self, batch_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", f"{self.urls.els}/v1/batches/{batch_id}/essays")
+        return result
+
+    def content(self, storage_id: str) -> bytes:
+        _, raw, _ = self._call("GET", f"{self.urls.content}/v1/content/{storage_id}")
+        return raw
+
+    def wait_for_batch(
+        self, batch_id: str, timeout: float, on_change: Any = None
+    ) -> dict[str, Any]:
+        """Poll the batch until it is terminal; calls on_change(batch) when progress moves."""
+        deadline = time.monotonic() + timeout
+        last: Any = None
+        while True:
+            batch = self.batch(batch_id)
+            counts = batch["pipeline_state"]["spellcheck"]["essay_counts"]
+            seen = (batch["status"], json.dumps(counts, sort_keys=True))
+            if seen != last and on_change is not None:
+                on_change(batch)
+            last = seen
+            if batch["status"] in TERMINAL_BATCH_STATUSES:
+                return batch
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"batch {batch_id} still {batch['status']} after {timeout}s")
+            time.sleep(0.5)  # polling interval against a remote API

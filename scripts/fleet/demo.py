@@ -1,0 +1,92 @@
+"""The demo: register an English and a Swedish batch, upload sample essays, show the results."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scripts.fleet.client import FleetClient, FleetUrls
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class DemoSettings(BaseSettings):
+    """Where the fleet answers and where the sample essays are (env prefix DEMO_)."""
+
+    model_config = SettingsConfigDict(env_prefix="DEMO_", extra="ignore")
+
+    bos_url: str = "http://127.0.0.1:5001"
+    file_url: str = "http://127.0.0.1:7001"
+    els_url: str = "http://127.0.0.1:6001"
+    content_url: str = "http://127.0.0.1:8001"
+    essays_dir: Path = ROOT / "examples" / "essays"
+    timeout_seconds: float = 180.0
+
+
+BATCHES = [("ENG5", "en", "English"), ("SV2", "sv", "Swedish")]
+
+
+def _progress(batch: dict[str, Any]) -> None:
+    counts = batch["pipeline_state"]["spellcheck"]["essay_counts"]
+    print(
+        f"  status={batch['status']:<20} done={counts['successful'] + counts['failed']}"
+        f"/{counts['total']} (ok {counts['successful']}, failed {counts['failed']})",
+        flush=True,
+    )
+
+
+def _print_essay(client: FleetClient, essay: dict[str, Any]) -> None:
+    spell = essay.get("spellcheck") or {}
+    who = essay.get("student_name") or "(no name)"
+    print(
+        f"  - {essay.get('original_file_name')} by {who}: {essay['status']}, "
+        f"{spell.get('corrections_made', 0)} corrections"
+    )
+    log_id = (essay.get("storage_references") or {}).get("spellcheck_log")
+    if not log_id:
+        return
+    corrections = json.loads(client.content(log_id))
+    for item in corrections[:12]:
+        print(f"      {item['original']!r} -> {item['corrected']!r}")
+    if len(corrections) > 12:
+        print(f"      ... and {len(corrections) - 12} more")
+
+
+def run_batch(client: FleetClient, settings: DemoSettings, course: str, lang: str) -> str:
+    files = sorted(p for p in (settings.essays_dir / lang).iterdir() if p.is_file())
+    registered = client.register_batch(course, len(files), class_designation="9B")
+    batch_id = registered["batch_id"]
+    print(f"registered batch {batch_id} ({course}, {len(files)} essays)")
+    upload = client.upload(batch_id, files)
+    print(f"uploaded: {len(upload['accepted'])} accepted, {len(upload['rejected'])} rejected")
+    for rejected in upload["rejected"]:
+        print(f"  rejected {rejected['file_name']}: {rejected['message']}")
+    batch = client.wait_for_batch(batch_id, settings.timeout_seconds, on_change=_progress)
+    essays = client.essays(batch_id)
+    print("essays:")
+    for essay in essays["essays"]:
+        _print_essay(client, essay)
+    print(f"batch {batch_id} finished: {batch['status']}\n")
+    return str(batch["status"])
+
+
+def demo_sync(settings: DemoSettings) -> int:
+    client = FleetClient(
+        FleetUrls(settings.bos_url, settings.file_url, settings.els_url, settings.content_url)
+    )
+    statuses = []
+    for course, lang, title in BATCHES:
+        print(f"=== {title} batch ===")
+        statuses.append(run_batch(client, settings, course, lang))
+    ok = all(s in {"completed", "partially_completed"} for s in statuses)
+    print("demo finished" if ok else f"demo finished with batch statuses {statuses}")
+    return 0 if ok else 1
+
+
+async def run_demo(settings: DemoSettings) -> int:
+    """Run the (blocking, stdlib-HTTP) demo without blocking the runner's event loop."""
+    return await asyncio.to_thread(demo_sync, settings)

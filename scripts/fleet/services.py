@@ -1,0 +1,85 @@
+"""What the fleet runs: each service's module, health endpoint and environment.
+
+Ports are the DESIGN.md local ports. Every variable set here is a field of that service's
+settings class (prefix included); tests/integration/test_deployment_config.py checks both agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One process of the fleet."""
+
+    name: str
+    module: str
+    health_url: str
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
+    """The six processes, in start order, with state under `data_dir`."""
+    content_url = "http://127.0.0.1:8001"
+    bos_db = f"sqlite+aiosqlite:///{data_dir / 'bos.sqlite3'}"
+    els_db = f"sqlite+aiosqlite:///{data_dir / 'els.sqlite3'}"
+
+    def common(prefix: str) -> dict[str, str]:
+        return {
+            f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            f"{prefix}LOG_FORMAT": "console",
+        }
+
+    return [
+        ServiceSpec(
+            "content_service",
+            "services.content_service.app",
+            f"{content_url}/healthz",
+            {
+                **common("CONTENT_SERVICE_"),
+                "CONTENT_SERVICE_PORT": "8001",
+                "CONTENT_SERVICE_CONTENT_STORE_ROOT": str(data_dir / "content"),
+            },
+        ),
+        ServiceSpec(
+            "batch_orchestrator_service",
+            "services.batch_orchestrator_service.app",
+            "http://127.0.0.1:5001/healthz",
+            {**common("BOS_"), "BOS_PORT": "5001", "BOS_DATABASE_URL": bos_db},
+        ),
+        ServiceSpec(
+            "file_service",
+            "services.file_service.app",
+            "http://127.0.0.1:7001/healthz",
+            {
+                **common("FILE_SERVICE_"),
+                "FILE_SERVICE_PORT": "7001",
+                "FILE_SERVICE_CONTENT_SERVICE_URL": content_url,
+                "FILE_SERVICE_BOS_URL": "http://127.0.0.1:5001",
+            },
+        ),
+        ServiceSpec(
+            "essay_lifecycle_api",
+            "services.essay_lifecycle_service.api_app",
+            "http://127.0.0.1:6001/healthz",
+            {**common("ELS_"), "ELS_PORT": "6001", "ELS_DATABASE_URL": els_db},
+        ),
+        ServiceSpec(
+            "essay_lifecycle_worker",
+            "services.essay_lifecycle_service.worker_main",
+            "http://127.0.0.1:9091/metrics",
+            {**common("ELS_"), "ELS_METRICS_PORT": "9091", "ELS_DATABASE_URL": els_db},
+        ),
+        ServiceSpec(
+            "spell_checker_service",
+            "services.spell_checker_service.worker_main",
+            "http://127.0.0.1:8002/metrics",
+            {
+                **common("SPELL_CHECKER_"),
+                "SPELL_CHECKER_METRICS_PORT": "8002",
+                "SPELL_CHECKER_CONTENT_SERVICE_URL": content_url,
+            },
+        ),
+    ]

@@ -1,0 +1,169 @@
+"""Starts, watches, restarts and stops the fleet's processes (and a local broker).
+
+Like compose's `restart: unless-stopped`: a process that exits while the fleet runs is started
+again after a short backoff, with a log line. Current pids are written to `<data>/fleet/pids.json`
+so tests and operators can find (and kill) a process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+
+from scripts.fleet.services import ServiceSpec, fleet_services
+from scripts.kafka_topic_bootstrap import TopicBootstrapSettings, bootstrap_topics
+from scripts.local_kafka import LocalKafka
+
+ROOT = Path(__file__).resolve().parents[2]
+_COLOURS = ["36", "33", "35", "32", "34", "31", "37"]
+
+
+def say(message: str) -> None:
+    """A line from the runner itself."""
+    print(f"[fleet] {message}", flush=True)
+
+
+class ManagedProcess:
+    """One service process, restarted when it dies until the fleet stops."""
+
+    def __init__(self, spec: ServiceSpec, colour: str | None, on_start: Callable[[], None]) -> None:
+        self.spec = spec
+        self.process: asyncio.subprocess.Process | None = None
+        self.restarts = 0
+        self._prefix = f"\x1b[{colour}m[{spec.name}]\x1b[0m" if colour else f"[{spec.name}]"
+        self._stopping = False
+        self._on_start = on_start
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._supervise(), name=self.spec.name)
+
+    async def _spawn(self) -> asyncio.subprocess.Process:
+        env = {**os.environ, **self.spec.env, "PYTHONUNBUFFERED": "1"}
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", self.spec.module,
+            cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,  # the runner decides when children stop, in order
+        )  # fmt: skip
+
+    async def _supervise(self) -> None:
+        backoff = 0.5
+        while not self._stopping:
+            started = time.monotonic()
+            self.process = await self._spawn()
+            self._on_start()
+            await self._pump_output(self.process)
+            code = await self.process.wait()
+            if self._stopping:
+                return
+            if time.monotonic() - started > 30:
+                backoff = 0.5  # it ran fine for a while; this is a fresh failure
+            self.restarts += 1
+            say(f"{self.spec.name} exited with code {code}; restarting in {backoff:.1f}s")
+            await asyncio.sleep(backoff)  # restart backoff, not synchronisation
+            backoff = min(backoff * 2, 10.0)
+
+    async def _pump_output(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        async for line in process.stdout:
+            sys.stdout.write(f"{self._prefix} {line.decode(errors='replace').rstrip()}\n")
+            sys.stdout.flush()
+
+    async def stop(self, timeout: float = 8.0) -> None:
+        self._stopping = True
+        process = self.process
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), timeout)
+            except TimeoutError:
+                say(f"{self.spec.name} did not stop in {timeout}s; killing it")
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
+        if self._task is not None:
+            await self._task
+
+
+class Fleet:
+    """The broker (unless one is given), the topics and the six service processes."""
+
+    def __init__(
+        self, data_dir: Path, kafka_bootstrap: str | None = None, kafka_port: int = 9092
+    ) -> None:
+        self.data_dir = data_dir.resolve()
+        self.kafka: LocalKafka | None = None
+        if kafka_bootstrap is None:
+            self.kafka = LocalKafka(self.data_dir / "kafka", port=kafka_port)
+            kafka_bootstrap = self.kafka.bootstrap_servers
+        self.kafka_bootstrap = kafka_bootstrap
+        self.pids_file = self.data_dir / "fleet" / "pids.json"
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        self.processes = [
+            ManagedProcess(spec, _COLOURS[i % len(_COLOURS)] if colour else None, self._write_pids)
+            for i, spec in enumerate(fleet_services(self.data_dir, kafka_bootstrap))
+        ]
+
+    def _write_pids(self) -> None:
+        self.pids_file.parent.mkdir(parents=True, exist_ok=True)
+        pids = {p.spec.name: p.pid for p in self.processes if p.pid}
+        if self.kafka and self.kafka.process:
+            pids["kafka"] = self.kafka.process.pid
+        tmp = self.pids_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(pids, indent=2))
+        tmp.replace(self.pids_file)
+
+    async def start(self, health_timeout: float = 180.0) -> None:
+        """Start everything and return once every health check answers 200."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.kafka is not None:
+            started = time.monotonic()
+            say(f"starting Kafka on {self.kafka_bootstrap}")
+            await asyncio.to_thread(self.kafka.start)
+            say(f"Kafka ready in {time.monotonic() - started:.1f}s")
+        settings = TopicBootstrapSettings(kafka_bootstrap_servers=self.kafka_bootstrap)
+        topics = await bootstrap_topics(settings)
+        say(f"{len(topics)} topics ready")
+        for process in self.processes:
+            process.start()
+        await self.wait_healthy(health_timeout)
+
+    async def wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = {p.spec.name: p.spec.health_url for p in self.processes}
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+            while pending:
+                for name, url in list(pending.items()):
+                    with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                        async with http.get(url) as response:
+                            if response.status == 200:
+                                say(f"{name} healthy")
+                                del pending[name]
+                if pending and time.monotonic() > deadline:
+                    raise TimeoutError(f"not healthy after {timeout}s: {sorted(pending)}")
+                if pending:
+                    await asyncio.sleep(0.25)  # polling interval of the health checks
+
+    async def stop(self) -> None:
+        """Stop services (consumers first finish their message), then the broker."""
+        await asyncio.gather(*(p.stop() for p in reversed(self.processes)))
+        if self.kafka is not None:
+            await asyncio.to_thread(self.kafka.stop)
+        with contextlib.suppress(FileNotFoundError):
+            self.pids_file.unlink()
+        say("stopped")
