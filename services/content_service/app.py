@@ -1,0 +1,43 @@
+"""Content Service entrypoint: `python -m services.content_service.app`."""
+
+from __future__ import annotations
+
+import asyncio
+
+from quart import Quart
+from quart_dishka import QuartDishka
+
+from common_core.logs import configure_logging
+from common_core.web import install_http_plumbing, serve_app
+from services.content_service.api import content_api
+from services.content_service.config import ContentServiceSettings
+from services.content_service.di import make_container
+
+SERVICE_NAME = "content_service"
+
+
+def create_app(settings: ContentServiceSettings) -> Quart:
+    """The Quart app with its routes, JSON errors, metrics and Dishka container."""
+    app = Quart(SERVICE_NAME)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_content_bytes
+    install_http_plumbing(app)
+    app.register_blueprint(content_api)
+    container = make_container(settings)
+    QuartDishka(app=app, container=container)
+
+    @app.after_serving
+    async def _close_container() -> None:
+        await container.close()
+
+    return app
+
+
+def main() -> None:
+    """Read settings from the environment and serve until SIGTERM/SIGINT."""
+    settings = ContentServiceSettings()
+    configure_logging(SERVICE_NAME, settings.log_level, settings.log_format)
+    asyncio.run(serve_app(create_app(settings), settings.host, settings.port))
+
+
+if __name__ == "__main__":
+    main()

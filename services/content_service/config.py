@@ -1,0 +1,25 @@
+"""Content Service settings (env prefix CONTENT_SERVICE_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from common_core.config import ServiceSettings
+
+
+class ContentServiceSettings(ServiceSettings):
+    """Where blobs live and how large one may be."""
+
+    model_config = SettingsConfigDict(env_prefix="CONTENT_SERVICE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8001
+    content_store_root: Path = Field(
+        default=Path(".data/content"), description="Directory holding every stored blob."
+    )
+    max_content_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1, description="Largest body POST /v1/content accepts."
+    )
