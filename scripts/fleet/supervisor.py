@@ -113,6 +113,8 @@ class Fleet:
             kafka_bootstrap = self.kafka.bootstrap_servers
         self.kafka_bootstrap = kafka_bootstrap
         self.pids_file = self.data_dir / "fleet" / "pids.json"
+        self._stopping = False
+        self._kafka_watch: asyncio.Task[None] | None = None
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         self.processes = [
             ManagedProcess(spec, _COLOURS[i % len(_COLOURS)] if colour else None, self._write_pids)
@@ -136,12 +138,30 @@ class Fleet:
             say(f"starting Kafka on {self.kafka_bootstrap}")
             await asyncio.to_thread(self.kafka.start)
             say(f"Kafka ready in {time.monotonic() - started:.1f}s")
+            self._kafka_watch = asyncio.create_task(self._watch_kafka(self.kafka))
         settings = TopicBootstrapSettings(kafka_bootstrap_servers=self.kafka_bootstrap)
         topics = await bootstrap_topics(settings)
         say(f"{len(topics)} topics ready")
         for process in self.processes:
             process.start()
         await self.wait_healthy(health_timeout)
+
+    async def _watch_kafka(self, kafka: LocalKafka) -> None:
+        """Restart the local broker if it dies, as compose's restart policy would."""
+        while kafka.process is not None:
+            code = await asyncio.to_thread(kafka.process.wait)
+            if self._stopping:
+                return
+            say(f"kafka exited with code {code}; restarting")
+            while not self._stopping:
+                try:
+                    await asyncio.to_thread(kafka.start)
+                    break
+                except (RuntimeError, TimeoutError, OSError) as exc:
+                    say(f"kafka restart failed ({exc!r}); retrying")
+                    await asyncio.sleep(2)  # restart backoff
+            self._write_pids()
+            say("kafka ready again")
 
     async def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -161,9 +181,12 @@ class Fleet:
 
     async def stop(self) -> None:
         """Stop services (consumers first finish their message), then the broker."""
+        self._stopping = True
         await asyncio.gather(*(p.stop() for p in reversed(self.processes)))
         if self.kafka is not None:
             await asyncio.to_thread(self.kafka.stop)
+        if self._kafka_watch is not None:
+            await self._kafka_watch
         with contextlib.suppress(FileNotFoundError):
             self.pids_file.unlink()
         say("stopped")

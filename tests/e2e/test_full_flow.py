@@ -98,7 +98,7 @@ def _first_progress(client: FleetClient, batch_id: str, timeout: float = 60.0) -
 
 @pytest.mark.parametrize("victim", ["spell_checker_service", "essay_lifecycle_worker"])
 def test_kill_9_mid_batch_still_completes_once(
-    fleet: RunningFleet, client: FleetClient, kafka_bootstrap: str, tmp_path: Path, victim: str
+    fleet: RunningFleet, client: FleetClient, tmp_path: Path, victim: str
 ) -> None:
     count = 20
     files = _write_generated(tmp_path, count, seed=len(victim))
@@ -116,7 +116,7 @@ def test_kill_9_mid_batch_still_completes_once(
     for essay in essays:
         terminal = [t for t in essay["timeline"] if t["status"] == "spellchecked_success"]
         assert len(terminal) == 1, essay["timeline"]
-    completed = _lifecycle_completed_events(kafka_bootstrap, batch_id)
+    completed = _lifecycle_completed_events(fleet.kafka_bootstrap, batch_id)
     assert len(completed) == 1
     assert f"{victim} exited with code" in fleet.log_text()
 

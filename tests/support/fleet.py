@@ -17,20 +17,25 @@ ROOT = Path(__file__).resolve().parents[2]
 class RunningFleet:
     """The fleet runner as a child process; its output goes to `<data_dir>/fleet.log`."""
 
-    def __init__(self, data_dir: Path, kafka_bootstrap: str | None = None) -> None:
+    def __init__(self, data_dir: Path, kafka_port: int) -> None:
+        """A fleet with its own supervised broker on `kafka_port`, so tests can restart it."""
         self.data_dir = data_dir
+        self.kafka_port = kafka_port
+        self.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
         self.log_path = data_dir / "fleet.log"
         self.pids_path = data_dir / "fleet" / "pids.json"
-        self._kafka_bootstrap = kafka_bootstrap
         self._ready = threading.Event()
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 240.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "FLEET_DATA_DIR": str(self.data_dir), "NO_COLOR": "1"}
+        env = {
+            **os.environ,
+            "FLEET_DATA_DIR": str(self.data_dir),
+            "FLEET_KAFKA_PORT": str(self.kafka_port),
+            "NO_COLOR": "1",
+        }
         env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
-        if self._kafka_bootstrap:
-            env["KAFKA_BOOTSTRAP_SERVERS"] = self._kafka_bootstrap
         self.process = subprocess.Popen(
             [sys.executable, "-m", "scripts.fleet", "up"],
             cwd=ROOT,

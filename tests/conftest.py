@@ -1,4 +1,4 @@
-"""One running fleet (real processes, real broker, real databases) for the e2e tests."""
+"""Fixtures for tests that run the whole fleet as real processes (e2e and faults)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from collections.abc import Iterator
 import pytest
 
 from scripts.fleet.client import FleetClient, FleetUrls
+from scripts.local_kafka import free_port
 from tests.support.fleet import RunningFleet
 
 
 @pytest.fixture(scope="session")
-def fleet(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
-    running = RunningFleet(tmp_path_factory.mktemp("fleet"), kafka_bootstrap=kafka_bootstrap)
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
+    """`fleet up` with its own supervised broker, shared by e2e and fault tests."""
+    running = RunningFleet(tmp_path_factory.mktemp("fleet"), kafka_port=free_port())
     running.start()
     try:
         yield running
