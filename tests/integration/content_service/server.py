@@ -1,0 +1,68 @@
+"""Run a real Quart app under Hypercorn on a free port for the length of a test."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+import aiohttp
+from hypercorn.asyncio import serve
+from hypercorn.config import Config as HypercornConfig
+from quart import Quart
+
+from scripts.local_kafka import free_port
+
+
+@asynccontextmanager
+async def serving(app: Quart, timeout: float = 15.0) -> AsyncIterator[str]:
+    """Serve `app` on 127.0.0.1 and yield its base URL once it answers HTTP; stop afterwards."""
+    port = free_port()
+    config = HypercornConfig()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    config.graceful_timeout = 2.0
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(app, config, shutdown_trigger=stop.wait))
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        await _wait_until_answering(base_url, task, timeout)
+        yield base_url
+    finally:
+        stop.set()
+        await task
+
+
+async def _wait_until_answering(base_url: str, task: asyncio.Task[None], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if task.done():
+                task.result()  # surfaces the startup error
+                raise RuntimeError("server stopped before answering")
+            with suppress(aiohttp.ClientError):
+                async with session.get(f"{base_url}/metrics") as response:
+                    await response.read()
+                    return
+            await asyncio.sleep(0.05)
+    raise TimeoutError(f"{base_url} did not answer within {timeout}s")
+
+
+async def raw_get(base_url: str, raw_path: str) -> tuple[int, bytes]:
+    """GET `raw_path` byte for byte (no client-side normalising or re-encoding)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(
+            f"GET {raw_path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+        )
+        await writer.drain()
+        raw = await reader.read()
+    finally:
+        writer.close()
+        with suppress(ConnectionError):
+            await writer.wait_closed()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    return status, body

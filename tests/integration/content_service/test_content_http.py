@@ -1,0 +1,118 @@
+"""Content Service over real HTTP (Hypercorn): round trips, limits, and traversal attempts."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from services.content_service.app import create_app
+from services.content_service.config import ContentServiceSettings
+from tests.integration.content_service.server import raw_get, serving
+
+SECRET = b"TOP-SECRET-" + uuid.uuid4().hex.encode()
+# An id-shaped file name placed just outside the store root.
+OUTSIDE_ID = "ab" + uuid.uuid4().hex[:30]
+
+
+@dataclass
+class RunningContentService:
+    base_url: str
+    root: Path
+    outside: Path
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[RunningContentService]:
+    root = tmp_path / "store"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_bytes(SECRET)
+    (tmp_path / OUTSIDE_ID).write_bytes(b"text/plain\n" + SECRET)
+    settings = ContentServiceSettings(content_store_root=root, max_content_bytes=1024)
+    async with serving(create_app(settings)) as base_url:
+        yield RunningContentService(base_url, root, outside)
+
+
+async def test_concurrent_posts_are_all_retrievable(service: RunningContentService) -> None:
+    bodies = [f"essay {i} \u2013 Åsa".encode() for i in range(25)]
+    async with aiohttp.ClientSession() as session:
+
+        async def post(body: bytes) -> str:
+            async with session.post(
+                f"{service.base_url}/v1/content",
+                data=body,
+                headers={"Content-Type": "text/plain; charset=utf-8"},
+            ) as response:
+                assert response.status == 201
+                storage_id: str = (await response.json())["storage_id"]
+                return storage_id
+
+        ids = await asyncio.gather(*(post(b) for b in bodies))
+        for storage_id, body in zip(ids, bodies, strict=True):
+            async with session.get(f"{service.base_url}/v1/content/{storage_id}") as response:
+                assert response.status == 200
+                assert await response.read() == body
+                assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert len(set(ids)) == len(bodies)
+    assert not list(service.root.rglob(".tmp-*"))
+
+
+async def test_over_limit_is_413_and_nothing_is_written(service: RunningContentService) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{service.base_url}/v1/content", data=b"x" * 1025) as response,
+    ):
+        body = await response.json()
+    assert response.status == 413
+    assert body["error"]["code"] == "payload_too_large"
+    assert not [p for p in service.root.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        "/v1/content/..%2F..%2Fetc%2Fpasswd",
+        "/v1/content/..%2Foutside%2Fsecret.txt",
+        f"/v1/content/..%2F{OUTSIDE_ID}",
+        f"/v1/content/%2e%2e%2f{OUTSIDE_ID}",
+        "/v1/content/%2e%2e",
+        "/v1/content/..",
+        "/v1/content/%2Fetc%2Fpasswd",
+        "/v1/content//etc/passwd",
+        "/v1/content/../../etc/passwd",
+        "/v1/content/" + "a" * 31,
+        "/v1/content/" + "a" * 33,
+        "/v1/content/" + "A" * 32,
+        "/v1/content/" + "0" * 31 + "%00",
+    ],
+)
+async def test_traversal_attempts_get_400_or_404_and_never_read_outside(
+    service: RunningContentService, raw_path: str
+) -> None:
+    status, body = await raw_get(service.base_url, raw_path)
+
+    assert status in (400, 404)
+    assert SECRET not in body
+    assert b"root:" not in body
+
+
+async def test_health_is_503_when_the_store_is_not_writable(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"")
+    settings = ContentServiceSettings(content_store_root=tmp_path / "store")
+    app = create_app(settings)
+    async with serving(app) as base_url, aiohttp.ClientSession() as session:
+        async with session.get(f"{base_url}/healthz") as healthy:
+            assert healthy.status == 200
+        (tmp_path / "store").rename(tmp_path / "moved")
+        (tmp_path / "store").symlink_to(blocker)
+        async with session.get(f"{base_url}/healthz") as broken:
+            body = await broken.json()
+    assert broken.status == 503
+    assert body["error"]["code"] == "service_unavailable"
