@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from common_core.enums import ProcessingEvent
-from common_core.topics import topic_name
-from scripts.essay_generator import generate_essay
 from scripts.fleet.client import FleetClient
+from tests.support.batches import assert_completed_exactly_once, wait_for_results, write_essays
 from tests.support.fleet import ROOT, RunningFleet
-from tests.support.kafka import collect_records
 
 pytestmark = pytest.mark.e2e
 
@@ -76,62 +71,21 @@ def test_bad_files_end_partially_completed(client: FleetClient, tmp_path: Path) 
     ]
 
 
-def _write_generated(tmp_path: Path, count: int, seed: int) -> list[Path]:
-    files = []
-    for i in range(count):
-        path = tmp_path / f"essay_{seed}_{i:02d}.txt"
-        path.write_text(generate_essay(seed * 1000 + i).text, encoding="utf-8")
-        files.append(path)
-    return files
-
-
-def _first_progress(client: FleetClient, batch_id: str, timeout: float = 60.0) -> None:
-    """Wait until the batch is being spell-checked (ELS has handed essays out)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        statuses = {e["status"] for e in client.essays(batch_id)["essays"]}
-        if statuses & {"awaiting_spellcheck", "spellchecked_success"}:
-            return
-        time.sleep(0.05)  # polling the ELS API with a deadline
-    raise TimeoutError("spellcheck never started")
-
-
 @pytest.mark.parametrize("victim", ["spell_checker_service", "essay_lifecycle_worker"])
 def test_kill_9_mid_batch_still_completes_once(
     fleet: RunningFleet, client: FleetClient, tmp_path: Path, victim: str
 ) -> None:
     count = 20
-    files = _write_generated(tmp_path, count, seed=len(victim))
+    files = write_essays(tmp_path, count, seed=len(victim))
     batch_id = client.register_batch("ENG7", count)["batch_id"]
     client.upload(batch_id, files)
-    _first_progress(client, batch_id)
+    wait_for_results(client, batch_id, at_least=1, timeout=120)
 
     old_pid = fleet.kill(victim)
     fleet.wait_restarted(victim, old_pid)
 
-    batch = client.wait_for_batch(batch_id, timeout=180)
-    assert batch["status"] == "completed"
-    essays = client.essays(batch_id)["essays"]
-    assert len(essays) == count
-    for essay in essays:
-        terminal = [t for t in essay["timeline"] if t["status"] == "spellchecked_success"]
-        assert len(terminal) == 1, essay["timeline"]
-    completed = _lifecycle_completed_events(fleet.kafka_bootstrap, batch_id)
-    assert len(completed) == 1
+    assert_completed_exactly_once(client, fleet.kafka_bootstrap, batch_id, count)
     assert f"{victim} exited with code" in fleet.log_text()
-
-
-def _lifecycle_completed_events(kafka_bootstrap: str, batch_id: str) -> list[object]:
-    # Read until a little past the first match, so a duplicate publish would also be seen.
-    return asyncio.run(
-        collect_records(
-            kafka_bootstrap,
-            topic_name(ProcessingEvent.BATCH_LIFECYCLE_COMPLETED),
-            lambda r: r.key == batch_id.encode(),
-            count=2,
-            timeout=5,
-        )
-    )
 
 
 def test_smoke_script_passes_against_the_local_fleet(fleet: RunningFleet) -> None:

@@ -1,0 +1,118 @@
+"""Fault suite: kill -9 each process, restart the broker, freeze Content Service — mid-batch.
+
+Each run registers a 30-essay batch, uploads it in three chunks (retrying a chunk the way a
+teacher would press "upload" again when the request failed), injects one fault at a random
+point, and requires the batch to complete with exactly one result per essay.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scripts.fleet.client import ApiCallError, FleetClient
+from tests.support.batches import assert_completed_exactly_once, wait_for_results, write_essays
+from tests.support.fleet import RunningFleet
+
+pytestmark = pytest.mark.e2e
+
+ESSAYS = 30
+SEED = int(os.environ.get("FAULT_SEED", "20261123"))
+
+
+def upload_with_retry(client: FleetClient, batch_id: str, files: list[Path]) -> None:
+    """Upload one chunk; on a failed request (process down, 503) try again until accepted."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            client.upload(batch_id, files)
+            return
+        except (ApiCallError, OSError) as exc:
+            status = getattr(exc, "status", None)
+            if status not in (None, 502, 503) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)  # a teacher's retry, not synchronisation
+
+
+def run_batch_with_fault(
+    client: FleetClient, tmp_path: Path, fault: Callable[[str], None], during_upload: bool
+) -> str:
+    files = write_essays(tmp_path, ESSAYS, seed=random.Random(SEED).randrange(10_000))
+    batch_id = client.register_batch("ENG5", ESSAYS)["batch_id"]
+    chunks = [files[i : i + 10] for i in range(0, ESSAYS, 10)]
+    if during_upload:
+        injector = threading.Thread(target=fault, args=(batch_id,))
+        injector.start()
+        for chunk in chunks:
+            upload_with_retry(client, batch_id, chunk)
+        injector.join()
+    else:
+        for chunk in chunks:
+            upload_with_retry(client, batch_id, chunk)
+        fault(batch_id)
+    return batch_id
+
+
+@pytest.mark.parametrize(
+    "victim",
+    [
+        "file_service",
+        "batch_orchestrator_service",
+        "essay_lifecycle_worker",
+        "spell_checker_service",
+    ],
+)
+def test_kill_9_at_a_random_point(
+    fleet: RunningFleet, client: FleetClient, tmp_path: Path, victim: str
+) -> None:
+    rng = random.Random(f"{SEED}-{victim}")
+
+    def kill(batch_id: str) -> None:
+        if victim == "file_service":
+            time.sleep(rng.uniform(0.0, 0.5))  # a random moment inside the uploads
+        else:
+            wait_for_results(client, batch_id, at_least=rng.randint(1, ESSAYS // 2), timeout=120)
+        old = fleet.kill(victim)
+        fleet.wait_restarted(victim, old)
+
+    batch_id = run_batch_with_fault(client, tmp_path, kill, during_upload=victim == "file_service")
+
+    assert_completed_exactly_once(client, fleet.kafka_bootstrap, batch_id, ESSAYS)
+    assert f"{victim} exited with code -9" in fleet.log_text()
+
+
+def test_kafka_broker_restart_mid_batch(
+    fleet: RunningFleet, client: FleetClient, tmp_path: Path
+) -> None:
+    def restart_broker(batch_id: str) -> None:
+        wait_for_results(client, batch_id, at_least=1, timeout=120)
+        old = fleet.kill("kafka")
+        fleet.wait_restarted("kafka", old, timeout=120)
+
+    batch_id = run_batch_with_fault(client, tmp_path, restart_broker, during_upload=False)
+
+    assert_completed_exactly_once(client, fleet.kafka_bootstrap, batch_id, ESSAYS)
+    assert "kafka exited with code" in fleet.log_text()
+
+
+def test_content_service_frozen_for_ten_seconds(
+    fleet: RunningFleet, client: FleetClient, tmp_path: Path
+) -> None:
+    def freeze_content(batch_id: str) -> None:
+        wait_for_results(client, batch_id, at_least=1, timeout=120)
+        fleet.kill("content_service", signal.SIGSTOP)
+        try:
+            time.sleep(10)  # the outage being simulated, not synchronisation
+        finally:
+            fleet.kill("content_service", signal.SIGCONT)
+
+    batch_id = run_batch_with_fault(client, tmp_path, freeze_content, during_upload=False)
+
+    assert_completed_exactly_once(client, fleet.kafka_bootstrap, batch_id, ESSAYS)
