@@ -45,7 +45,7 @@ def run_batch_with_fault(
     client: FleetClient, tmp_path: Path, fault: Callable[[str], None], during_upload: bool
 ) -> str:
     files = write_essays(tmp_path, ESSAYS, seed=random.Random(SEED).randrange(10_000))
-    batch_id = client.register_batch("ENG5", ESSAYS)["batch_id"]
+    batch_id: str = client.register_batch("ENG5", ESSAYS)["batch_id"]
     chunks = [files[i : i + 10] for i in range(0, ESSAYS, 10)]
     if during_upload:
         injector = threading.Thread(target=fault, args=(batch_id,))
