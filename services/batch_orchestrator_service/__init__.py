@@ -1,0 +1,1 @@
+"""Batch Orchestrator Service: batches, their course context and pipeline state."""

@@ -1,0 +1,1 @@
+"""BOS HTTP blueprints."""

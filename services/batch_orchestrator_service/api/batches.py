@@ -1,0 +1,101 @@
+"""REST entrypoints for batches: parse, call the handler, answer (DESIGN.md, Public REST API)."""
+
+from __future__ import annotations
+
+from dishka import FromDishka
+from pydantic import ValidationError
+from quart import Blueprint, Response, request
+from quart_dishka import inject
+from quart_schema import validate_request, validate_response
+from quart_schema.validation import RequestSchemaValidationError
+
+from common_core.web import ApiError, correlation_id, error_response, validation_details
+from services.batch_orchestrator_service.domain import Batch
+from services.batch_orchestrator_service.handlers import register_batch
+from services.batch_orchestrator_service.models.api import (
+    BatchStatusResponse,
+    RegisterBatchRequest,
+    RegisterBatchResponse,
+)
+from services.batch_orchestrator_service.protocols import UnitOfWorkFactory
+
+batches = Blueprint("batches", __name__, url_prefix="/v1/batches")
+
+
+def status_url(batch_id: str) -> str:
+    """Where a batch's status is served."""
+    return f"/v1/batches/{batch_id}"
+
+
+@batches.before_request
+async def _require_json_body() -> None:
+    # quart-schema would read a non-JSON body as null and answer 422; the client deserves 415.
+    if request.method == "POST" and not request.is_json:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "request body must be JSON (Content-Type: application/json)",
+            {"content_type": request.content_type},
+        )
+
+
+@batches.errorhandler(RequestSchemaValidationError)
+async def _invalid_request(exc: RequestSchemaValidationError) -> Response:
+    inner = exc.validation_error
+    if not isinstance(inner, ValidationError):
+        return error_response(400, "bad_request", f"malformed request body: {inner}")
+    details = validation_details(inner)
+    # The summary repeats each problem so a client printing only `message` still sees them
+    # (for an unknown course code that includes the list of known codes).
+    summary = "; ".join(
+        f"{d['field'] or 'body'}: {d['message'].removeprefix('Value error, ')}" for d in details
+    )
+    return error_response(422, "validation_error", f"request failed validation: {summary}", details)
+
+
+@batches.post("/register")
+@validate_request(RegisterBatchRequest)
+@validate_response(RegisterBatchResponse, 202)
+@inject
+async def register(
+    data: RegisterBatchRequest, units_of_work: FromDishka[UnitOfWorkFactory]
+) -> tuple[RegisterBatchResponse, int, dict[str, str]]:
+    """Register a batch; answers 202 once it is stored (its event is on Kafka moments later)."""
+    cid = correlation_id()
+    batch = await register_batch(data.to_registration(), cid, units_of_work())
+    url = status_url(batch.batch_id)
+    body = RegisterBatchResponse(
+        batch_id=batch.batch_id, correlation_id=cid, essay_ids=batch.essay_ids, status_url=url
+    )
+    return body, 202, {"Location": url}
+
+
+@batches.get("/<batch_id>")
+@validate_response(BatchStatusResponse, 200)
+@inject
+async def get_batch(
+    batch_id: str, units_of_work: FromDishka[UnitOfWorkFactory]
+) -> BatchStatusResponse:
+    """The batch's context, status and pipeline state; 404 for an id BOS does not know."""
+    async with units_of_work() as uow:
+        batch = await uow.batches.get(batch_id)
+    if batch is None:
+        raise ApiError(404, "batch_not_found", f"no batch with id {batch_id!r}")
+    return to_status_response(batch)
+
+
+def to_status_response(batch: Batch) -> BatchStatusResponse:
+    """The REST view of a batch."""
+    return BatchStatusResponse(
+        batch_id=batch.batch_id,
+        status=batch.status,
+        course_code=batch.course_code,
+        class_designation=batch.class_designation,
+        essay_instructions=batch.essay_instructions,
+        language=batch.language,
+        expected_essay_count=batch.expected_essay_count,
+        essay_ids=batch.essay_ids,
+        created_at=batch.created_at,
+        updated_at=batch.updated_at,
+        pipeline_state=batch.pipeline_state,
+    )

@@ -1,0 +1,105 @@
+"""BOS entrypoint: the Quart app with its outbox relay and Kafka consumer running inside it.
+
+Run with `python -m services.batch_orchestrator_service.app`; SIGTERM/SIGINT stop it cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from dishka import AsyncContainer
+from pydantic_core import to_jsonable_python
+from quart import Quart
+from quart.json.provider import DefaultJSONProvider
+from quart_dishka import QuartDishka
+from quart_schema import QuartSchema
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from common_core.logs import configure_logging, get_logger
+from common_core.outbox import OutboxRelay
+from common_core.web import install_http_plumbing, serve_app
+from services.batch_orchestrator_service.api.batches import batches
+from services.batch_orchestrator_service.api.health import health
+from services.batch_orchestrator_service.config import SERVICE_NAME, BOSSettings
+from services.batch_orchestrator_service.di import make_container
+from services.batch_orchestrator_service.kafka_consumer import BosConsumer
+from services.batch_orchestrator_service.repository import create_schema
+
+logger = get_logger(__name__)
+
+
+class IsoJSONProvider(DefaultJSONProvider):
+    """JSON with ISO-8601 datetimes (Quart's default writes RFC 822 HTTP dates)."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        """Datetimes as ISO-8601; anything else pydantic knows how to make JSON-safe."""
+        if isinstance(o, datetime):
+            return o.isoformat()
+        return to_jsonable_python(o)
+
+
+class BackgroundWork:
+    """Starts the outbox relay and the consumer after the schema exists; stops them in order."""
+
+    def __init__(self, container: AsyncContainer) -> None:
+        self._container = container
+        self._relay: OutboxRelay | None = None
+        self._relay_task: asyncio.Task[None] | None = None
+        self._consumer: BosConsumer | None = None
+
+    async def start(self) -> None:
+        """Create the schema, start the relay (sends anything left from a crash), then consume."""
+        await create_schema(await self._container.get(AsyncEngine))
+        self._relay = await self._container.get(OutboxRelay)
+        self._relay_task = asyncio.create_task(self._relay.run(), name="bos-outbox-relay")
+        self._consumer = await self._container.get(BosConsumer)
+        await self._consumer.start()
+        logger.info("bos_started")
+
+    async def stop(self) -> None:
+        """Consumer first (no new state), then a last relay round, then close everything."""
+        if self._consumer is not None:
+            await self._consumer.stop()
+        if self._relay is not None and self._relay_task is not None:
+            await self._relay.stop()
+            with contextlib.suppress(Exception):
+                await self._relay_task
+            try:
+                await self._relay.publish_pending()
+            except Exception as exc:  # rows stay in the outbox and go out on the next start
+                logger.warning("outbox_final_flush_failed", error=repr(exc))
+        await self._container.close()
+        logger.info("bos_stopped")
+
+
+def create_app(settings: BOSSettings | None = None) -> Quart:
+    """The BOS web app; serving it (or `test_app()`) starts the relay and the consumer."""
+    settings = settings or BOSSettings()
+    app = Quart(SERVICE_NAME)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    QuartSchema(app, info={"title": "Batch Orchestrator Service", "version": "1.0.0"})
+    app.json = IsoJSONProvider(app)
+    install_http_plumbing(app)
+    app.register_blueprint(batches)
+    app.register_blueprint(health)
+    container = make_container(settings)
+    QuartDishka(app=app, container=container)
+    background = BackgroundWork(container)
+    app.before_serving(background.start)
+    app.after_serving(background.stop)
+    return app
+
+
+async def main() -> None:
+    """Serve BOS until SIGTERM/SIGINT."""
+    settings = BOSSettings()
+    configure_logging(SERVICE_NAME, settings.log_level, settings.log_format)
+    await serve_app(create_app(settings), settings.host, settings.port)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,80 @@
+"""The one place BOS is wired: Dishka provides engine, sessions, publisher, relay and consumer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
+from quart_dishka import QuartProvider
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from common_core.db import create_engine, session_factory
+from common_core.kafka import KafkaEventPublisher
+from common_core.outbox import OutboxRelay
+from services.batch_orchestrator_service.config import SERVICE_NAME, BOSSettings
+from services.batch_orchestrator_service.kafka_consumer import BosConsumer
+from services.batch_orchestrator_service.protocols import UnitOfWorkFactory
+from services.batch_orchestrator_service.repository import SqlUnitOfWorkFactory
+
+
+class BosProvider(Provider):
+    """Application-scoped collaborators; each is created once and closed with the container."""
+
+    settings = from_context(provides=BOSSettings, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    async def engine(self, settings: BOSSettings) -> AsyncIterator[AsyncEngine]:
+        """The SQL engine (SQLite file by default, PostgreSQL via BOS_DATABASE_URL)."""
+        engine = create_engine(settings.database_url)
+        yield engine
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        """Session factory over the engine."""
+        return session_factory(engine)
+
+    @provide(scope=Scope.APP)
+    async def publisher(self, settings: BOSSettings) -> AsyncIterator[KafkaEventPublisher]:
+        """The Kafka producer used by the outbox relay and for dead letters."""
+        publisher = KafkaEventPublisher(settings.kafka_bootstrap_servers, SERVICE_NAME)
+        await publisher.start()
+        yield publisher
+        await publisher.stop()
+
+    @provide(scope=Scope.APP)
+    def relay(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        publisher: KafkaEventPublisher,
+        settings: BOSSettings,
+    ) -> OutboxRelay:
+        """Publishes committed outbox rows; woken by every unit of work's commit."""
+        return OutboxRelay(sessions, publisher, poll_interval=settings.outbox_poll_interval_seconds)
+
+    @provide(scope=Scope.APP)
+    def units_of_work(
+        self, sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay
+    ) -> UnitOfWorkFactory:
+        """Fresh transactions for routes and consumed messages."""
+        return SqlUnitOfWorkFactory(sessions, relay)
+
+    @provide(scope=Scope.APP)
+    def consumer(
+        self,
+        settings: BOSSettings,
+        publisher: KafkaEventPublisher,
+        units_of_work: UnitOfWorkFactory,
+    ) -> BosConsumer:
+        """The in-process Kafka consumer (started and stopped with the app)."""
+        return BosConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=settings.consumer_group_id,
+            publisher=publisher,
+            uow_factory=units_of_work,
+        )
+
+
+def make_container(settings: BOSSettings) -> AsyncContainer:
+    """The app's container; Quart request scopes come from QuartProvider."""
+    return make_async_container(BosProvider(), QuartProvider(), context={BOSSettings: settings})

@@ -1,0 +1,239 @@
+"""BOS's decisions, one plain function per command or event (DESIGN.md flow steps 1, 4 and 8).
+
+Each runs in one unit of work: the state change and the events reporting it commit together
+(transactional outbox), and each is idempotent because Kafka delivers at least once.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+from common_core.enums import (
+    BatchStatus,
+    EssayStatus,
+    ProcessingEvent,
+    ProcessingStage,
+    language_for_course,
+)
+from common_core.events import (
+    BatchEssaysReady,
+    BatchEssaysRegistered,
+    BatchLifecycleCompleted,
+    BatchPipelineProgressUpdated,
+    BatchServiceSpellcheckInitiateCommandDataV1,
+    EssayLifecycleStateUpdated,
+)
+from common_core.kafka import PermanentError
+from common_core.logs import get_logger
+from common_core.metadata import EntityReference, SystemProcessingMetadata, utc_now
+from common_core.pipeline import EssayCounts
+from services.batch_orchestrator_service.domain import (
+    Batch,
+    BatchRegistration,
+    ResultCounts,
+    essay_counts,
+    finish,
+    new_batch,
+    start_spellcheck,
+    unique_ready_essays,
+)
+from services.batch_orchestrator_service.protocols import UnitOfWork
+
+logger = get_logger(__name__)
+
+BATCHES_REGISTERED = Counter("huleedu_bos_batches_registered_total", "Batches registered.")
+BATCHES_FINISHED = Counter(
+    "huleedu_bos_batches_finished_total", "Batches that reached a terminal status.", ["status"]
+)
+
+# Only these statuses are results; anything earlier in an essay's life is just progress noise.
+TERMINAL_ESSAY_STATUSES = frozenset(
+    {EssayStatus.SPELLCHECKED_SUCCESS, EssayStatus.SPELLCHECK_FAILED}
+)
+
+
+class ConcurrentUpdateError(Exception):
+    """The batch changed status under us; the consumer retries and then sees the new state."""
+
+
+async def register_batch(
+    registration: BatchRegistration, correlation_id: str, uow: UnitOfWork
+) -> Batch:
+    """Step 1: store the batch (awaiting_content) and announce it without its course context."""
+    batch = new_batch(registration, utc_now())
+    async with uow:
+        await uow.batches.add(batch)
+        uow.publish(
+            BatchEssaysRegistered(
+                batch_id=batch.batch_id,
+                expected_essay_count=batch.expected_essay_count,
+                essay_ids=list(batch.essay_ids),
+                metadata=_metadata(
+                    batch.batch_id,
+                    ProcessingEvent.BATCH_ESSAYS_REGISTERED,
+                    ProcessingStage.REGISTRATION,
+                ),
+            ),
+            correlation_id,
+        )
+        await uow.commit()
+    BATCHES_REGISTERED.inc()
+    logger.info(
+        "batch_registered",
+        batch_id=batch.batch_id,
+        course_code=batch.course_code.value,
+        expected_essay_count=batch.expected_essay_count,
+    )
+    return batch
+
+
+async def handle_batch_essays_ready(
+    event: BatchEssaysReady, correlation_id: str, uow: UnitOfWork
+) -> None:
+    """Step 4: ready_for_processing -> language from course_code -> processing -> command."""
+    async with uow:
+        batch = await _existing_batch(uow, event.batch_id)
+        if batch.status is not BatchStatus.AWAITING_CONTENT:
+            logger.info("batch_essays_ready_ignored", batch_id=batch.batch_id, status=batch.status)
+            return
+        ready = unique_ready_essays(event.ready_essays)
+        strangers = [ref.essay_id for ref in ready if ref.essay_id not in set(batch.essay_ids)]
+        if strangers:
+            logger.warning("ready_essays_not_in_batch", batch_id=batch.batch_id, ids=strangers[:10])
+        batch.failed_uploads = list(event.failed_uploads)
+        batch.language = language_for_course(batch.course_code)
+        now = utc_now()
+        if not ready:
+            # Every upload failed: nothing to check, so the batch ends here instead of waiting.
+            finish(batch, ResultCounts(), now)
+            _publish_completion(uow, batch, correlation_id)
+        else:
+            batch.status = BatchStatus.READY_FOR_PROCESSING
+            batch.pipeline_state.spellcheck.essay_counts = EssayCounts(
+                total=len(ready), pending=len(ready)
+            )
+            uow.publish(_progress(batch), correlation_id)
+            start_spellcheck(batch, ready, now)
+            uow.publish(
+                BatchServiceSpellcheckInitiateCommandDataV1(
+                    batch_id=batch.batch_id,
+                    essays_to_process=ready,
+                    language=batch.language,
+                    metadata=_metadata(
+                        batch.batch_id,
+                        ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND,
+                        ProcessingStage.SPELLCHECK,
+                    ),
+                ),
+                correlation_id,
+            )
+            uow.publish(_progress(batch), correlation_id)
+        await _save(uow, batch, BatchStatus.AWAITING_CONTENT)
+        await uow.commit()
+    _log_transition(batch, failed_uploads=len(batch.failed_uploads))
+
+
+async def handle_essay_lifecycle_state_updated(
+    event: EssayLifecycleStateUpdated, correlation_id: str, uow: UnitOfWork
+) -> None:
+    """Step 8: record a terminal essay result; counts come from the recorded set of essays."""
+    essay_id = event.entity_ref.entity_id
+    async with uow:
+        batch = await _existing_batch(uow, event.batch_id)
+        log = logger.bind(batch_id=batch.batch_id, essay_id=essay_id, essay_status=event.status)
+        if event.status not in TERMINAL_ESSAY_STATUSES:
+            log.debug("essay_update_not_a_result")
+            return
+        if batch.status.is_terminal:
+            log.debug("essay_update_after_batch_finished", batch_status=batch.status)
+            return
+        if batch.status is not BatchStatus.PROCESSING:
+            log.warning("essay_result_before_processing", batch_status=batch.status)
+            return
+        if essay_id not in batch.ready_essay_ids:
+            log.warning("essay_result_for_unprocessed_essay")
+            return
+        before = batch.pipeline_state.spellcheck.essay_counts
+        await uow.batches.record_result(batch.batch_id, essay_id, event.status)
+        results = await uow.batches.result_counts(batch.batch_id)
+        counts = essay_counts(len(batch.ready_essays), results)
+        if counts == before:
+            log.debug("essay_result_duplicate")
+            return
+        now = utc_now()
+        if counts.pending == 0:
+            finish(batch, results, now)
+            _publish_completion(uow, batch, correlation_id)
+        else:
+            batch.pipeline_state.spellcheck.essay_counts = counts
+            batch.updated_at = now
+            uow.publish(_progress(batch), correlation_id)
+        await _save(uow, batch, BatchStatus.PROCESSING)
+        await uow.commit()
+    log.debug("essay_result_recorded", counts=counts.model_dump())
+    if batch.status.is_terminal:
+        _log_transition(batch)
+
+
+async def _existing_batch(uow: UnitOfWork, batch_id: str) -> Batch:
+    batch = await uow.batches.get(batch_id)
+    if batch is None:
+        # Redelivery cannot make an unknown batch known: dead-letter instead of looping.
+        raise PermanentError(f"unknown batch_id {batch_id!r}: BOS never registered it")
+    return batch
+
+
+async def _save(uow: UnitOfWork, batch: Batch, expected: BatchStatus) -> None:
+    if not await uow.batches.save(batch, expected_status=expected):
+        raise ConcurrentUpdateError(f"batch {batch.batch_id} left status {expected.value}")
+
+
+def _publish_completion(uow: UnitOfWork, batch: Batch, correlation_id: str) -> None:
+    """The final progress snapshot and BatchLifecycleCompleted, in the finishing transaction."""
+    uow.publish(_progress(batch), correlation_id)
+    uow.publish(
+        BatchLifecycleCompleted(
+            batch_id=batch.batch_id,
+            status=batch.status,
+            essay_counts=batch.pipeline_state.spellcheck.essay_counts.model_copy(),
+            failed_uploads=len(batch.failed_uploads),
+            metadata=_metadata(
+                batch.batch_id,
+                ProcessingEvent.BATCH_LIFECYCLE_COMPLETED,
+                ProcessingStage.COMPLETION,
+            ),
+        ),
+        correlation_id,
+    )
+
+
+def _progress(batch: Batch) -> BatchPipelineProgressUpdated:
+    """A snapshot; copied because the handler may change the state again before commit."""
+    return BatchPipelineProgressUpdated(
+        batch_id=batch.batch_id,
+        batch_status=batch.status,
+        pipeline_state=batch.pipeline_state.model_copy(deep=True),
+        metadata=_metadata(
+            batch.batch_id,
+            ProcessingEvent.BATCH_PIPELINE_PROGRESS_UPDATED,
+            ProcessingStage.SPELLCHECK,
+        ),
+    )
+
+
+def _metadata(
+    batch_id: str, event: ProcessingEvent, stage: ProcessingStage
+) -> SystemProcessingMetadata:
+    return SystemProcessingMetadata(
+        entity=EntityReference(entity_id=batch_id, entity_type="batch"),
+        event=event,
+        processing_stage=stage,
+    )
+
+
+def _log_transition(batch: Batch, **fields: object) -> None:
+    if batch.status.is_terminal:
+        BATCHES_FINISHED.labels(batch.status.value).inc()
+        logger.info("batch_finished", batch_id=batch.batch_id, status=batch.status, **fields)
+    else:
+        logger.info("batch_status", batch_id=batch.batch_id, status=batch.status, **fields)

@@ -1,0 +1,1 @@
+"""BOS data models: SQL tables (orm) and REST bodies (api), kept apart."""

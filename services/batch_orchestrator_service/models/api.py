@@ -1,0 +1,128 @@
+"""Request and response bodies of BOS's REST API (local to BOS; validated by quart-schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from common_core.enums import BatchStatus, CourseCode, Language, language_for_course
+from common_core.pipeline import ProcessingPipelineState
+from services.batch_orchestrator_service.domain import BatchRegistration
+
+MAX_ESSAYS = 500
+MAX_INSTRUCTIONS_CHARS = 10_000
+MAX_CLASS_DESIGNATION_CHARS = 100
+MAX_ESSAY_ID_CHARS = 128
+
+# Essay ids end up in URLs (ELS API) and Kafka keys, so keep them to URL-safe characters.
+EssayId = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=MAX_ESSAY_ID_CHARS,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+    ),
+]
+PipelineName = Literal["spellcheck"]
+
+
+def _default_pipelines() -> list[PipelineName]:
+    return ["spellcheck"]
+
+
+class RegisterBatchRequest(BaseModel):
+    """Body of POST /v1/batches/register: the teacher's batch and its course context."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    course_code: CourseCode = Field(
+        description="ENG5, ENG6, ENG7 (English) or SV1, SV2, SV3 (Swedish); case-insensitive."
+    )
+    class_designation: str = Field(
+        min_length=1, max_length=MAX_CLASS_DESIGNATION_CHARS, description="The class, e.g. 9A."
+    )
+    essay_instructions: str = Field(
+        min_length=1, max_length=MAX_INSTRUCTIONS_CHARS, description="The assignment text."
+    )
+    expected_essay_count: int = Field(
+        strict=True, ge=1, le=MAX_ESSAYS, description="How many essays will be uploaded."
+    )
+    essay_ids: list[EssayId] | None = Field(
+        default=None,
+        description="Optional slot ids, exactly expected_essay_count unique ones; "
+        "BOS generates them when omitted.",
+    )
+    requested_pipelines: list[PipelineName] = Field(
+        default_factory=_default_pipelines,
+        min_length=1,
+        description='Pipelines to run; only "spellcheck" exists today.',
+    )
+
+    @field_validator("course_code", mode="before")
+    @classmethod
+    def _known_course(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # pydantic reports the type error
+        code = value.strip().upper()
+        language_for_course(code)  # raises ValueError naming the known codes
+        return code
+
+    @model_validator(mode="after")
+    def _consistent_lists(self) -> RegisterBatchRequest:
+        if self.essay_ids is not None:
+            if len(self.essay_ids) != self.expected_essay_count:
+                raise ValueError(
+                    f"essay_ids has {len(self.essay_ids)} ids but expected_essay_count is "
+                    f"{self.expected_essay_count}"
+                )
+            if len(set(self.essay_ids)) != len(self.essay_ids):
+                raise ValueError("essay_ids must be unique")
+        if len(set(self.requested_pipelines)) != len(self.requested_pipelines):
+            raise ValueError("requested_pipelines must not repeat a pipeline")
+        return self
+
+    def to_registration(self) -> BatchRegistration:
+        """The domain's view of the request."""
+        return BatchRegistration(
+            course_code=self.course_code,
+            class_designation=self.class_designation,
+            essay_instructions=self.essay_instructions,
+            expected_essay_count=self.expected_essay_count,
+            essay_ids=list(self.essay_ids) if self.essay_ids is not None else None,
+            requested_pipelines=list(self.requested_pipelines),
+        )
+
+
+class RegisterBatchResponse(BaseModel):
+    """202 answer to a registration: the batch is stored; its event follows within moments."""
+
+    batch_id: str = Field(description="The new batch's id.")
+    correlation_id: str = Field(description="Traces this registration through the fleet.")
+    essay_ids: list[str] = Field(description="The batch's essay slots.")
+    status_url: str = Field(description="Where to poll the batch: /v1/batches/{batch_id}.")
+
+
+class BatchStatusResponse(BaseModel):
+    """GET /v1/batches/{batch_id}: the batch's context, status and pipeline state."""
+
+    batch_id: str = Field(description="The batch's id.")
+    status: BatchStatus = Field(description="Where the batch is in its lifecycle.")
+    course_code: CourseCode = Field(description="The course the essays belong to.")
+    class_designation: str = Field(description="The class.")
+    essay_instructions: str = Field(description="The assignment text.")
+    language: Language = Field(description="Language inferred from the course code.")
+    expected_essay_count: int = Field(description="How many essays were expected.")
+    essay_ids: list[str] = Field(description="The batch's essay slots.")
+    created_at: datetime = Field(description="When the batch was registered (UTC).")
+    updated_at: datetime = Field(description="When the batch last changed (UTC).")
+    pipeline_state: ProcessingPipelineState = Field(description="Pipeline statuses and counts.")

@@ -1,0 +1,48 @@
+"""SQL tables of BOS: `batches` (context + pipeline state) and `essay_results`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Metadata of BOS's own tables (the outbox has its own, in common_core.outbox)."""
+
+
+class BatchRow(Base):
+    """One registered batch with its course context and its pipeline state."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    course_code: Mapped[str] = mapped_column(String(8))
+    class_designation: Mapped[str] = mapped_column(String(100))
+    essay_instructions: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    expected_essay_count: Mapped[int] = mapped_column(Integer)
+    essay_ids: Mapped[list[str]] = mapped_column(JSON)
+    requested_pipelines: Mapped[list[str]] = mapped_column(JSON)
+    pipeline_state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    failed_uploads: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # The essays the spellcheck command went out for ({essay_id, text_storage_id}).
+    ready_essays: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EssayResultRow(Base):
+    """An essay's terminal result; counts are derived from these rows, never incremented."""
+
+    __tablename__ = "essay_results"
+
+    batch_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    essay_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,62 @@
+"""The seams between BOS's decisions and its I/O; SQL implements them, unit tests fake them."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self
+
+from common_core.enums import BatchStatus, EssayStatus
+from common_core.events import EventData
+from services.batch_orchestrator_service.domain import Batch, ResultCounts
+
+
+class BatchRepository(Protocol):
+    """Batches and their essays' terminal results."""
+
+    async def add(self, batch: Batch) -> None:
+        """Store a new batch."""
+
+    async def get(self, batch_id: str) -> Batch | None:
+        """The batch, or None when BOS never registered it."""
+
+    async def save(self, batch: Batch, expected_status: BatchStatus) -> bool:
+        """Write the batch's mutable state only if its stored status is still `expected_status`.
+
+        Returns False when another writer moved the batch on first (compare-and-set).
+        """
+
+    async def record_result(self, batch_id: str, essay_id: str, status: EssayStatus) -> None:
+        """Record an essay's terminal result; recording the same result again changes nothing."""
+
+    async def result_counts(self, batch_id: str) -> ResultCounts:
+        """Successful and failed results recorded for the batch, counted from storage."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction: state changes and the events reporting them commit together."""
+
+    @property
+    def batches(self) -> BatchRepository:
+        """The batches, read and written inside this transaction."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+
+    def publish(self, event: EventData, correlation_id: str) -> None:
+        """Queue an event to go out if, and only if, this unit of work commits."""
+
+    async def commit(self) -> None:
+        """Commit state and queued events atomically."""
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh unit of work per request or per consumed message."""
+
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,183 @@
+"""Where BOS state is written: SQL repository and the unit of work that pairs it with the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from common_core.enums import BatchStatus, CourseCode, EssayStatus, Language
+from common_core.events import EssayProcessingInputRef, EventData, FailedUpload
+from common_core.metadata import utc_now
+from common_core.outbox import OutboxRelay, create_outbox_schema, enqueue
+from common_core.pipeline import ProcessingPipelineState
+from services.batch_orchestrator_service.config import SERVICE_NAME
+from services.batch_orchestrator_service.domain import Batch, ResultCounts
+from services.batch_orchestrator_service.models.orm import Base, BatchRow, EssayResultRow
+
+
+async def create_schema(engine: AsyncEngine) -> None:
+    """Create BOS's tables and the outbox if missing (safe on every start)."""
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    await create_outbox_schema(engine)
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything BOS stores is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _to_domain(row: BatchRow) -> Batch:
+    return Batch(
+        batch_id=row.id,
+        status=BatchStatus(row.status),
+        course_code=CourseCode(row.course_code),
+        class_designation=row.class_designation,
+        essay_instructions=row.essay_instructions,
+        language=Language(row.language),
+        expected_essay_count=row.expected_essay_count,
+        essay_ids=list(row.essay_ids),
+        requested_pipelines=list(row.requested_pipelines),
+        pipeline_state=ProcessingPipelineState.model_validate(row.pipeline_state),
+        failed_uploads=[FailedUpload.model_validate(f) for f in row.failed_uploads],
+        ready_essays=[EssayProcessingInputRef.model_validate(r) for r in row.ready_essays],
+        created_at=_utc(row.created_at),
+        updated_at=_utc(row.updated_at),
+    )
+
+
+def _mutable_columns(batch: Batch) -> dict[str, Any]:
+    """Columns a handler may change after registration."""
+    return {
+        "status": batch.status.value,
+        "language": batch.language.value,
+        "pipeline_state": batch.pipeline_state.model_dump(mode="json"),
+        "failed_uploads": [f.model_dump(mode="json") for f in batch.failed_uploads],
+        "ready_essays": [r.model_dump(mode="json") for r in batch.ready_essays],
+        "updated_at": batch.updated_at,
+    }
+
+
+class SqlBatchRepository:
+    """BatchRepository over one SQLAlchemy session (the unit of work's transaction)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, batch: Batch) -> None:
+        """Store a new batch."""
+        self._session.add(
+            BatchRow(
+                id=batch.batch_id,
+                course_code=batch.course_code.value,
+                class_designation=batch.class_designation,
+                essay_instructions=batch.essay_instructions,
+                expected_essay_count=batch.expected_essay_count,
+                essay_ids=list(batch.essay_ids),
+                requested_pipelines=list(batch.requested_pipelines),
+                created_at=batch.created_at,
+                **_mutable_columns(batch),
+            )
+        )
+
+    async def get(self, batch_id: str) -> Batch | None:
+        """The batch, or None when it was never registered."""
+        row = await self._session.scalar(select(BatchRow).where(BatchRow.id == batch_id))
+        return _to_domain(row) if row is not None else None
+
+    async def save(self, batch: Batch, expected_status: BatchStatus) -> bool:
+        """Compare-and-set on status: a concurrent transition makes this return False."""
+        result = await self._session.execute(
+            update(BatchRow)
+            .where(BatchRow.id == batch.batch_id, BatchRow.status == expected_status.value)
+            .values(**_mutable_columns(batch))
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def record_result(self, batch_id: str, essay_id: str, status: EssayStatus) -> None:
+        """Upsert the essay's result; an identical redelivery writes nothing."""
+        dialect = self._session.get_bind().dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else pg_insert
+        stmt = insert(EssayResultRow).values(
+            batch_id=batch_id, essay_id=essay_id, status=status.value, recorded_at=utc_now()
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[EssayResultRow.batch_id, EssayResultRow.essay_id],
+            set_={"status": stmt.excluded.status, "recorded_at": stmt.excluded.recorded_at},
+            where=EssayResultRow.status != stmt.excluded.status,
+        )
+        await self._session.execute(stmt)
+
+    async def result_counts(self, batch_id: str) -> ResultCounts:
+        """Successful and failed results, counted from the rows."""
+        rows = await self._session.execute(
+            select(EssayResultRow.status, func.count())
+            .where(EssayResultRow.batch_id == batch_id)
+            .group_by(EssayResultRow.status)
+        )
+        by_status: dict[str, int] = {status: count for status, count in rows.tuples()}
+        return ResultCounts(
+            successful=by_status.get(EssayStatus.SPELLCHECKED_SUCCESS.value, 0),
+            failed=by_status.get(EssayStatus.SPELLCHECK_FAILED.value, 0),
+        )
+
+
+class SqlUnitOfWork:
+    """A session-wide transaction whose queued events go to the outbox in the same commit."""
+
+    batches: SqlBatchRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> None:
+        self._sessions = sessions
+        self._relay = relay
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self.batches = SqlBatchRepository(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back anything uncommitted and release the connection."""
+        if self._session is not None:
+            await self._session.rollback()
+            await self._session.close()
+            self._session = None
+
+    def _active(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._session
+
+    def publish(self, event: EventData, correlation_id: str) -> None:
+        """Add the event to the outbox inside this transaction."""
+        enqueue(self._active(), event, correlation_id, SERVICE_NAME)
+
+    async def commit(self) -> None:
+        """Commit state and events together, then wake the relay to send the events now."""
+        await self._active().commit()
+        self._relay.notify()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes SqlUnitOfWork instances sharing one session factory and relay."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> None:
+        self._sessions = sessions
+        self._relay = relay
+
+    def __call__(self) -> SqlUnitOfWork:
+        """A fresh unit of work."""
+        return SqlUnitOfWork(self._sessions, self._relay)

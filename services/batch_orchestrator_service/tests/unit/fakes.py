@@ -1,0 +1,98 @@
+"""In-memory stand-ins for the repository and unit of work (no database, no broker)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+
+from common_core.enums import BatchStatus, EssayStatus
+from common_core.events import EventData
+from services.batch_orchestrator_service.domain import Batch, ResultCounts
+
+
+class FakeBatchRepository:
+    """Batches and results in dicts; copies on the way in and out, like a real database."""
+
+    def __init__(self) -> None:
+        self.batches: dict[str, Batch] = {}
+        self.results: dict[tuple[str, str], EssayStatus] = {}
+        # Set to make the next save lose a compare-and-set race.
+        self.lose_next_save = False
+
+    async def add(self, batch: Batch) -> None:
+        self.batches[batch.batch_id] = copy.deepcopy(batch)
+
+    async def get(self, batch_id: str) -> Batch | None:
+        batch = self.batches.get(batch_id)
+        return copy.deepcopy(batch) if batch is not None else None
+
+    async def save(self, batch: Batch, expected_status: BatchStatus) -> bool:
+        stored = self.batches[batch.batch_id]
+        if self.lose_next_save or stored.status is not expected_status:
+            self.lose_next_save = False
+            return False
+        self.batches[batch.batch_id] = copy.deepcopy(batch)
+        return True
+
+    async def record_result(self, batch_id: str, essay_id: str, status: EssayStatus) -> None:
+        self.results[(batch_id, essay_id)] = status
+
+    async def result_counts(self, batch_id: str) -> ResultCounts:
+        statuses = [s for (b, _), s in self.results.items() if b == batch_id]
+        return ResultCounts(
+            successful=statuses.count(EssayStatus.SPELLCHECKED_SUCCESS),
+            failed=statuses.count(EssayStatus.SPELLCHECK_FAILED),
+        )
+
+
+@dataclass
+class Published:
+    """An event that went out (only committed units of work publish)."""
+
+    event: EventData
+    correlation_id: str
+
+
+@dataclass
+class FakeUnitOfWork:
+    """Commits move queued events to `published`; rolled-back work leaves no trace."""
+
+    repo: FakeBatchRepository = field(default_factory=FakeBatchRepository)
+    published: list[Published] = field(default_factory=list)
+    commits: int = 0
+    _pending: list[Published] = field(default_factory=list)
+    _snapshot: tuple[dict[str, Batch], dict[tuple[str, str], EssayStatus]] | None = None
+
+    @property
+    def batches(self) -> FakeBatchRepository:
+        return self.repo
+
+    async def __aenter__(self) -> Self:
+        self._pending = []
+        self._snapshot = (copy.deepcopy(self.repo.batches), dict(self.repo.results))
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._snapshot is not None:  # not committed: roll back
+            self.repo.batches, self.repo.results = self._snapshot
+        self._pending = []
+
+    def publish(self, event: EventData, correlation_id: str) -> None:
+        self._pending.append(Published(event.model_copy(deep=True), correlation_id))
+
+    async def commit(self) -> None:
+        self.published.extend(self._pending)
+        self._pending = []
+        self._snapshot = None
+        self.commits += 1
+
+    def events(self, kind: type[EventData]) -> list[EventData]:
+        """Published events of one type, in order."""
+        return [p.event for p in self.published if isinstance(p.event, kind)]
