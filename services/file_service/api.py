@@ -1,0 +1,104 @@
+"""HTTP routes: the batch upload and health. Parsing and limits here; decisions in handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from dishka import FromDishka
+from quart import Blueprint, Response, jsonify, request
+from quart.datastructures import FileStorage
+from quart_dishka import inject
+
+from common_core.web import ApiError, correlation_id
+from services.file_service.config import FileServiceSettings
+from services.file_service.errors import too_large
+from services.file_service.handlers import UploadCollaborators, UploadedFile, upload_batch_files
+from services.file_service.protocols import EventPublisher, TextStorage
+
+files_api = Blueprint("files", __name__)
+
+# BOS makes the ids; this only keeps anything that is not id-like out of BOS's URL path.
+_BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
+MAX_LABEL_LENGTH = 255
+
+
+@files_api.post("/v1/files/batch")
+@inject
+async def upload_files(
+    settings: FromDishka[FileServiceSettings], deps: FromDishka[UploadCollaborators]
+) -> tuple[Response, int]:
+    """Multipart `batch_id` + `files` -> 202 once every text is stored and every event acked."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "unsupported_media_type", "send the files as multipart/form-data")
+    form = await request.form
+    batch_id = (form.get("batch_id") or "").strip()
+    if not batch_id:
+        raise ApiError(400, "missing_batch_id", "the form field batch_id is required")
+    if not _BATCH_ID.fullmatch(batch_id):
+        raise ApiError(400, "invalid_batch_id", "batch_id is not a valid batch id")
+    uploads = [f for f in (await request.files).getlist("files") if f.filename or _has_data(f)]
+    if not uploads:
+        raise ApiError(400, "no_files", "attach one or more files in the form field files")
+    if len(uploads) > settings.max_files_per_request:
+        raise too_large(
+            "too_many_files",
+            f"at most {settings.max_files_per_request} files per upload",
+            max_files=settings.max_files_per_request,
+            files=len(uploads),
+        )
+    files = await asyncio.to_thread(_read_files, uploads, settings.max_file_bytes)
+    outcome = await upload_batch_files(batch_id, files, correlation_id(), deps)
+    return jsonify(outcome.to_json(correlation_id())), 202
+
+
+@files_api.get("/healthz")
+@inject
+async def healthz(
+    publisher: FromDishka[EventPublisher], storage: FromDishka[TextStorage]
+) -> Response:
+    """200 when Kafka and Content Service both answer, else 503 saying which does not."""
+    kafka_ok, content_ok = await asyncio.gather(publisher.is_healthy(), storage.is_healthy())
+    if not (kafka_ok and content_ok):
+        raise ApiError(
+            503,
+            "service_unavailable",
+            "a dependency is unavailable",
+            {"kafka": kafka_ok, "content_service": content_ok},
+        )
+    return jsonify({"status": "ok", "kafka": True, "content_service": True})
+
+
+def file_label(raw_name: str | None) -> str:
+    """The client's file name as a display label: last path segment, no control characters."""
+    name = (raw_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[:MAX_LABEL_LENGTH] or "unnamed"
+
+
+def _has_data(upload: FileStorage) -> bool:
+    # A browser sends an empty part with no name for an untouched file input; skip only those.
+    stream = upload.stream
+    position = stream.tell()
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(position)
+    return size > 0
+
+
+def _read_files(uploads: Sequence[FileStorage], max_file_bytes: int) -> list[UploadedFile]:
+    files: list[UploadedFile] = []
+    for upload in uploads:
+        label = file_label(upload.filename)
+        data = upload.stream.read(max_file_bytes + 1)
+        if len(data) > max_file_bytes:
+            raise too_large(
+                "file_too_large",
+                f"{label} is larger than {max_file_bytes} bytes",
+                file_name=label,
+                max_bytes=max_file_bytes,
+            )
+        files.append(UploadedFile(file_name=label, data=data))
+    return files

@@ -1,0 +1,57 @@
+"""File Service entrypoint: `python -m services.file_service.app`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from dishka import AsyncContainer
+from quart import Quart
+from quart_dishka import QuartDishka
+
+from common_core.logs import configure_logging
+from common_core.web import install_http_plumbing, serve_app
+from services.file_service.api import files_api
+from services.file_service.config import FileServiceSettings
+from services.file_service.di import SERVICE_NAME, make_container
+from services.file_service.protocols import EventPublisher
+
+# Room for the batch_id field and a few stray fields on top of the allowed files.
+_EXTRA_FORM_PARTS = 16
+
+
+def create_app(settings: FileServiceSettings, container: AsyncContainer | None = None) -> Quart:
+    """The Quart app: routes, JSON errors, metrics, limits, and the Dishka container.
+
+    `container` replaces the real wiring (tests hand in one with fakes).
+    """
+    app = Quart(SERVICE_NAME)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.config["MAX_FORM_PARTS"] = settings.max_files_per_request + _EXTRA_FORM_PARTS
+    install_http_plumbing(app)
+    app.register_blueprint(files_api)
+    container = container or make_container(settings)
+    QuartDishka(app=app, container=container)
+
+    @app.before_serving
+    async def _connect() -> None:
+        # Connect at startup, not on the first upload: a broken broker shows up at once.
+        await container.get(aiohttp.ClientSession)
+        await container.get(EventPublisher)
+
+    @app.after_serving
+    async def _disconnect() -> None:
+        await container.close()
+
+    return app
+
+
+def main() -> None:
+    """Read settings from the environment and serve until SIGTERM/SIGINT."""
+    settings = FileServiceSettings()
+    configure_logging(SERVICE_NAME, settings.log_level, settings.log_format)
+    asyncio.run(serve_app(create_app(settings), settings.host, settings.port))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""HTTP clients for BOS (is the batch open?) and Content Service (store a text)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from common_core.logs import get_logger
+from common_core.web import CORRELATION_HEADER
+from services.file_service.errors import BosUnavailable, ContentServiceUnavailable
+
+logger = get_logger(__name__)
+
+_STORAGE_ID_LENGTH = 32
+
+
+class BosClient:
+    """Asks BOS's public `GET /v1/batches/{batch_id}`; a short timeout, no retries."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, timeout: float) -> None:
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def batch_status(self, batch_id: str) -> str | None:
+        """The batch's status, None when BOS answers 404; raises BosUnavailable otherwise."""
+        url = f"{self._base_url}/v1/batches/{quote(batch_id, safe='')}"
+        try:
+            async with self._session.get(url, timeout=self._timeout) as response:
+                if response.status == 404:
+                    return None
+                if response.status != 200:
+                    raise BosUnavailable(f"BOS answered {response.status}")
+                body: Any = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            logger.warning("bos_unreachable", error=repr(exc))
+            raise BosUnavailable(type(exc).__name__) from exc
+        status = body.get("status") if isinstance(body, dict) else None
+        if not isinstance(status, str):
+            raise BosUnavailable("BOS answered without a batch status")
+        return status
+
+
+class _Transient(Exception):
+    """A Content Service failure worth another quick attempt."""
+
+
+class ContentServiceClient:
+    """Stores texts via `POST /v1/content`, retrying connection errors, timeouts and 5xx."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        timeout: float,
+        attempts: int,
+    ) -> None:
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._attempts = attempts
+
+    async def store_text(self, text: str, correlation_id: str) -> str:
+        """Store the text as UTF-8 `text/plain`; returns its storage id."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential(multiplier=0.1, max=1.0),
+            retry=retry_if_exception_type(_Transient),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._post(text.encode("utf-8"), correlation_id)
+        except _Transient as exc:
+            logger.warning("content_service_unreachable", error=str(exc))
+            raise ContentServiceUnavailable(str(exc)) from exc
+        raise AssertionError("unreachable: tenacity either returns or reraises")
+
+    async def is_healthy(self) -> bool:
+        """True when Content Service's /healthz answers 200 within the timeout."""
+        try:
+            async with self._session.get(
+                f"{self._base_url}/healthz", timeout=self._timeout
+            ) as response:
+                return response.status == 200
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+
+    async def _post(self, body: bytes, correlation_id: str) -> str:
+        headers = {
+            "Content-Type": "text/plain; charset=utf-8",
+            CORRELATION_HEADER: correlation_id,
+        }
+        try:
+            async with self._session.post(
+                f"{self._base_url}/v1/content", data=body, headers=headers, timeout=self._timeout
+            ) as response:
+                if response.status >= 500:
+                    raise _Transient(f"content service answered {response.status}")
+                if response.status != 201:
+                    # A 4xx will not change on retry (e.g. 413): report it, do not hammer.
+                    raise ContentServiceUnavailable(f"content service answered {response.status}")
+                payload: Any = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _Transient(f"{type(exc).__name__}: {exc}") from exc
+        except ValueError as exc:
+            raise ContentServiceUnavailable("content service answered malformed JSON") from exc
+        storage_id = payload.get("storage_id") if isinstance(payload, dict) else None
+        if not isinstance(storage_id, str) or len(storage_id) != _STORAGE_ID_LENGTH:
+            raise ContentServiceUnavailable("content service answered without a storage id")
+        return storage_id

@@ -1,0 +1,42 @@
+"""File Service settings (env prefix FILE_SERVICE_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from common_core.config import ServiceSettings
+
+MIB = 1024 * 1024
+
+
+class FileServiceSettings(ServiceSettings):
+    """Where the collaborators are, how long to wait for them, and how much one upload may be."""
+
+    model_config = SettingsConfigDict(env_prefix="FILE_SERVICE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 7001
+    content_service_url: str = "http://127.0.0.1:8001"
+    bos_url: str = "http://127.0.0.1:5001"
+
+    max_file_bytes: int = Field(default=5 * MIB, ge=1, description="Largest single file.")
+    max_request_bytes: int = Field(default=50 * MIB, ge=1, description="Largest whole upload.")
+    max_files_per_request: int = Field(default=500, ge=1, description="Most files per upload.")
+
+    bos_timeout_seconds: float = Field(default=3.0, gt=0, description="BOS batch lookup.")
+    content_service_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="One Content Service call (each attempt)."
+    )
+    content_service_attempts: int = Field(
+        default=3, ge=1, description="Attempts per text before the upload answers 503."
+    )
+    content_store_concurrency: int = Field(
+        default=8, ge=1, description="Texts stored in parallel for one upload."
+    )
+    kafka_publish_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="Wait for every event's ack before answering 503."
+    )
+    kafka_connect_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Keep trying to reach Kafka at startup this long."
+    )
