@@ -1,0 +1,30 @@
+"""Essay Lifecycle Service settings (env prefix ELS_), shared by the API and the worker."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from common_core.config import ServiceSettings
+
+SERVICE_NAME = "essay_lifecycle_service"
+
+
+class ELSSettings(ServiceSettings):
+    """Where the shared database is and where each process listens."""
+
+    model_config = SettingsConfigDict(env_prefix="ELS_", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="Interface the API binds to.")
+    port: int = Field(default=6001, description="HTTP port of the API process.")
+    metrics_port: int = Field(default=9091, description="Prometheus port of the worker process.")
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///.data/els.sqlite3",
+        description="SQLAlchemy async URL; a SQLite file by default, PostgreSQL in compose.",
+    )
+    consumer_group: str = Field(
+        default=SERVICE_NAME, description="Kafka consumer group of the worker."
+    )
+    outbox_poll_interval: float = Field(
+        default=1.0, gt=0, description="Seconds between outbox scans when nothing woke the relay."
+    )

@@ -1,0 +1,163 @@
+"""ELS's own vocabulary: batches, essay slots and uploads as plain records, and the rules on them.
+
+No I/O here. The handlers decide with these records; the repository stores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from common_core.enums import ContentType, ErrorCode, EssayStatus
+from common_core.events import EssayContentReady, EssayValidationFailed
+
+AWAITING_CONTENT = "awaiting_content"
+"""Status of a slot that holds no content (yet); ELS-local, the contract's statuses follow it."""
+
+TERMINAL_SPELLCHECK_STATUSES = frozenset(
+    {EssayStatus.SPELLCHECKED_SUCCESS.value, EssayStatus.SPELLCHECK_FAILED.value}
+)
+
+
+class UploadKind(StrEnum):
+    """What became of one upload (one file_upload_id)."""
+
+    PENDING = "pending"  # its batch is not registered yet
+    CONTENT = "content"  # it holds a slot
+    FAILED = "failed"  # rejected by File Service, or a duplicate of assigned content
+    EXCESS = "excess"  # arrived when the batch had no room left
+
+
+class UploadSource(StrEnum):
+    """Which event reported the upload."""
+
+    CONTENT_READY = "content_ready"
+    VALIDATION_FAILED = "validation_failed"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One upload as File Service reported it; `file_upload_id` is the idempotency key."""
+
+    file_upload_id: str
+    batch_id: str
+    source: UploadSource
+    file_name: str
+    received_at: datetime
+    correlation_id: str
+    text_storage_id: str | None = None
+    content_sha256: str | None = None
+    student_name: str | None = None
+    student_email: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+
+    @property
+    def has_content(self) -> bool:
+        """True for an EssayContentReady upload (it can take a slot)."""
+        return self.source is UploadSource.CONTENT_READY
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A registered batch: how many essays it expects and which slots it has."""
+
+    batch_id: str
+    expected_essay_count: int
+    essay_ids: list[str]
+    ready_published_at: datetime | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Essay:
+    """One slot of a batch and everything ELS knows about the essay in it."""
+
+    essay_id: str
+    batch_id: str
+    slot_index: int
+    status: str
+    file_upload_id: str | None = None
+    original_file_name: str | None = None
+    student_name: str | None = None
+    student_email: str | None = None
+    text_storage_id: str | None = None
+    content_sha256: str | None = None
+    corrected_text_storage_id: str | None = None
+    spellcheck_log_storage_id: str | None = None
+    corrections_made: int | None = None
+    language: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SlotCounts:
+    """How much of a batch is accounted for."""
+
+    assigned: int
+    failed: int
+
+    def is_complete(self, expected: int) -> bool:
+        """Every expected essay is either content in a slot or a failed upload."""
+        return self.assigned + self.failed >= expected
+
+
+@dataclass(frozen=True)
+class FailedUploadRecord:
+    """A failed upload as reported in BatchEssaysReady and the batch API."""
+
+    file_upload_id: str
+    file_name: str
+    error_code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SpellcheckOutcome:
+    """What a spellcheck result changes on an essay."""
+
+    status: EssayStatus
+    language: str
+    corrected_text_storage_id: str | None
+    spellcheck_log_storage_id: str | None
+    corrections_made: int | None
+    error: str | None
+
+
+def upload_from_content(
+    event: EssayContentReady, correlation_id: str, received_at: datetime
+) -> Upload:
+    """The upload an EssayContentReady reports."""
+    return Upload(
+        file_upload_id=event.file_upload_id,
+        batch_id=event.batch_id,
+        source=UploadSource.CONTENT_READY,
+        file_name=event.original_file_name,
+        received_at=received_at,
+        correlation_id=correlation_id,
+        text_storage_id=event.content_storage_reference.storage_id(ContentType.ORIGINAL_ESSAY),
+        content_sha256=event.content_sha256,
+        student_name=event.student_name,
+        student_email=event.student_email,
+    )
+
+
+def upload_from_failure(
+    event: EssayValidationFailed, correlation_id: str, received_at: datetime
+) -> Upload:
+    """The upload an EssayValidationFailed reports."""
+    return Upload(
+        file_upload_id=event.file_upload_id,
+        batch_id=event.batch_id,
+        source=UploadSource.VALIDATION_FAILED,
+        file_name=event.original_file_name,
+        received_at=received_at,
+        correlation_id=correlation_id,
+        error_code=event.error_code.value,
+        message=event.message,
+    )
+
+
+DUPLICATE_CONTENT_MESSAGE = "the same text was already uploaded to this batch"
+DUPLICATE_CONTENT_CODE = ErrorCode.DUPLICATE_CONTENT.value

@@ -1,0 +1,337 @@
+"""ELS decisions: one plain async function per incoming event.
+
+Each takes the event, the envelope's correlation id (stamped on everything emitted) and an
+`EssayStore`; it does all its reads, writes and event emissions in one transaction, so a crash
+at any point either leaves no trace or a complete, already-published-or-queued result. Every
+handler is idempotent: at-least-once delivery may hand it the same event again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from prometheus_client import Counter
+
+from common_core.enums import ContentType, ErrorCode, EssayStatus, ProcessingEvent, ProcessingStage
+from common_core.events import (
+    BatchEssaysReady,
+    BatchEssaysRegistered,
+    BatchServiceSpellcheckInitiateCommandDataV1,
+    EssayContentReady,
+    EssayLifecycleStateUpdated,
+    EssayProcessingInputRef,
+    EssayValidationFailed,
+    FailedUpload,
+    SpellcheckRequestedDataV1,
+    SpellcheckResultDataV1,
+)
+from common_core.kafka import PermanentError
+from common_core.logs import get_logger
+from common_core.metadata import EntityReference, SystemProcessingMetadata, utc_now
+from services.essay_lifecycle_service.domain import (
+    DUPLICATE_CONTENT_CODE,
+    DUPLICATE_CONTENT_MESSAGE,
+    TERMINAL_SPELLCHECK_STATUSES,
+    Batch,
+    SpellcheckOutcome,
+    Upload,
+    UploadKind,
+    upload_from_content,
+    upload_from_failure,
+)
+from services.essay_lifecycle_service.protocols import EssayStore, EssayTransaction
+
+logger = get_logger(__name__)
+
+Clock = Callable[[], datetime]
+
+UPLOAD_OUTCOMES = Counter(
+    "huleedu_els_uploads_total",
+    "Upload events by what became of them: content, failed, excess, pending or duplicate.",
+    ["outcome"],
+)
+ESSAY_TRANSITIONS = Counter(
+    "huleedu_els_essay_transitions_total", "Essay status changes by new status.", ["status"]
+)
+BATCHES_READY = Counter("huleedu_els_batches_ready_total", "BatchEssaysReady events queued.")
+
+
+async def register_batch(
+    event: BatchEssaysRegistered, correlation_id: str, store: EssayStore, now: Clock = utc_now
+) -> None:
+    """Create the batch's slots, then place the uploads that arrived before it, oldest first."""
+    if len(event.essay_ids) != event.expected_essay_count or len(set(event.essay_ids)) != len(
+        event.essay_ids
+    ):
+        raise PermanentError(
+            f"batch {event.batch_id}: essay_ids must be {event.expected_essay_count} unique ids"
+        )
+    at = now()
+    placed: list[UploadKind] = []
+    async with store.transaction() as tx:
+        await tx.lock_batch(event.batch_id)
+        if await tx.get_batch(event.batch_id) is not None:
+            logger.info("batch_already_registered", batch_id=event.batch_id)
+            return
+        taken = await tx.taken_essay_ids(event.essay_ids)
+        if taken:
+            raise PermanentError(f"batch {event.batch_id}: essay ids already used: {sorted(taken)}")
+        batch = Batch(event.batch_id, event.expected_essay_count, list(event.essay_ids))
+        await tx.add_batch(batch, at)
+        for upload in await tx.pending_uploads(event.batch_id):
+            placed.append(await _place_upload(tx, batch, upload, at))
+        await _publish_ready_if_complete(tx, batch, correlation_id, at)
+    for kind in placed:
+        _count_upload(kind.value)
+    logger.info(
+        "batch_registered",
+        batch_id=event.batch_id,
+        expected_essay_count=event.expected_essay_count,
+        pending_placed=len(placed),
+    )
+
+
+async def assign_content_to_slot(
+    event: EssayContentReady, correlation_id: str, store: EssayStore, now: Clock = utc_now
+) -> None:
+    """Give the content one free slot of its batch (exactly once), or keep it pending/excess."""
+    upload = upload_from_content(event, correlation_id, now())
+    if upload.text_storage_id is None:
+        raise PermanentError(
+            f"upload {event.file_upload_id} has no {ContentType.ORIGINAL_ESSAY.value} reference"
+        )
+    await _accept_upload(upload, store)
+
+
+async def record_validation_failure(
+    event: EssayValidationFailed, correlation_id: str, store: EssayStore, now: Clock = utc_now
+) -> None:
+    """Count a rejected file toward the batch's readiness, so the batch never waits for it."""
+    await _accept_upload(upload_from_failure(event, correlation_id, now()), store)
+
+
+async def start_spellcheck(
+    event: BatchServiceSpellcheckInitiateCommandDataV1,
+    correlation_id: str,
+    store: EssayStore,
+    now: Clock = utc_now,
+) -> None:
+    """Hand each ready essay to the spell checker; essays already handed out are skipped."""
+    at = now()
+    language = event.language.value
+    requested = 0
+    async with store.transaction() as tx:
+        await tx.lock_batch(event.batch_id)
+        if await tx.get_batch(event.batch_id) is None:
+            raise PermanentError(f"spellcheck command for unknown batch {event.batch_id}")
+        await tx.set_batch_language(event.batch_id, language)
+        for ref in event.essays_to_process:
+            essay = await tx.get_essay(ref.essay_id)
+            if essay is None or essay.batch_id != event.batch_id:
+                raise PermanentError(f"essay {ref.essay_id} is not in batch {event.batch_id}")
+            if essay.status != EssayStatus.READY_FOR_PROCESSING.value:
+                logger.info("spellcheck_already_requested", essay_id=essay.essay_id)
+                continue
+            await tx.set_status(
+                essay.essay_id, EssayStatus.AWAITING_SPELLCHECK, at, language=language
+            )
+            entity = _essay_ref(essay.essay_id, event.batch_id)
+            tx.publish(
+                SpellcheckRequestedDataV1(
+                    batch_id=event.batch_id,
+                    entity_ref=entity,
+                    text_storage_id=ref.text_storage_id,
+                    language=event.language,
+                    metadata=_metadata(entity, ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED),
+                ),
+                correlation_id,
+            )
+            tx.publish(_state_updated(entity, EssayStatus.AWAITING_SPELLCHECK), correlation_id)
+            requested += 1
+    ESSAY_TRANSITIONS.labels(EssayStatus.AWAITING_SPELLCHECK.value).inc(requested)
+    logger.info("spellcheck_requested", batch_id=event.batch_id, essays=requested)
+
+
+async def record_spellcheck_result(
+    event: SpellcheckResultDataV1, correlation_id: str, store: EssayStore, now: Clock = utc_now
+) -> None:
+    """Store the result's status and artifacts and tell BOS; a repeated result changes nothing."""
+    if event.status.value not in TERMINAL_SPELLCHECK_STATUSES:
+        raise PermanentError(f"spellcheck result with non-terminal status {event.status.value}")
+    essay_id = event.entity_ref.entity_id
+    at = now()
+    async with store.transaction() as tx:
+        await tx.lock_batch(event.batch_id)
+        essay = await tx.get_essay(essay_id)
+        if essay is None or essay.batch_id != event.batch_id:
+            raise PermanentError(f"spellcheck result for unknown essay {essay_id}")
+        if essay.status in TERMINAL_SPELLCHECK_STATUSES:
+            # The first result wins: BOS has already counted it, a second would contradict it.
+            logger.info("spellcheck_result_already_recorded", essay_id=essay_id)
+            return
+        references = event.storage_metadata
+        outcome = SpellcheckOutcome(
+            status=event.status,
+            language=event.language.value,
+            corrected_text_storage_id=(
+                references.storage_id(ContentType.CORRECTED_TEXT) if references else None
+            ),
+            spellcheck_log_storage_id=(
+                references.storage_id(ContentType.SPELLCHECK_LOG) if references else None
+            ),
+            corrections_made=event.corrections_made,
+            error=event.error,
+        )
+        await tx.record_spellcheck(essay_id, outcome, at)
+        tx.publish(
+            _state_updated(_essay_ref(essay_id, event.batch_id), event.status), correlation_id
+        )
+    ESSAY_TRANSITIONS.labels(event.status.value).inc()
+    logger.info("spellcheck_result_recorded", essay_id=essay_id, status=event.status.value)
+
+
+async def _accept_upload(upload: Upload, store: EssayStore) -> None:
+    """Record an upload once; place it when its batch is known, else keep it pending."""
+    async with store.transaction() as tx:
+        await tx.lock_batch(upload.batch_id)
+        if not await tx.add_upload(upload):
+            outcome = "duplicate"
+            logger.info("upload_already_seen", file_upload_id=upload.file_upload_id)
+        elif (batch := await tx.get_batch(upload.batch_id)) is None:
+            outcome = UploadKind.PENDING.value
+            logger.info(
+                "upload_pending_registration",
+                batch_id=upload.batch_id,
+                file_upload_id=upload.file_upload_id,
+            )
+        else:
+            outcome = (await _place_upload(tx, batch, upload, upload.received_at)).value
+            await _publish_ready_if_complete(tx, batch, upload.correlation_id, upload.received_at)
+    _count_upload(outcome)
+
+
+def _count_upload(outcome: str) -> None:
+    """Metrics after commit, so a rolled-back attempt is not counted."""
+    UPLOAD_OUTCOMES.labels(outcome).inc()
+    if outcome == UploadKind.CONTENT.value:
+        ESSAY_TRANSITIONS.labels(EssayStatus.READY_FOR_PROCESSING.value).inc()
+
+
+async def _place_upload(
+    tx: EssayTransaction, batch: Batch, upload: Upload, at: datetime
+) -> UploadKind:
+    """Decide what an upload of a registered batch becomes, and record it."""
+    counts = await tx.slot_counts(batch.batch_id)
+    if counts.is_complete(batch.expected_essay_count):
+        return await _record_excess(tx, batch, upload)
+    if not upload.has_content:
+        await tx.set_upload_kind(upload.file_upload_id, UploadKind.FAILED)
+        logger.info("upload_failed", batch_id=batch.batch_id, file_upload_id=upload.file_upload_id)
+        return UploadKind.FAILED
+    if upload.content_sha256 and await tx.is_content_assigned(
+        batch.batch_id, upload.content_sha256
+    ):
+        # The same text uploaded again (another request, so another file_upload_id): a second
+        # slot for it would spell-check one essay twice; count it as a failed upload instead.
+        await tx.set_upload_kind(
+            upload.file_upload_id,
+            UploadKind.FAILED,
+            error_code=DUPLICATE_CONTENT_CODE,
+            message=DUPLICATE_CONTENT_MESSAGE,
+        )
+        logger.warning(
+            "duplicate_content", batch_id=batch.batch_id, file_upload_id=upload.file_upload_id
+        )
+        return UploadKind.FAILED
+    essay_id = await tx.claim_free_slot(upload)
+    if essay_id is None:
+        return await _record_excess(tx, batch, upload)
+    await tx.set_upload_kind(upload.file_upload_id, UploadKind.CONTENT)
+    await tx.set_status(essay_id, EssayStatus.READY_FOR_PROCESSING, at)
+    logger.info(
+        "content_assigned",
+        batch_id=batch.batch_id,
+        essay_id=essay_id,
+        file_upload_id=upload.file_upload_id,
+    )
+    return UploadKind.CONTENT
+
+
+async def _record_excess(tx: EssayTransaction, batch: Batch, upload: Upload) -> UploadKind:
+    await tx.set_upload_kind(upload.file_upload_id, UploadKind.EXCESS)
+    logger.warning(
+        "excess_upload",
+        batch_id=batch.batch_id,
+        file_upload_id=upload.file_upload_id,
+        file_name=upload.file_name,
+        expected_essay_count=batch.expected_essay_count,
+    )
+    return UploadKind.EXCESS
+
+
+async def _publish_ready_if_complete(
+    tx: EssayTransaction, batch: Batch, correlation_id: str, at: datetime
+) -> None:
+    """Queue BatchEssaysReady when every expected essay is accounted for, once per batch."""
+    counts = await tx.slot_counts(batch.batch_id)
+    if not counts.is_complete(batch.expected_essay_count):
+        return
+    if not await tx.mark_ready_published(batch.batch_id, at):
+        return  # already published by an earlier transaction
+    essays = await tx.essays_of_batch(batch.batch_id)
+    failed = await tx.failed_uploads(batch.batch_id)
+    tx.publish(
+        BatchEssaysReady(
+            batch_id=batch.batch_id,
+            ready_essays=[
+                EssayProcessingInputRef(essay_id=e.essay_id, text_storage_id=e.text_storage_id)
+                for e in essays
+                if e.text_storage_id is not None
+            ],
+            failed_uploads=[
+                FailedUpload(
+                    file_upload_id=f.file_upload_id,
+                    file_name=f.file_name,
+                    error_code=ErrorCode(f.error_code),
+                    message=f.message,
+                )
+                for f in failed
+            ],
+            metadata=_metadata(
+                EntityReference(entity_id=batch.batch_id, entity_type="batch"),
+                ProcessingEvent.BATCH_ESSAYS_READY,
+                ProcessingStage.CONTENT_INGESTION,
+            ),
+        ),
+        correlation_id,
+    )
+    BATCHES_READY.inc()
+    logger.info(
+        "batch_essays_ready",
+        batch_id=batch.batch_id,
+        ready=counts.assigned,
+        failed=counts.failed,
+    )
+
+
+def _essay_ref(essay_id: str, batch_id: str) -> EntityReference:
+    return EntityReference(entity_id=essay_id, entity_type="essay", parent_id=batch_id)
+
+
+def _metadata(
+    entity: EntityReference,
+    event: ProcessingEvent,
+    stage: ProcessingStage = ProcessingStage.SPELLCHECK,
+) -> SystemProcessingMetadata:
+    return SystemProcessingMetadata(entity=entity, event=event, processing_stage=stage)
+
+
+def _state_updated(entity: EntityReference, status: EssayStatus) -> EssayLifecycleStateUpdated:
+    return EssayLifecycleStateUpdated(
+        batch_id=entity.parent_id or entity.entity_id,
+        entity_ref=entity,
+        status=status,
+        phase=ProcessingStage.SPELLCHECK,
+        metadata=_metadata(entity, ProcessingEvent.ESSAY_LIFECYCLE_STATE_UPDATED),
+    )

@@ -1,0 +1,114 @@
+"""ELS tables. The constraints here are what make slot assignment safe, not Python checks:
+
+- `uploads.file_upload_id` is the primary key, so a redelivered upload event inserts nothing;
+- `essays.file_upload_id` is UNIQUE, so one upload can never sit in two slots;
+- a slot is claimed with `UPDATE ... WHERE file_upload_id IS NULL`, so two uploads never share one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from common_core.outbox import create_outbox_schema
+
+
+class Base(DeclarativeBase):
+    """Metadata of ELS's own tables (the outbox has its own, from common_core)."""
+
+
+class BatchRow(Base):
+    """A registered batch."""
+
+    __tablename__ = "batches"
+
+    batch_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expected_essay_count: Mapped[int] = mapped_column(Integer)
+    essay_ids: Mapped[list[str]] = mapped_column(JSON)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ready_published_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
+
+
+class EssayRow(Base):
+    """One slot of a batch and the essay in it."""
+
+    __tablename__ = "essays"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "slot_index", name="uq_essays_batch_slot"),
+        Index("ix_essays_batch_free", "batch_id", "file_upload_id"),
+    )
+
+    essay_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.batch_id"))
+    slot_index: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(64))
+    file_upload_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    original_file_name: Mapped[str | None] = mapped_column(Text, default=None)
+    student_name: Mapped[str | None] = mapped_column(Text, default=None)
+    student_email: Mapped[str | None] = mapped_column(Text, default=None)
+    text_storage_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    content_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    corrected_text_storage_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    spellcheck_log_storage_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    corrections_made: Mapped[int | None] = mapped_column(Integer, default=None)
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UploadRow(Base):
+    """Every upload event ELS ever accepted, and what became of it."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (Index("ix_uploads_batch_kind", "batch_id", "kind", "received_at"),)
+
+    file_upload_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[str] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    message: Mapped[str | None] = mapped_column(Text, default=None)
+    # The upload as reported, so a pending upload can be placed later exactly as it came.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    correlation_id: Mapped[str] = mapped_column(String(255))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TimelineRow(Base):
+    """One status change of one essay."""
+
+    __tablename__ = "essay_timeline"
+    __table_args__ = (Index("ix_essay_timeline_essay", "essay_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    essay_id: Mapped[str] = mapped_column(ForeignKey("essays.essay_id"))
+    status: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+async def create_schema(engine: AsyncEngine, attempts: int = 3) -> None:
+    """Create ELS's tables and the outbox if missing; safe when API and worker start together.
+
+    Both processes create the schema at start. If the other one wins the race between "does
+    the table exist" and "CREATE TABLE", the next attempt finds the tables and does nothing.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(Base.metadata.create_all)
+            await create_outbox_schema(engine)
+            return
+        except DBAPIError:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(0.1 * attempt)  # back off before re-checking, not a sync point

@@ -1,0 +1,122 @@
+"""The seam between ELS's decisions (handlers) and its storage (repository, or a fake in tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Protocol
+
+from common_core.events import EventData
+from services.essay_lifecycle_service.domain import (
+    Batch,
+    Essay,
+    FailedUploadRecord,
+    SlotCounts,
+    SpellcheckOutcome,
+    Upload,
+    UploadKind,
+)
+
+
+class EssayTransaction(Protocol):
+    """One unit of work: all a handler writes for one message, events included, commits at once.
+
+    Events go through `publish`, which stores them in the transactional outbox, so an event
+    exists exactly when the state change it reports was committed.
+    """
+
+    async def lock_batch(self, batch_id: str) -> None:
+        """Serialise work on one batch until the transaction ends (no-op if already exclusive)."""
+        ...
+
+    async def add_batch(self, batch: Batch, registered_at: datetime) -> bool:
+        """Store a batch and one empty slot per essay id; False when the batch already exists."""
+        ...
+
+    async def get_batch(self, batch_id: str) -> Batch | None:
+        """The batch, or None when it is not registered (yet)."""
+        ...
+
+    async def taken_essay_ids(self, essay_ids: Sequence[str]) -> set[str]:
+        """Those of `essay_ids` that already exist (in any batch)."""
+        ...
+
+    async def add_upload(self, upload: Upload) -> bool:
+        """Record an upload as pending; False (and nothing written) when its id was seen before."""
+        ...
+
+    async def set_upload_kind(
+        self,
+        file_upload_id: str,
+        kind: UploadKind,
+        *,
+        error_code: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Record what became of an upload (and why, when it failed)."""
+        ...
+
+    async def pending_uploads(self, batch_id: str) -> list[Upload]:
+        """Uploads kept for a batch that was not registered when they came, oldest first."""
+        ...
+
+    async def is_content_assigned(self, batch_id: str, content_sha256: str) -> bool:
+        """True when a slot of the batch already holds text with this hash."""
+        ...
+
+    async def claim_free_slot(self, upload: Upload) -> str | None:
+        """Put the upload's content into one free slot; its essay id, or None when none is free.
+
+        Safe under concurrency: a slot is taken by at most one upload, and an upload takes at
+        most one slot.
+        """
+        ...
+
+    async def slot_counts(self, batch_id: str) -> SlotCounts:
+        """Slots holding content and uploads that failed, for the readiness rule."""
+        ...
+
+    async def mark_ready_published(self, batch_id: str, at: datetime) -> bool:
+        """Claim the one-time BatchEssaysReady; True only for the first caller."""
+        ...
+
+    async def essays_of_batch(self, batch_id: str) -> list[Essay]:
+        """Every slot of the batch in slot order."""
+        ...
+
+    async def failed_uploads(self, batch_id: str) -> list[FailedUploadRecord]:
+        """The batch's failed uploads, oldest first."""
+        ...
+
+    async def get_essay(self, essay_id: str) -> Essay | None:
+        """The essay, or None when no batch has this slot."""
+        ...
+
+    async def set_status(
+        self, essay_id: str, status: str, at: datetime, *, language: str | None = None
+    ) -> None:
+        """Change an essay's status (and language if given) and add it to the timeline."""
+        ...
+
+    async def record_spellcheck(
+        self, essay_id: str, outcome: SpellcheckOutcome, at: datetime
+    ) -> None:
+        """Store a spellcheck result on the essay and add its status to the timeline."""
+        ...
+
+    async def set_batch_language(self, batch_id: str, language: str) -> None:
+        """Remember the language the batch is being checked in."""
+        ...
+
+    def publish(self, data: EventData, correlation_id: str) -> None:
+        """Emit an event when (and only if) this transaction commits."""
+        ...
+
+
+class EssayStore(Protocol):
+    """Opens units of work; the transaction commits when the block exits without an error."""
+
+    def transaction(self) -> AbstractAsyncContextManager[EssayTransaction]:
+        """A new unit of work."""
+        ...

@@ -1,0 +1,361 @@
+"""ELS state in SQL: the unit of work the worker's handlers write through, and its engine.
+
+Every handler runs in one transaction that also holds its outgoing events (transactional
+outbox), so state and events commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from common_core.db import create_engine, session_factory
+from common_core.events import EventData
+from common_core.outbox import enqueue
+from services.essay_lifecycle_service.domain import (
+    AWAITING_CONTENT,
+    Batch,
+    Essay,
+    FailedUploadRecord,
+    SlotCounts,
+    SpellcheckOutcome,
+    Upload,
+    UploadKind,
+    UploadSource,
+)
+from services.essay_lifecycle_service.orm import BatchRow, EssayRow, TimelineRow, UploadRow
+from services.essay_lifecycle_service.protocols import EssayTransaction
+
+_PAYLOAD_FIELDS = ("text_storage_id", "content_sha256", "student_name", "student_email")
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def create_writer_engine(url: str) -> AsyncEngine:
+    """An engine for the worker's writes: on SQLite every transaction starts `BEGIN IMMEDIATE`.
+
+    SQLite's default (deferred) transactions read first and fail with "database is locked" when
+    they later try to write after another connection committed. Taking the write lock up front
+    makes each handler's read-decide-write atomic and lets the busy timeout queue writers.
+    PostgreSQL serialises per batch with an advisory lock instead (`lock_batch`).
+    """
+    engine = create_engine(url)
+    if make_url(url).get_backend_name() == "sqlite":
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
+            # Stop the driver from issuing its own BEGIN; we issue ours below.
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin_immediate(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class SqlEssayStore:
+    """Opens SQL units of work; tells the outbox relay when one committed events."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        source_service: str,
+        on_events_committed: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._source_service = source_service
+        self.on_events_committed = on_events_committed
+
+    @classmethod
+    def for_engine(cls, engine: AsyncEngine, source_service: str) -> SqlEssayStore:
+        """A store on an engine made by `create_writer_engine`."""
+        return cls(session_factory(engine), source_service)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[EssayTransaction]:
+        """Commit on a clean exit, roll back (events included) on an exception."""
+        async with self._sessions() as session, session.begin():
+            tx = SqlEssayTransaction(session, self._source_service)
+            yield tx
+        if tx.published and self.on_events_committed is not None:
+            self.on_events_committed()
+
+
+class SqlEssayTransaction:
+    """EssayTransaction over one SQLAlchemy session in an open transaction."""
+
+    def __init__(self, session: AsyncSession, source_service: str) -> None:
+        self._session = session
+        self._source_service = source_service
+        self._dialect = session.get_bind().dialect.name
+        self.published = 0
+
+    def _insert(self, table: Any) -> Any:
+        """INSERT with ON CONFLICT support for the dialect in use."""
+        return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
+
+    async def lock_batch(self, batch_id: str) -> None:
+        if self._dialect == "postgresql":
+            # Serialises handlers of one batch, so "count then publish ready" and "store pending
+            # then registration collects pendings" cannot interleave under READ COMMITTED.
+            await self._session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:batch_id))"), {"batch_id": batch_id}
+            )
+        # SQLite: the transaction already holds the database write lock (BEGIN IMMEDIATE).
+
+    async def add_batch(self, batch: Batch, registered_at: datetime) -> bool:
+        inserted = await self._session.scalar(
+            self._insert(BatchRow)
+            .values(
+                batch_id=batch.batch_id,
+                expected_essay_count=batch.expected_essay_count,
+                essay_ids=list(batch.essay_ids),
+                registered_at=registered_at,
+            )
+            .on_conflict_do_nothing(index_elements=["batch_id"])
+            .returning(BatchRow.batch_id)
+        )
+        if inserted is None:
+            return False
+        self._session.add_all(
+            EssayRow(
+                essay_id=essay_id,
+                batch_id=batch.batch_id,
+                slot_index=index,
+                status=AWAITING_CONTENT,
+                updated_at=registered_at,
+            )
+            for index, essay_id in enumerate(batch.essay_ids)
+        )
+        await self._session.flush()
+        return True
+
+    async def get_batch(self, batch_id: str) -> Batch | None:
+        row = await self._session.get(BatchRow, batch_id)
+        if row is None:
+            return None
+        return Batch(
+            batch_id=row.batch_id,
+            expected_essay_count=row.expected_essay_count,
+            essay_ids=list(row.essay_ids),
+            ready_published_at=as_utc(row.ready_published_at) if row.ready_published_at else None,
+            language=row.language,
+        )
+
+    async def taken_essay_ids(self, essay_ids: Sequence[str]) -> set[str]:
+        found = await self._session.scalars(
+            select(EssayRow.essay_id).where(EssayRow.essay_id.in_(list(essay_ids)))
+        )
+        return set(found)
+
+    async def add_upload(self, upload: Upload) -> bool:
+        inserted = await self._session.scalar(
+            self._insert(UploadRow)
+            .values(
+                file_upload_id=upload.file_upload_id,
+                batch_id=upload.batch_id,
+                source=upload.source.value,
+                kind=UploadKind.PENDING.value,
+                file_name=upload.file_name,
+                error_code=upload.error_code,
+                message=upload.message,
+                payload={name: getattr(upload, name) for name in _PAYLOAD_FIELDS},
+                correlation_id=upload.correlation_id,
+                received_at=upload.received_at,
+            )
+            .on_conflict_do_nothing(index_elements=["file_upload_id"])
+            .returning(UploadRow.file_upload_id)
+        )
+        return inserted is not None
+
+    async def set_upload_kind(
+        self,
+        file_upload_id: str,
+        kind: UploadKind,
+        *,
+        error_code: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"kind": kind.value}
+        if error_code is not None:
+            values.update(error_code=error_code, message=message)
+        await self._session.execute(
+            update(UploadRow).where(UploadRow.file_upload_id == file_upload_id).values(**values)
+        )
+
+    async def pending_uploads(self, batch_id: str) -> list[Upload]:
+        rows = await self._session.scalars(
+            select(UploadRow)
+            .where(UploadRow.batch_id == batch_id, UploadRow.kind == UploadKind.PENDING.value)
+            .order_by(UploadRow.received_at, UploadRow.file_upload_id)
+        )
+        return [
+            Upload(
+                file_upload_id=row.file_upload_id,
+                batch_id=row.batch_id,
+                source=UploadSource(row.source),
+                file_name=row.file_name,
+                received_at=as_utc(row.received_at),
+                correlation_id=row.correlation_id,
+                error_code=row.error_code,
+                message=row.message,
+                **{name: row.payload.get(name) for name in _PAYLOAD_FIELDS},
+            )
+            for row in rows
+        ]
+
+    async def is_content_assigned(self, batch_id: str, content_sha256: str) -> bool:
+        found = await self._session.scalar(
+            select(EssayRow.essay_id)
+            .where(EssayRow.batch_id == batch_id, EssayRow.content_sha256 == content_sha256)
+            .limit(1)
+        )
+        return found is not None
+
+    async def claim_free_slot(self, upload: Upload) -> str | None:
+        # The guarded UPDATE is the claim: if another transaction took the slot first, it
+        # matches no row and we try the next free one. The UNIQUE file_upload_id stops one
+        # upload from landing in two slots even if a caller got the idempotency check wrong.
+        while True:
+            essay_id = await self._session.scalar(
+                select(EssayRow.essay_id)
+                .where(EssayRow.batch_id == upload.batch_id, EssayRow.file_upload_id.is_(None))
+                .order_by(EssayRow.slot_index)
+                .limit(1)
+            )
+            if essay_id is None:
+                return None
+            claimed = await self._session.scalar(
+                update(EssayRow)
+                .where(EssayRow.essay_id == essay_id, EssayRow.file_upload_id.is_(None))
+                .values(
+                    file_upload_id=upload.file_upload_id,
+                    original_file_name=upload.file_name,
+                    student_name=upload.student_name,
+                    student_email=upload.student_email,
+                    text_storage_id=upload.text_storage_id,
+                    content_sha256=upload.content_sha256,
+                    updated_at=upload.received_at,
+                )
+                .returning(EssayRow.essay_id)
+            )
+            if claimed is not None:
+                return str(claimed)
+
+    async def slot_counts(self, batch_id: str) -> SlotCounts:
+        assigned = await self._session.scalar(
+            select(func.count())
+            .select_from(EssayRow)
+            .where(EssayRow.batch_id == batch_id, EssayRow.file_upload_id.is_not(None))
+        )
+        failed = await self._session.scalar(
+            select(func.count())
+            .select_from(UploadRow)
+            .where(UploadRow.batch_id == batch_id, UploadRow.kind == UploadKind.FAILED.value)
+        )
+        return SlotCounts(assigned=int(assigned or 0), failed=int(failed or 0))
+
+    async def mark_ready_published(self, batch_id: str, at: datetime) -> bool:
+        marked = await self._session.scalar(
+            update(BatchRow)
+            .where(BatchRow.batch_id == batch_id, BatchRow.ready_published_at.is_(None))
+            .values(ready_published_at=at)
+            .returning(BatchRow.batch_id)
+        )
+        return marked is not None
+
+    async def essays_of_batch(self, batch_id: str) -> list[Essay]:
+        rows = await self._session.scalars(
+            select(EssayRow).where(EssayRow.batch_id == batch_id).order_by(EssayRow.slot_index)
+        )
+        return [essay_from_row(row) for row in rows]
+
+    async def failed_uploads(self, batch_id: str) -> list[FailedUploadRecord]:
+        rows = await self._session.scalars(
+            select(UploadRow)
+            .where(UploadRow.batch_id == batch_id, UploadRow.kind == UploadKind.FAILED.value)
+            .order_by(UploadRow.received_at, UploadRow.file_upload_id)
+        )
+        return [
+            FailedUploadRecord(
+                file_upload_id=row.file_upload_id,
+                file_name=row.file_name,
+                error_code=row.error_code or "",
+                message=row.message or "",
+            )
+            for row in rows
+        ]
+
+    async def get_essay(self, essay_id: str) -> Essay | None:
+        row = await self._session.get(EssayRow, essay_id)
+        return essay_from_row(row) if row is not None else None
+
+    async def set_status(
+        self, essay_id: str, status: str, at: datetime, *, language: str | None = None
+    ) -> None:
+        values: dict[str, Any] = {"status": status, "updated_at": at}
+        if language is not None:
+            values["language"] = language
+        await self._session.execute(
+            update(EssayRow).where(EssayRow.essay_id == essay_id).values(**values)
+        )
+        self._session.add(TimelineRow(essay_id=essay_id, status=status, at=at))
+
+    async def record_spellcheck(
+        self, essay_id: str, outcome: SpellcheckOutcome, at: datetime
+    ) -> None:
+        await self._session.execute(
+            update(EssayRow)
+            .where(EssayRow.essay_id == essay_id)
+            .values(
+                status=outcome.status.value,
+                language=outcome.language,
+                corrected_text_storage_id=outcome.corrected_text_storage_id,
+                spellcheck_log_storage_id=outcome.spellcheck_log_storage_id,
+                corrections_made=outcome.corrections_made,
+                error=outcome.error,
+                updated_at=at,
+            )
+        )
+        self._session.add(TimelineRow(essay_id=essay_id, status=outcome.status.value, at=at))
+
+    async def set_batch_language(self, batch_id: str, language: str) -> None:
+        await self._session.execute(
+            update(BatchRow).where(BatchRow.batch_id == batch_id).values(language=language)
+        )
+
+    def publish(self, data: EventData, correlation_id: str) -> None:
+        enqueue(self._session, data, correlation_id, self._source_service)
+        self.published += 1
+
+
+def essay_from_row(row: EssayRow) -> Essay:
+    """The domain record of an essay row."""
+    return Essay(
+        essay_id=row.essay_id,
+        batch_id=row.batch_id,
+        slot_index=row.slot_index,
+        status=row.status,
+        file_upload_id=row.file_upload_id,
+        original_file_name=row.original_file_name,
+        student_name=row.student_name,
+        student_email=row.student_email,
+        text_storage_id=row.text_storage_id,
+        content_sha256=row.content_sha256,
+        corrected_text_storage_id=row.corrected_text_storage_id,
+        spellcheck_log_storage_id=row.spellcheck_log_storage_id,
+        corrections_made=row.corrections_made,
+        language=row.language,
+        error=row.error,
+    )

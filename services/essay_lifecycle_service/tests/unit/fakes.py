@@ -1,0 +1,192 @@
+"""An in-memory EssayStore: same contract as the SQL one, including rollback of events."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from common_core.events import EventData
+from services.essay_lifecycle_service.domain import (
+    AWAITING_CONTENT,
+    Batch,
+    Essay,
+    FailedUploadRecord,
+    SlotCounts,
+    SpellcheckOutcome,
+    Upload,
+    UploadKind,
+)
+
+
+@dataclass
+class StoredUpload:
+    upload: Upload
+    kind: UploadKind
+    error_code: str | None
+    message: str | None
+
+
+@dataclass
+class FakeState:
+    batches: dict[str, Batch] = field(default_factory=dict)
+    essays: dict[str, Essay] = field(default_factory=dict)
+    uploads: dict[str, StoredUpload] = field(default_factory=dict)
+    timeline: list[tuple[str, str]] = field(default_factory=list)
+    published: list[tuple[EventData, str]] = field(default_factory=list)
+
+
+class FakeTransaction:
+    """Works on a copy of the state; the store keeps the copy only when the block succeeds."""
+
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def lock_batch(self, batch_id: str) -> None:
+        return None
+
+    async def add_batch(self, batch: Batch, registered_at: datetime) -> bool:
+        if batch.batch_id in self.state.batches:
+            return False
+        self.state.batches[batch.batch_id] = batch
+        for index, essay_id in enumerate(batch.essay_ids):
+            self.state.essays[essay_id] = Essay(essay_id, batch.batch_id, index, AWAITING_CONTENT)
+        return True
+
+    async def get_batch(self, batch_id: str) -> Batch | None:
+        return self.state.batches.get(batch_id)
+
+    async def taken_essay_ids(self, essay_ids: Sequence[str]) -> set[str]:
+        return {e for e in essay_ids if e in self.state.essays}
+
+    async def add_upload(self, upload: Upload) -> bool:
+        if upload.file_upload_id in self.state.uploads:
+            return False
+        self.state.uploads[upload.file_upload_id] = StoredUpload(
+            upload, UploadKind.PENDING, upload.error_code, upload.message
+        )
+        return True
+
+    async def set_upload_kind(
+        self,
+        file_upload_id: str,
+        kind: UploadKind,
+        *,
+        error_code: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        stored = self.state.uploads[file_upload_id]
+        stored.kind = kind
+        if error_code is not None:
+            stored.error_code, stored.message = error_code, message
+
+    def _uploads(self, batch_id: str, kind: UploadKind) -> list[StoredUpload]:
+        found = [
+            s
+            for s in self.state.uploads.values()
+            if s.upload.batch_id == batch_id and s.kind is kind
+        ]
+        return sorted(found, key=lambda s: (s.upload.received_at, s.upload.file_upload_id))
+
+    async def pending_uploads(self, batch_id: str) -> list[Upload]:
+        return [s.upload for s in self._uploads(batch_id, UploadKind.PENDING)]
+
+    async def is_content_assigned(self, batch_id: str, content_sha256: str) -> bool:
+        return any(
+            e.batch_id == batch_id and e.content_sha256 == content_sha256
+            for e in self.state.essays.values()
+        )
+
+    async def claim_free_slot(self, upload: Upload) -> str | None:
+        for essay in await self.essays_of_batch(upload.batch_id):
+            if essay.file_upload_id is None:
+                self.state.essays[essay.essay_id] = replace(
+                    essay,
+                    file_upload_id=upload.file_upload_id,
+                    original_file_name=upload.file_name,
+                    student_name=upload.student_name,
+                    student_email=upload.student_email,
+                    text_storage_id=upload.text_storage_id,
+                    content_sha256=upload.content_sha256,
+                )
+                return essay.essay_id
+        return None
+
+    async def slot_counts(self, batch_id: str) -> SlotCounts:
+        essays = await self.essays_of_batch(batch_id)
+        return SlotCounts(
+            assigned=sum(1 for e in essays if e.file_upload_id is not None),
+            failed=len(self._uploads(batch_id, UploadKind.FAILED)),
+        )
+
+    async def mark_ready_published(self, batch_id: str, at: datetime) -> bool:
+        batch = self.state.batches[batch_id]
+        if batch.ready_published_at is not None:
+            return False
+        self.state.batches[batch_id] = replace(batch, ready_published_at=at)
+        return True
+
+    async def essays_of_batch(self, batch_id: str) -> list[Essay]:
+        essays = [e for e in self.state.essays.values() if e.batch_id == batch_id]
+        return sorted(essays, key=lambda e: e.slot_index)
+
+    async def failed_uploads(self, batch_id: str) -> list[FailedUploadRecord]:
+        return [
+            FailedUploadRecord(
+                s.upload.file_upload_id, s.upload.file_name, s.error_code or "", s.message or ""
+            )
+            for s in self._uploads(batch_id, UploadKind.FAILED)
+        ]
+
+    async def get_essay(self, essay_id: str) -> Essay | None:
+        return self.state.essays.get(essay_id)
+
+    async def set_status(
+        self, essay_id: str, status: str, at: datetime, *, language: str | None = None
+    ) -> None:
+        essay = self.state.essays[essay_id]
+        self.state.essays[essay_id] = replace(
+            essay, status=str(status), language=language or essay.language
+        )
+        self.state.timeline.append((essay_id, str(status)))
+
+    async def record_spellcheck(
+        self, essay_id: str, outcome: SpellcheckOutcome, at: datetime
+    ) -> None:
+        self.state.essays[essay_id] = replace(
+            self.state.essays[essay_id],
+            status=outcome.status.value,
+            language=outcome.language,
+            corrected_text_storage_id=outcome.corrected_text_storage_id,
+            spellcheck_log_storage_id=outcome.spellcheck_log_storage_id,
+            corrections_made=outcome.corrections_made,
+            error=outcome.error,
+        )
+        self.state.timeline.append((essay_id, outcome.status.value))
+
+    async def set_batch_language(self, batch_id: str, language: str) -> None:
+        self.state.batches[batch_id] = replace(self.state.batches[batch_id], language=language)
+
+    def publish(self, data: EventData, correlation_id: str) -> None:
+        self.state.published.append((data, correlation_id))
+
+
+class FakeEssayStore:
+    """EssayStore in memory; `state` is what has been committed."""
+
+    def __init__(self) -> None:
+        self.state = FakeState()
+        self.commits = 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[FakeTransaction]:
+        tx = FakeTransaction(copy.deepcopy(self.state))
+        yield tx
+        self.state = tx.state
+        self.commits += 1
+
+    def events_of(self, event_type: type[EventData]) -> list[EventData]:
+        """Committed events of one type, in order."""
+        return [data for data, _ in self.state.published if isinstance(data, event_type)]
