@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import aiohttp
 from dishka import AsyncContainer
 from quart import Quart
 from quart_dishka import QuartDishka
@@ -14,7 +13,7 @@ from common_core.web import install_http_plumbing, serve_app
 from services.file_service.api import files_api
 from services.file_service.config import FileServiceSettings
 from services.file_service.di import SERVICE_NAME, make_container
-from services.file_service.protocols import EventPublisher
+from services.file_service.handlers import UploadCollaborators
 
 # Room for the batch_id field and a few stray fields on top of the allowed files.
 _EXTRA_FORM_PARTS = 16
@@ -36,8 +35,7 @@ def create_app(settings: FileServiceSettings, container: AsyncContainer | None =
     @app.before_serving
     async def _connect() -> None:
         # Connect at startup, not on the first upload: a broken broker shows up at once.
-        await container.get(aiohttp.ClientSession)
-        await container.get(EventPublisher)
+        await container.get(UploadCollaborators)
 
     @app.after_serving
     async def _disconnect() -> None:

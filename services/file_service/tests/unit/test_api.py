@@ -1,0 +1,233 @@
+"""The upload route's parsing, limits and status codes, through Quart's test client + fakes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from dishka import Provider, Scope, make_async_container, provide
+from quart.typing import TestClientProtocol as Client
+from quart_dishka import QuartProvider
+
+from common_core.events import EssayValidationFailed
+from common_core.web import CORRELATION_HEADER
+from services.file_service.api import file_label
+from services.file_service.app import create_app
+from services.file_service.config import FileServiceSettings
+from services.file_service.handlers import UploadCollaborators
+from services.file_service.protocols import EventPublisher, TextStorage
+from services.file_service.tests.fixtures import encode_multipart
+from services.file_service.tests.unit.test_handlers import (
+    BATCH,
+    FakeBatches,
+    FakePublisher,
+    FakeStorage,
+)
+
+SETTINGS = FileServiceSettings(max_file_bytes=100, max_request_bytes=2000, max_files_per_request=3)
+
+
+@dataclass
+class Fakes:
+    batches: FakeBatches
+    storage: FakeStorage
+    publisher: FakePublisher
+
+
+class FakeProvider(Provider):
+    def __init__(self, fakes: Fakes) -> None:
+        super().__init__(scope=Scope.APP)
+        self.fakes = fakes
+
+    @provide
+    def settings(self) -> FileServiceSettings:
+        return SETTINGS
+
+    @provide
+    def publisher(self) -> EventPublisher:
+        return self.fakes.publisher
+
+    @provide
+    def storage(self) -> TextStorage:
+        return self.fakes.storage
+
+    @provide
+    def collaborators(self) -> UploadCollaborators:
+        return UploadCollaborators(self.fakes.batches, self.fakes.storage, self.fakes.publisher)
+
+
+@pytest.fixture
+def fakes() -> Fakes:
+    return Fakes(FakeBatches(), FakeStorage(), FakePublisher())
+
+
+@pytest.fixture
+async def client(fakes: Fakes) -> AsyncIterator[Client]:
+    container = make_async_container(FakeProvider(fakes), QuartProvider())
+    app = create_app(SETTINGS, container)
+    async with app.test_app() as test_app:
+        yield test_app.test_client()
+
+
+async def post_upload(
+    client: Client,
+    files: list[tuple[str, bytes]],
+    batch_id: str | None = BATCH,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    fields = {"batch_id": batch_id} if batch_id is not None else {}
+    body, content_type = encode_multipart(fields, files)
+    response = await client.post(
+        "/v1/files/batch", data=body, headers={"Content-Type": content_type, **(headers or {})}
+    )
+    return response.status_code, await response.get_json()
+
+
+async def test_accepted_upload_is_202_with_the_request_correlation_id(
+    client: Client, fakes: Fakes
+) -> None:
+    status, body = await post_upload(
+        client,
+        [("a.txt", b"Hello"), ("b.txt", b"")],
+        headers={CORRELATION_HEADER: "corr-from-client"},
+    )
+
+    assert status == 202
+    assert body["batch_id"] == BATCH
+    assert body["correlation_id"] == "corr-from-client"
+    assert [a["file_name"] for a in body["accepted"]] == ["a.txt"]
+    assert body["rejected"][0]["error_code"] == "empty_content"
+    assert {cid for _, cid in fakes.publisher.published} == {"corr-from-client"}
+
+
+async def test_path_in_filename_is_only_a_label(client: Client, fakes: Fakes) -> None:
+    status, body = await post_upload(client, [("../../etc/passwd.txt", b"Hello")])
+    assert status == 202
+    assert body["accepted"][0]["file_name"] == "passwd.txt"
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("C:\\Users\\anna\\essay.docx", "essay.docx"),
+        ("dir/sub/essay.pdf", "essay.pdf"),
+        ("bad\x00na\nme.txt", "badname.txt"),
+        ("", "unnamed"),
+        (None, "unnamed"),
+        ("../", "unnamed"),
+    ],
+)
+def test_file_label(raw: str | None, label: str) -> None:
+    assert file_label(raw) == label
+
+
+async def test_missing_batch_id_is_400(client: Client) -> None:
+    status, body = await post_upload(client, [("a.txt", b"x")], batch_id=None)
+    assert status == 400
+    assert body["error"]["code"] == "missing_batch_id"
+
+
+@pytest.mark.parametrize("batch_id", ["../admin", "a b", "x" * 200, ".."])
+async def test_malformed_batch_id_is_400(client: Client, batch_id: str) -> None:
+    status, body = await post_upload(client, [("a.txt", b"x")], batch_id=batch_id)
+    assert status == 400
+    assert body["error"]["code"] == "invalid_batch_id"
+
+
+async def test_no_files_is_400(client: Client) -> None:
+    status, body = await post_upload(client, [])
+    assert status == 400
+    assert body["error"]["code"] == "no_files"
+
+
+async def test_files_under_another_field_do_not_count(client: Client) -> None:
+    body, content_type = encode_multipart({"batch_id": BATCH}, [("a.txt", b"x")], "file")
+    response = await client.post(
+        "/v1/files/batch", data=body, headers={"Content-Type": content_type}
+    )
+    assert response.status_code == 400
+
+
+async def test_json_body_is_415(client: Client) -> None:
+    response = await client.post("/v1/files/batch", json={"batch_id": BATCH})
+    assert response.status_code == 415
+    assert (await response.get_json())["error"]["code"] == "unsupported_media_type"
+
+
+async def test_malformed_multipart_is_400_not_500(client: Client) -> None:
+    response = await client.post(
+        "/v1/files/batch",
+        data=b"--nope\r\ngarbage",
+        headers={"Content-Type": "multipart/form-data; boundary=other"},
+    )
+    assert response.status_code == 400
+
+
+async def test_file_over_limit_is_413_naming_it_and_nothing_published(
+    client: Client, fakes: Fakes
+) -> None:
+    status, body = await post_upload(client, [("ok.txt", b"x"), ("big.txt", b"y" * 101)])
+    assert status == 413
+    assert body["error"]["code"] == "file_too_large"
+    assert body["error"]["details"]["file_name"] == "big.txt"
+    assert "big.txt" in body["error"]["message"]
+    assert fakes.publisher.published == []
+
+
+async def test_request_over_limit_is_413(client: Client) -> None:
+    status, body = await post_upload(client, [("a.txt", b"z" * 2500)])
+    assert status == 413
+    assert body["error"]["code"] == "payload_too_large"
+
+
+async def test_too_many_files_is_413(client: Client) -> None:
+    status, body = await post_upload(client, [(f"{i}.txt", b"z") for i in range(4)])
+    assert status == 413
+    assert body["error"]["code"] == "too_many_files"
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected", "code"),
+    [
+        ({}, 404, "batch_not_found"),
+        ({BATCH: "completed"}, 409, "batch_not_awaiting_content"),
+    ],
+)
+async def test_batch_state_errors(
+    client: Client, fakes: Fakes, statuses: dict[str, str], expected: int, code: str
+) -> None:
+    fakes.batches.statuses = statuses
+    status, body = await post_upload(client, [("a.txt", b"x")])
+    assert status == expected
+    assert body["error"]["code"] == code
+
+
+async def test_dependency_outages_are_503_json(client: Client, fakes: Fakes) -> None:
+    fakes.batches.down = True
+    bos_status, bos_body = await post_upload(client, [("a.txt", b"x")])
+    fakes.batches.down = False
+    fakes.storage.fail_on_call = 1
+    cs_status, cs_body = await post_upload(client, [("a.txt", b"x"), ("b.txt", b"")])
+
+    assert (bos_status, bos_body["error"]["code"]) == (503, "bos_unavailable")
+    assert (cs_status, cs_body["error"]["code"]) == (503, "content_service_unavailable")
+    assert not any(isinstance(e, EssayValidationFailed) for e, _ in fakes.publisher.published)
+
+
+async def test_healthz_reports_each_dependency(client: Client, fakes: Fakes) -> None:
+    healthy = await client.get("/healthz")
+
+    async def unhealthy() -> bool:
+        return False
+
+    fakes.storage.is_healthy = unhealthy  # type: ignore[method-assign]
+    broken = await client.get("/healthz")
+
+    assert healthy.status_code == 200
+    assert broken.status_code == 503
+    assert (await broken.get_json())["error"]["details"] == {
+        "kafka": True,
+        "content_service": False,
+    }
