@@ -38,7 +38,7 @@ class FleetUrls:
     content: str = "http://127.0.0.1:8001"
 
 
-def _encode_multipart(fields: dict[str, str], files: list[Path]) -> tuple[bytes, str]:
+def encode_multipart(fields: dict[str, str], files: list[Path]) -> tuple[bytes, str]:
     boundary = f"huleedu-{uuid.uuid4().hex}"
     parts: list[bytes] = []
     for name, value in fields.items():
@@ -95,7 +95,7 @@ class FleetClient:
         return result
 
     def upload(self, batch_id: str, files: list[Path]) -> dict[str, Any]:
-        body, content_type = _encode_multipart({"batch_id": batch_id}, files)
+        body, content_type = encode_multipart({"batch_id": batch_id}, files)
         _, raw, _ = self._call("POST", f"{self.urls.file}/v1/files/batch", body, content_type)
         result: dict[str, Any] = json.loads(raw)
         return result
