@@ -12,6 +12,7 @@ from common_core.web import install_http_plumbing, serve_app
 from services.content_service.api import content_api
 from services.content_service.config import ContentServiceSettings
 from services.content_service.di import make_container
+from services.content_service.store import FileContentStore
 
 SERVICE_NAME = "content_service"
 
@@ -24,6 +25,11 @@ def create_app(settings: ContentServiceSettings) -> Quart:
     app.register_blueprint(content_api)
     container = make_container(settings)
     QuartDishka(app=app, container=container)
+
+    @app.before_serving
+    async def _open_store() -> None:
+        # Create the store directory at startup so a bad root fails the start, not a request.
+        await container.get(FileContentStore)
 
     @app.after_serving
     async def _close_container() -> None:

@@ -1,0 +1,103 @@
+"""The File Service's real neighbours for integration tests.
+
+- a tiny real aiohttp server answering like BOS's public batch GET (the contract's HTTP
+  boundary; BOS itself is another service),
+- the real Content Service app under Hypercorn with a tmp store,
+- the real File Service app under Hypercorn, pointed at those and at the real broker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from scripts.local_kafka import free_port
+from services.content_service.app import create_app as create_content_app
+from services.content_service.config import ContentServiceSettings
+from services.file_service.app import create_app as create_file_app
+from services.file_service.config import FileServiceSettings
+from tests.integration.content_service.server import serving
+
+
+@dataclass
+class BosDouble:
+    """Answers GET /v1/batches/{id} from `statuses`; 404 for ids it does not hold."""
+
+    url: str = ""
+    statuses: dict[str, str] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+
+    async def get_batch(self, request: web.Request) -> web.Response:
+        batch_id = request.match_info["batch_id"]
+        self.requests.append(batch_id)
+        status = self.statuses.get(batch_id)
+        if status is None:
+            return web.json_response(
+                {"error": {"code": "not_found", "message": "no such batch", "details": None}},
+                status=404,
+            )
+        return web.json_response({"batch_id": batch_id, "status": status, "essay_ids": []})
+
+
+@pytest.fixture(scope="module")
+async def bos() -> AsyncIterator[BosDouble]:
+    double = BosDouble()
+    app = web.Application()
+    app.router.add_get("/v1/batches/{batch_id}", double.get_batch)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    double.url = f"http://127.0.0.1:{port}"
+    try:
+        yield double
+    finally:
+        await runner.cleanup()
+
+
+@dataclass(frozen=True)
+class ContentServiceUnderTest:
+    url: str
+    root: Path
+
+
+@pytest.fixture(scope="module")
+async def content_service(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[ContentServiceUnderTest]:
+    root = tmp_path_factory.mktemp("content") / "store"
+    app = create_content_app(ContentServiceSettings(content_store_root=root))
+    async with serving(app) as url:
+        yield ContentServiceUnderTest(url, root)
+
+
+FileServiceFactory = Callable[..., AbstractAsyncContextManager[str]]
+
+
+@pytest.fixture
+def file_service(
+    kafka_bootstrap: str, bos: BosDouble, content_service: ContentServiceUnderTest
+) -> FileServiceFactory:
+    """`async with file_service(**setting_overrides) as url:` runs a real File Service."""
+
+    @asynccontextmanager
+    async def run(**overrides: Any) -> AsyncIterator[str]:
+        values: dict[str, Any] = {
+            "kafka_bootstrap_servers": kafka_bootstrap,
+            "bos_url": bos.url,
+            "content_service_url": content_service.url,
+            "bos_timeout_seconds": 2.0,
+            "content_service_timeout_seconds": 2.0,
+            **overrides,
+        }
+        settings = FileServiceSettings(**values)
+        async with serving(create_file_app(settings), timeout=45.0) as url:
+            yield url
+
+    return run
