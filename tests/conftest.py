@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from scripts.fleet.client import FleetClient, FleetUrls
+from scripts.fleet.running import RunningFleet
 from scripts.local_kafka import free_port
-from tests.support.fleet import RunningFleet
 
 
 @pytest.fixture(scope="session")

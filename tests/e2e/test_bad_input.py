@@ -20,8 +20,8 @@ from aiokafka import AIOKafkaProducer
 from common_core.enums import ProcessingEvent
 from common_core.topics import dlt_topic_name, topic_name
 from scripts.fleet.client import FleetClient, encode_multipart
+from scripts.fleet.running import RunningFleet
 from tests.support.batches import assert_completed_exactly_once, write_essays
-from tests.support.fleet import RunningFleet
 from tests.support.kafka import collect_records
 
 pytestmark = pytest.mark.e2e

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from scripts.fleet.client import FleetClient
+from scripts.fleet.running import ROOT, RunningFleet
 from tests.support.batches import assert_completed_exactly_once, wait_for_results, write_essays
-from tests.support.fleet import ROOT, RunningFleet
 
 pytestmark = pytest.mark.e2e
 

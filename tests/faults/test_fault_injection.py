@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from scripts.fleet.client import ApiCallError, FleetClient
+from scripts.fleet.running import RunningFleet
 from tests.support.batches import assert_completed_exactly_once, wait_for_results, write_essays
-from tests.support.fleet import RunningFleet
 
 pytestmark = pytest.mark.e2e
 

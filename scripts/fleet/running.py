@@ -1,0 +1,95 @@
+"""Runs `python -m scripts.fleet up` as a real process tree (e2e, fault tests, benchmarks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class RunningFleet:
+    """The fleet runner as a child process; its output goes to `<data_dir>/fleet.log`."""
+
+    def __init__(self, data_dir: Path, kafka_port: int) -> None:
+        """A fleet with its own supervised broker on `kafka_port`, so tests can restart it."""
+        self.data_dir = data_dir
+        self.kafka_port = kafka_port
+        self.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
+        self.log_path = data_dir / "fleet.log"
+        self.pids_path = data_dir / "fleet" / "pids.json"
+        self._ready = threading.Event()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 240.0) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "FLEET_DATA_DIR": str(self.data_dir),
+            "FLEET_KAFKA_PORT": str(self.kafka_port),
+            "NO_COLOR": "1",
+        }
+        env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.fleet", "up"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        threading.Thread(target=self._drain, daemon=True).start()
+        if not self._ready.wait(timeout) or self.process.poll() is not None:
+            tail = self.log_path.read_text(errors="replace")[-5000:]
+            self.stop()
+            raise RuntimeError(f"fleet did not become ready:\n{tail}")
+
+    def _drain(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        with self.log_path.open("ab") as log:
+            for line in self.process.stdout:
+                log.write(line)
+                log.flush()
+                if b"fleet ready" in line:
+                    self._ready.set()
+
+    def pids(self) -> dict[str, int]:
+        pids: dict[str, int] = json.loads(self.pids_path.read_text())
+        return pids
+
+    def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> int:
+        """Send `sig` to one service's current process; returns the pid that was hit."""
+        pid = self.pids()[name]
+        os.kill(pid, sig)
+        return pid
+
+    def wait_restarted(self, name: str, old_pid: int, timeout: float = 60.0) -> int:
+        """Wait until the runner has started `name` again; returns the new pid."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid = self.pids().get(name)
+            if pid and pid != old_pid:
+                return pid
+            time.sleep(0.1)  # polling the pids file with a deadline
+        raise TimeoutError(f"{name} was not restarted within {timeout}s")
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM the runner (it stops every service and its broker); returns its exit code."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
