@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from typing import Literal
 
 from common_core.enums import ContentType, ErrorCode, EssayStatus, Language
 from common_core.events import (
@@ -26,9 +27,11 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex}"
 
 
-def _meta(entity_id: str, entity_type: str = "batch") -> SystemProcessingMetadata:
+def _meta(
+    entity_id: str, entity_type: Literal["essay", "batch"] = "batch"
+) -> SystemProcessingMetadata:
     return SystemProcessingMetadata(
-        entity=EntityReference(entity_id=entity_id, entity_type=entity_type)  # type: ignore[arg-type]
+        entity=EntityReference(entity_id=entity_id, entity_type=entity_type)
     )
 
 

@@ -1,0 +1,41 @@
+"""ELS API routes: one essay, a batch's essays, health. Read-only; the worker owns writes."""
+
+from __future__ import annotations
+
+from dishka import FromDishka
+from quart import Blueprint, Response, jsonify
+from quart_dishka import inject
+
+from common_core.web import ApiError
+from services.essay_lifecycle_service.views import EssayViews
+
+els_api = Blueprint("els", __name__)
+
+
+@els_api.get("/v1/essays/<essay_id>")
+@inject
+async def get_essay(essay_id: str, views: FromDishka[EssayViews]) -> Response:
+    """One essay: status, file and student, storage references, spellcheck, timeline."""
+    essay = await views.essay(essay_id)
+    if essay is None:
+        raise ApiError(404, "not_found", f"no essay with id {essay_id!r}")
+    return jsonify(essay)
+
+
+@els_api.get("/v1/batches/<batch_id>/essays")
+@inject
+async def get_batch_essays(batch_id: str, views: FromDishka[EssayViews]) -> Response:
+    """Every slot of a registered batch, plus its failed and excess uploads."""
+    batch = await views.batch_essays(batch_id)
+    if batch is None:
+        raise ApiError(404, "not_found", f"no registered batch with id {batch_id!r}")
+    return jsonify(batch)
+
+
+@els_api.get("/healthz")
+@inject
+async def healthz(views: FromDishka[EssayViews]) -> Response:
+    """200 when the shared database answers, else 503."""
+    if not await views.is_healthy():
+        raise ApiError(503, "service_unavailable", "the database is not reachable")
+    return jsonify({"status": "ok"})

@@ -1,0 +1,46 @@
+"""ELS API entrypoint: `python -m services.essay_lifecycle_service.api_app` (port 6001)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from quart import Quart
+from quart_dishka import QuartDishka
+
+from common_core.logs import configure_logging
+from common_core.web import install_http_plumbing, serve_app
+from services.essay_lifecycle_service.api import els_api
+from services.essay_lifecycle_service.config import ELSSettings
+from services.essay_lifecycle_service.di import make_api_container
+from services.essay_lifecycle_service.views import EssayViews
+
+
+def create_app(settings: ELSSettings) -> Quart:
+    """The Quart app with its routes, JSON errors, metrics and Dishka container."""
+    app = Quart("essay_lifecycle_api")
+    install_http_plumbing(app)
+    app.register_blueprint(els_api)
+    container = make_api_container(settings)
+    QuartDishka(app=app, container=container)
+
+    @app.before_serving
+    async def _open_database() -> None:
+        # Connect and create the schema before the first request, so a bad URL fails at start.
+        await container.get(EssayViews)
+
+    @app.after_serving
+    async def _close_container() -> None:
+        await container.close()
+
+    return app
+
+
+def main() -> None:
+    """Read settings from the environment and serve until SIGTERM/SIGINT."""
+    settings = ELSSettings()
+    configure_logging("essay_lifecycle_api", settings.log_level, settings.log_format)
+    asyncio.run(serve_app(create_app(settings), settings.host, settings.port))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Dishka wiring: what the API process and the worker process are made of.
+
+Both create the schema at start (idempotently), so either may start first on a fresh database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
+from quart_dishka import QuartProvider
+
+from common_core.db import create_engine, session_factory
+from common_core.kafka import KafkaEventPublisher
+from common_core.outbox import OutboxRelay
+from services.essay_lifecycle_service.config import SERVICE_NAME, ELSSettings
+from services.essay_lifecycle_service.orm import create_schema
+from services.essay_lifecycle_service.repository import SqlEssayStore, create_writer_engine
+from services.essay_lifecycle_service.views import EssayViews
+
+
+class ApiProvider(Provider):
+    """The API only reads: one plain engine behind the read views."""
+
+    settings = from_context(provides=ELSSettings, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    async def views(self, settings: ELSSettings) -> AsyncIterator[EssayViews]:
+        """Read views on the shared database; the engine is disposed when the app stops."""
+        engine = create_engine(settings.database_url)
+        await create_schema(engine)
+        yield EssayViews(session_factory(engine))
+        await engine.dispose()
+
+
+class WorkerProvider(Provider):
+    """The worker writes through the store and publishes through the outbox relay."""
+
+    settings = from_context(provides=ELSSettings, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    async def store(self, settings: ELSSettings) -> AsyncIterator[SqlEssayStore]:
+        """The handlers' unit-of-work factory on a write-serialising engine."""
+        engine = create_writer_engine(settings.database_url)
+        await create_schema(engine)
+        yield SqlEssayStore.for_engine(engine, SERVICE_NAME)
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    async def publisher(self, settings: ELSSettings) -> AsyncIterator[KafkaEventPublisher]:
+        """One producer for outbox rows and dead letters; flushed and closed at shutdown."""
+        publisher = KafkaEventPublisher(settings.kafka_bootstrap_servers, SERVICE_NAME)
+        await publisher.start()
+        yield publisher
+        await publisher.stop()
+
+    @provide(scope=Scope.APP)
+    async def relay(
+        self, settings: ELSSettings, store: SqlEssayStore, publisher: KafkaEventPublisher
+    ) -> AsyncIterator[OutboxRelay]:
+        """The outbox relay, woken by the store after every commit that queued events.
+
+        It has its own plain engine: its read-publish-mark round must not hold the handlers'
+        write lock while it waits for Kafka acknowledgements.
+        """
+        engine = create_engine(settings.database_url)
+        relay = OutboxRelay(
+            session_factory(engine), publisher, poll_interval=settings.outbox_poll_interval
+        )
+        store.on_events_committed = relay.notify
+        yield relay
+        await engine.dispose()
+
+
+def make_api_container(settings: ELSSettings) -> AsyncContainer:
+    """Container of the API; QuartProvider lets quart-dishka open a scope per request."""
+    return make_async_container(ApiProvider(), QuartProvider(), context={ELSSettings: settings})
+
+
+def make_worker_container(settings: ELSSettings) -> AsyncContainer:
+    """Container of the worker process."""
+    return make_async_container(WorkerProvider(), context={ELSSettings: settings})

@@ -1,0 +1,132 @@
+"""Read views for the API: SQL straight to the JSON shapes DESIGN.md fixes, nothing written."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.essay_lifecycle_service.domain import UploadKind
+from services.essay_lifecycle_service.orm import BatchRow, EssayRow, TimelineRow, UploadRow
+from services.essay_lifecycle_service.repository import as_utc
+
+JsonDict = dict[str, Any]
+
+
+class EssayViews:
+    """Answers the ELS API's questions from the shared database."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def is_healthy(self) -> bool:
+        """True when the database answers `SELECT 1`."""
+        try:
+            async with self._sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:  # any failure means "database not reachable" for a health check
+            return False
+        return True
+
+    async def essay(self, essay_id: str) -> JsonDict | None:
+        """One essay with its references, spellcheck outcome and timeline; None if unknown."""
+        async with self._sessions() as session:
+            row = await session.get(EssayRow, essay_id)
+            if row is None:
+                return None
+            timelines = await _timelines(session, [essay_id])
+        return _essay_summary(row, timelines[essay_id])
+
+    async def batch_essays(self, batch_id: str) -> JsonDict | None:
+        """Every slot of the batch, its failed and excess uploads; None if not registered."""
+        async with self._sessions() as session:
+            batch = await session.get(BatchRow, batch_id)
+            if batch is None:
+                return None
+            essays = (
+                await session.scalars(
+                    select(EssayRow)
+                    .where(EssayRow.batch_id == batch_id)
+                    .order_by(EssayRow.slot_index)
+                )
+            ).all()
+            timelines = await _timelines(session, [e.essay_id for e in essays])
+            uploads = (
+                await session.scalars(
+                    select(UploadRow)
+                    .where(
+                        UploadRow.batch_id == batch_id,
+                        UploadRow.kind.in_([UploadKind.FAILED.value, UploadKind.EXCESS.value]),
+                    )
+                    .order_by(UploadRow.received_at, UploadRow.file_upload_id)
+                )
+            ).all()
+        return {
+            "batch_id": batch.batch_id,
+            "expected_essay_count": batch.expected_essay_count,
+            "language": batch.language,
+            "ready": batch.ready_published_at is not None,
+            "essays": [_essay_summary(e, timelines[e.essay_id]) for e in essays],
+            "failed_uploads": [
+                {
+                    "file_upload_id": u.file_upload_id,
+                    "file_name": u.file_name,
+                    "error_code": u.error_code,
+                    "message": u.message,
+                }
+                for u in uploads
+                if u.kind == UploadKind.FAILED.value
+            ],
+            "excess_uploads": [
+                {
+                    "file_upload_id": u.file_upload_id,
+                    "file_name": u.file_name,
+                    "received_at": as_utc(u.received_at).isoformat(),
+                }
+                for u in uploads
+                if u.kind == UploadKind.EXCESS.value
+            ],
+        }
+
+
+async def _timelines(session: AsyncSession, essay_ids: Sequence[str]) -> dict[str, list[JsonDict]]:
+    rows = await session.scalars(
+        select(TimelineRow)
+        .where(TimelineRow.essay_id.in_(list(essay_ids)))
+        .order_by(TimelineRow.id)
+    )
+    timelines: dict[str, list[JsonDict]] = defaultdict(list)
+    for row in rows:
+        timelines[row.essay_id].append({"status": row.status, "at": as_utc(row.at).isoformat()})
+    return timelines
+
+
+def _essay_summary(row: EssayRow, timeline: list[JsonDict]) -> JsonDict:
+    references: JsonDict = {"original_essay": row.text_storage_id}
+    if row.corrected_text_storage_id:
+        references["corrected_text"] = row.corrected_text_storage_id
+    if row.spellcheck_log_storage_id:
+        references["spellcheck_log"] = row.spellcheck_log_storage_id
+    summary: JsonDict = {
+        "essay_id": row.essay_id,
+        "batch_id": row.batch_id,
+        "status": row.status,
+        "file_upload_id": row.file_upload_id,
+        "original_file_name": row.original_file_name,
+        "student_name": row.student_name,
+        "student_email": row.student_email,
+        "storage_references": references,
+        "timeline": timeline,
+    }
+    if row.language is not None:  # spellcheck was requested for this essay
+        spellcheck: JsonDict = {
+            "language": row.language,
+            "corrections_made": row.corrections_made,
+        }
+        if row.error:
+            spellcheck["error"] = row.error
+        summary["spellcheck"] = spellcheck
+    return summary

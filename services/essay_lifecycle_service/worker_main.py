@@ -1,0 +1,124 @@
+"""ELS worker entrypoint: `python -m services.essay_lifecycle_service.worker_main`.
+
+Runs three things until SIGTERM/SIGINT: the consuming loop (topic -> contract -> handler, below),
+the outbox relay that publishes what the handlers committed, and Prometheus metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Mapping
+
+from prometheus_client import start_http_server
+
+from common_core import events
+from common_core.enums import ProcessingEvent
+from common_core.kafka import KafkaConsumerLoop, KafkaEventPublisher, Route
+from common_core.logs import configure_logging, get_logger
+from common_core.outbox import OutboxRelay
+from common_core.topics import topic_name
+from services.essay_lifecycle_service import handlers
+from services.essay_lifecycle_service.config import ELSSettings
+from services.essay_lifecycle_service.di import make_worker_container
+from services.essay_lifecycle_service.protocols import EssayStore
+from services.essay_lifecycle_service.repository import SqlEssayStore
+
+logger = get_logger(__name__)
+
+
+def build_routes(store: EssayStore) -> Mapping[str, Route]:
+    """What the worker consumes: each topic's contract and the handler that decides on it."""
+    return {
+        topic_name(ProcessingEvent.BATCH_ESSAYS_REGISTERED): Route(
+            events.BatchEssaysRegistered,
+            lambda env: handlers.register_batch(env.data, env.correlation_id, store),
+        ),
+        topic_name(ProcessingEvent.ESSAY_CONTENT_READY): Route(
+            events.EssayContentReady,
+            lambda env: handlers.assign_content_to_slot(env.data, env.correlation_id, store),
+        ),
+        topic_name(ProcessingEvent.ESSAY_VALIDATION_FAILED): Route(
+            events.EssayValidationFailed,
+            lambda env: handlers.record_validation_failure(env.data, env.correlation_id, store),
+        ),
+        topic_name(ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND): Route(
+            events.BatchServiceSpellcheckInitiateCommandDataV1,
+            lambda env: handlers.start_spellcheck(env.data, env.correlation_id, store),
+        ),
+        topic_name(ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED): Route(
+            events.SpellcheckResultDataV1,
+            lambda env: handlers.record_spellcheck_result(env.data, env.correlation_id, store),
+        ),
+    }
+
+
+async def run_worker(
+    settings: ELSSettings, stop: asyncio.Event, *, serve_metrics: bool = True
+) -> None:
+    """Consume, relay and serve metrics until `stop` is set; then shut down in order.
+
+    Raises what a crashed component raised, so the process exits non-zero and is restarted.
+    """
+    container = make_worker_container(settings)
+    metrics_server = None
+    try:
+        store = await container.get(SqlEssayStore)
+        relay = await container.get(OutboxRelay)
+        consumer = KafkaConsumerLoop(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=settings.consumer_group,
+            routes=build_routes(store),
+            dead_letter_publisher=await container.get(KafkaEventPublisher),
+        )
+        await consumer.start()
+        if serve_metrics:
+            metrics_server, _ = start_http_server(settings.metrics_port, addr=settings.host)
+        logger.info("worker_started", group_id=settings.consumer_group)
+        await _run_until_stopped(consumer, relay, stop)
+    finally:
+        if metrics_server is not None:
+            metrics_server.shutdown()
+            metrics_server.server_close()
+        await container.close()  # relay engine, producer (flushes), writer engine
+        logger.info("worker_stopped")
+
+
+async def _run_until_stopped(
+    consumer: KafkaConsumerLoop, relay: OutboxRelay, stop: asyncio.Event
+) -> None:
+    consuming = asyncio.create_task(consumer.run(), name="consumer")
+    relaying = asyncio.create_task(relay.run(), name="outbox-relay")
+    stopping = asyncio.create_task(stop.wait(), name="stop")
+    await asyncio.wait({consuming, relaying, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    # The consumer abandons (does not commit) a message whose handler has not finished; the
+    # relay finishes its round. Whatever is left in the outbox goes out after the next start.
+    await consumer.stop()
+    await relay.stop()
+    stopping.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await stopping
+    results = await asyncio.gather(consuming, relaying, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+
+
+async def _serve(settings: ELSSettings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await run_worker(settings, stop)
+
+
+def main() -> None:
+    """Read settings from the environment and work until SIGTERM/SIGINT."""
+    settings = ELSSettings()
+    configure_logging("essay_lifecycle_worker", settings.log_level, settings.log_format)
+    asyncio.run(_serve(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""A real ELS worker (in-process task) and API app on one SQLite file, and the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from quart.typing import TestClientProtocol
+
+from common_core.enums import ProcessingEvent
+from common_core.kafka import KafkaEventPublisher
+from common_core.topics import topic_name
+from services.essay_lifecycle_service.api_app import create_app
+from services.essay_lifecycle_service.config import ELSSettings
+from services.essay_lifecycle_service.worker_main import run_worker
+from tests.support.kafka import Record, collect_records
+
+T = TypeVar("T")
+
+CONSUMED = [
+    topic_name(event)
+    for event in (
+        ProcessingEvent.BATCH_ESSAYS_REGISTERED,
+        ProcessingEvent.ESSAY_CONTENT_READY,
+        ProcessingEvent.ESSAY_VALIDATION_FAILED,
+        ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND,
+        ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED,
+    )
+]
+
+
+async def poll(fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout: float) -> T:
+    """Call `fetch` until `done(result)` or the deadline; returns the last result."""
+    deadline = time.monotonic() + timeout
+    result = await fetch()
+    while not done(result) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        result = await fetch()
+    return result
+
+
+async def start_group_at_end(bootstrap: str, group: str) -> None:
+    """Commit the group's offsets at the end of ELS's input topics.
+
+    The broker is shared by the whole session; a worker in a fresh group would otherwise read
+    (and dead-letter) every other test's events from the beginning.
+    """
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:  # the producer's partitions_for fetches the metadata the consumer would lack
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in CONSUMED
+            for p in sorted(await producer.partitions_for(topic))
+        ]
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+        await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
+    finally:
+        await consumer.stop()
+
+
+class WorkerHandle:
+    """Starts and stops the real worker (consumer loop, outbox relay) as an asyncio task."""
+
+    def __init__(self, settings: ELSSettings) -> None:
+        self.settings = settings
+        self._stop: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start a fresh worker on the same DB file and consumer group."""
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(run_worker(self.settings, self._stop, serve_metrics=False))
+
+    async def stop(self) -> None:
+        """Ask it to stop and wait until it has (re-raising what it crashed with)."""
+        if self._stop is not None and self._task is not None:
+            self._stop.set()
+            await asyncio.wait_for(self._task, 30)
+        self._stop = self._task = None
+
+
+class Els:
+    """The API (Quart test client on the real app) plus ways to feed and read the broker."""
+
+    def __init__(
+        self, client: TestClientProtocol, publisher: KafkaEventPublisher, bootstrap: str
+    ) -> None:
+        self.client = client
+        self.publisher = publisher
+        self.bootstrap = bootstrap
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        """GET an API path; (status, JSON body)."""
+        response = await self.client.get(path)
+        return response.status_code, await response.get_json()
+
+    async def batch(self, batch_id: str) -> dict[str, Any] | None:
+        """The batch view, or None while it is 404."""
+        status, body = await self.get(f"/v1/batches/{batch_id}/essays")
+        return body if status == 200 else None
+
+    async def wait_batch(
+        self, batch_id: str, done: Callable[[dict[str, Any]], bool], timeout: float = 30
+    ) -> dict[str, Any]:
+        """Poll the batch view until `done` holds; asserts it does."""
+        view = await poll(
+            lambda: self.batch(batch_id), lambda b: b is not None and done(b), timeout
+        )
+        assert view is not None and done(view), view
+        return view
+
+    async def records(
+        self, event: ProcessingEvent, key: str, count: int, timeout: float = 30
+    ) -> list[dict[str, Any]]:
+        """Envelopes (as JSON) on the event's topic with this key; up to `count`."""
+
+        def matches(record: Record) -> bool:
+            matched: bool = record.key == key.encode()
+            return matched
+
+        found = await collect_records(self.bootstrap, topic_name(event), matches, count, timeout)
+        return [json.loads(r.value) for r in found]
+
+
+@pytest.fixture
+def els_settings(kafka_bootstrap: str, tmp_path: Path, group_id: str) -> ELSSettings:
+    """This test's ELS: own SQLite file, own consumer group, fast outbox polling."""
+    return ELSSettings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'els.sqlite3'}",
+        consumer_group=group_id,
+        outbox_poll_interval=0.2,
+    )
+
+
+@pytest.fixture
+async def worker(els_settings: ELSSettings) -> AsyncIterator[WorkerHandle]:
+    """A running worker, stopped at the end of the test."""
+    await start_group_at_end(els_settings.kafka_bootstrap_servers, els_settings.consumer_group)
+    handle = WorkerHandle(els_settings)
+    await handle.start()
+    yield handle
+    await handle.stop()
+
+
+@pytest.fixture
+async def els(els_settings: ELSSettings, kafka_bootstrap: str) -> AsyncIterator[Els]:
+    """The real API app on the worker's DB file, and a publisher standing in for BOS/File/SC."""
+    app = create_app(els_settings)
+    async with app.test_app() as test_app, KafkaEventPublisher(kafka_bootstrap, "test") as pub:
+        yield Els(test_app.test_client(), pub, kafka_bootstrap)
