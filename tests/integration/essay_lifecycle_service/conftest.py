@@ -123,15 +123,21 @@ class Els:
         return view
 
     async def records(
-        self, event: ProcessingEvent, key: str, count: int, timeout: float = 30
+        self, event: ProcessingEvent, key: str | set[str], count: int, timeout: float = 30
     ) -> list[dict[str, Any]]:
-        """Envelopes (as JSON) on the event's topic with this key; up to `count`."""
+        """Envelopes (as JSON) on the event's topic keyed by `key` (or any of a set); <= count."""
+        return await self.records_on(topic_name(event), key, count, timeout)
+
+    async def records_on(
+        self, topic: str, key: str | set[str], count: int, timeout: float = 30
+    ) -> list[dict[str, Any]]:
+        """Like `records`, for any topic (dead-letter topics included)."""
+        keys = {key.encode()} if isinstance(key, str) else {k.encode() for k in key}
 
         def matches(record: Record) -> bool:
-            matched: bool = record.key == key.encode()
-            return matched
+            return bool(record.key in keys)
 
-        found = await collect_records(self.bootstrap, topic_name(event), matches, count, timeout)
+        found = await collect_records(self.bootstrap, topic, matches, count, timeout)
         return [json.loads(r.value) for r in found]
 
 
