@@ -15,12 +15,15 @@ from services.content_service.di import make_container
 from services.content_service.store import FileContentStore
 
 SERVICE_NAME = "content_service"
+OVERSIZE_DRAIN_FACTOR = 4
 
 
 def create_app(settings: ContentServiceSettings) -> Quart:
     """The Quart app with its routes, JSON errors, metrics and Dishka container."""
     app = Quart(SERVICE_NAME)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_content_bytes
+    # Bodies up to this are read (an oversized one to its end, then 413 from the route) so
+    # simple clients get the 413; beyond it Quart refuses at once.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_content_bytes * OVERSIZE_DRAIN_FACTOR
     install_http_plumbing(app)
     app.register_blueprint(content_api)
     container = make_container(settings)

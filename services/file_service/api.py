@@ -6,6 +6,7 @@ import asyncio
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import NoReturn
 
 from dishka import FromDishka
 from quart import Blueprint, Response, jsonify, request
@@ -32,7 +33,11 @@ async def upload_files(
 ) -> tuple[Response, int]:
     """Multipart `batch_id` + `files` -> 202 once every text is stored and every event acked."""
     if request.mimetype != "multipart/form-data":
-        raise ApiError(415, "unsupported_media_type", "send the files as multipart/form-data")
+        await _refuse(
+            ApiError(415, "unsupported_media_type", "send the files as multipart/form-data")
+        )
+    if (request.content_length or 0) > settings.max_request_bytes:
+        await _refuse(_request_too_large(settings.max_request_bytes))
     form = await request.form
     batch_id = (form.get("batch_id") or "").strip()
     if not batch_id:
@@ -50,6 +55,8 @@ async def upload_files(
             files=len(uploads),
         )
     files = await asyncio.to_thread(_read_files, uploads, settings.max_file_bytes)
+    if sum(len(f.data) for f in files) > settings.max_request_bytes:
+        raise _request_too_large(settings.max_request_bytes)  # a chunked body gave no length
     outcome = await upload_batch_files(batch_id, files, correlation_id(), deps)
     return jsonify(outcome.to_json(correlation_id())), 202
 
@@ -76,6 +83,24 @@ def file_label(raw_name: str | None) -> str:
     name = (raw_name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
     return name[:MAX_LABEL_LENGTH] or "unnamed"
+
+
+async def _refuse(error: ApiError) -> NoReturn:
+    """Read the rest of the body, then raise `error`.
+
+    A simple client sends the whole body before it reads the answer; answering early would
+    show it a reset connection instead of this error. Quart's MAX_CONTENT_LENGTH (a multiple
+    of the request limit) still cuts off anything absurd.
+    """
+    async for _chunk in request.body:
+        pass
+    raise error
+
+
+def _request_too_large(max_bytes: int) -> ApiError:
+    return too_large(
+        "payload_too_large", f"the upload is larger than {max_bytes} bytes", max_bytes=max_bytes
+    )
 
 
 def _has_data(upload: FileStorage) -> bool:

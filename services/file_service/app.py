@@ -17,6 +17,7 @@ from services.file_service.handlers import UploadCollaborators
 
 # Room for the batch_id field and a few stray fields on top of the allowed files.
 _EXTRA_FORM_PARTS = 16
+OVERSIZE_DRAIN_FACTOR = 4
 
 
 def create_app(settings: FileServiceSettings, container: AsyncContainer | None = None) -> Quart:
@@ -25,8 +26,13 @@ def create_app(settings: FileServiceSettings, container: AsyncContainer | None =
     `container` replaces the real wiring (tests hand in one with fakes).
     """
     app = Quart(SERVICE_NAME)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.config["MAX_FORM_PARTS"] = settings.max_files_per_request + _EXTRA_FORM_PARTS
+    # Quart's own limits sit above ours: requests up to them are read to the end and refused
+    # by the route with a precise 413, which simple clients can read; beyond them Quart cuts
+    # the request off at once.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes * OVERSIZE_DRAIN_FACTOR
+    app.config["MAX_FORM_PARTS"] = (
+        settings.max_files_per_request * OVERSIZE_DRAIN_FACTOR + _EXTRA_FORM_PARTS
+    )
     install_http_plumbing(app)
     app.register_blueprint(files_api)
     container = container or make_container(settings)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -66,3 +68,17 @@ async def raw_get(base_url: str, raw_path: str) -> tuple[int, bytes]:
     head, _, body = raw.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     return status, body
+
+
+def simple_post(url: str, body: bytes, content_type: str) -> tuple[int, bytes]:
+    """POST the way a simple client does (urllib: whole body first, then read the answer).
+
+    Blocking; call it through asyncio.to_thread. A reset connection propagates as OSError.
+    """
+    request = urllib.request.Request(url, data=body, method="POST")
+    request.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()

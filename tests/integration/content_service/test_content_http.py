@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import pytest
 
 from services.content_service.app import create_app
 from services.content_service.config import ContentServiceSettings
-from tests.integration.content_service.server import raw_get, serving
+from tests.integration.content_service.server import raw_get, serving, simple_post
 
 SECRET = b"TOP-SECRET-" + uuid.uuid4().hex.encode()
 # An id-shaped file name placed just outside the store root.
@@ -116,3 +117,17 @@ async def test_health_is_503_when_the_store_is_not_writable(tmp_path: Path) -> N
             body = await broken.json()
     assert broken.status == 503
     assert body["error"]["code"] == "service_unavailable"
+
+
+async def test_simple_client_sending_an_oversized_body_reads_the_413(tmp_path: Path) -> None:
+    limit = 256 * 1024
+    settings = ContentServiceSettings(
+        content_store_root=tmp_path / "store", max_content_bytes=limit
+    )
+    async with serving(create_app(settings)) as base_url:
+        # Large enough to overflow socket buffers: answering before reading it all would reset.
+        status, raw = await asyncio.to_thread(
+            simple_post, f"{base_url}/v1/content", b"x" * (3 * limit), "text/plain"
+        )
+    assert status == 413
+    assert json.loads(raw)["error"]["details"] == {"max_bytes": limit}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import hashlib
 import json
@@ -21,8 +22,8 @@ from common_core.web import CORRELATION_HEADER
 from scripts.local_kafka import free_port
 from services.content_service.app import create_app as create_content_app
 from services.content_service.config import ContentServiceSettings
-from services.file_service.tests.fixtures import make_docx, make_pdf
-from tests.integration.content_service.server import serving
+from services.file_service.tests.fixtures import encode_multipart, make_docx, make_pdf
+from tests.integration.content_service.server import serving, simple_post
 from tests.integration.file_service.conftest import (
     BosDouble,
     ContentServiceUnderTest,
@@ -292,3 +293,22 @@ async def test_health_and_metrics(file_service: FileServiceFactory, bos: BosDoub
     assert 'huleedu_file_service_files_total{outcome="accepted"}' in text
     assert broken.status == 503
     assert broken_body["error"]["details"] == {"kafka": True, "content_service": False}
+
+
+async def test_simple_client_gets_readable_413_and_415(
+    file_service: FileServiceFactory, bos: BosDouble
+) -> None:
+    limit = 256 * 1024
+    batch_id = new_batch(bos)
+    big_form, form_type = encode_multipart({"batch_id": batch_id}, [("big.txt", b"x" * 4 * limit)])
+    async with file_service(max_request_bytes=limit, max_file_bytes=limit) as url:
+        too_large = await asyncio.to_thread(
+            simple_post, f"{url}/v1/files/batch", big_form, form_type
+        )
+        wrong_type = await asyncio.to_thread(
+            simple_post, f"{url}/v1/files/batch", b"{" + b" " * 2 * limit + b"}", "application/json"
+        )
+    assert too_large[0] == 413
+    assert json.loads(too_large[1])["error"]["code"] == "payload_too_large"
+    assert wrong_type[0] == 415
+    assert json.loads(wrong_type[1])["error"]["code"] == "unsupported_media_type"

@@ -26,7 +26,7 @@ from services.file_service.tests.unit.test_handlers import (
     FakeStorage,
 )
 
-SETTINGS = FileServiceSettings(max_file_bytes=100, max_request_bytes=2000, max_files_per_request=3)
+SETTINGS = FileServiceSettings(max_file_bytes=100, max_request_bytes=250, max_files_per_request=3)
 
 
 @dataclass
@@ -177,7 +177,7 @@ async def test_file_over_limit_is_413_naming_it_and_nothing_published(
 
 
 async def test_request_over_limit_is_413(client: Client) -> None:
-    status, body = await post_upload(client, [("a.txt", b"z" * 2500)])
+    status, body = await post_upload(client, [(f"{i}.txt", b"z" * 90) for i in range(3)])
     assert status == 413
     assert body["error"]["code"] == "payload_too_large"
 
