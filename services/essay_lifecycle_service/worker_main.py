@@ -25,7 +25,7 @@ from services.essay_lifecycle_service.di import make_worker_container
 from services.essay_lifecycle_service.protocols import EssayStore
 from services.essay_lifecycle_service.repository import SqlEssayStore
 
-logger = get_logger(__name__)
+logger = get_logger("services.essay_lifecycle_service.worker_main")
 
 
 def build_routes(store: EssayStore) -> Mapping[str, Route]:
