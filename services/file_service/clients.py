@@ -31,11 +31,12 @@ class BosClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def batch_status(self, batch_id: str) -> str | None:
-        """The batch's status, None when BOS answers 404; raises BosUnavailable otherwise."""
+        """The batch's status, None when BOS does not know it; raises BosUnavailable otherwise."""
         url = f"{self._base_url}/v1/batches/{quote(batch_id, safe='')}"
         try:
             async with self._session.get(url, timeout=self._timeout) as response:
-                if response.status == 404:
+                # 400/422 mean BOS finds the id malformed: no such batch can exist either.
+                if response.status in (400, 404, 422):
                     return None
                 if response.status != 200:
                     raise BosUnavailable(f"BOS answered {response.status}")

@@ -1,0 +1,129 @@
+"""The BOS and Content Service clients against a real HTTP server that misbehaves on demand."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from scripts.local_kafka import free_port
+from services.file_service.clients import BosClient, ContentServiceClient
+from services.file_service.errors import BosUnavailable, ContentServiceUnavailable
+
+Answer = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Scripted:
+    """Answers each request with the next scripted answer (the last one repeats)."""
+
+    url: str = ""
+    answers: list[Answer] = field(default_factory=list)
+    hits: int = 0
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        answer = self.answers[min(self.hits, len(self.answers) - 1)]
+        self.hits += 1
+        return await answer(request)
+
+
+def status(code: int, body: object = None) -> Answer:
+    async def answer(_: web.Request) -> web.StreamResponse:
+        return web.json_response(body, status=code)
+
+    return answer
+
+
+def stall(seconds: float) -> Answer:
+    async def answer(_: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(seconds)  # the slow server being simulated
+        return web.json_response({})
+
+    return answer
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Scripted]:
+    scripted = Scripted()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", scripted.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    scripted.url = f"http://127.0.0.1:{port}"
+    try:
+        yield scripted
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (status(200, {"status": "awaiting_content"}), "awaiting_content"),
+        (status(404, {"error": {}}), None),
+        (status(422, {"error": {}}), None),
+        (status(400, {"error": {}}), None),
+    ],
+)
+async def test_bos_answers(
+    server: Scripted, session: aiohttp.ClientSession, answer: Answer, expected: str | None
+) -> None:
+    server.answers = [answer]
+    assert await BosClient(session, server.url, 1.0).batch_status("b1") == expected
+
+
+@pytest.mark.parametrize(
+    "answer", [status(500), status(200, {"no": "status"}), status(200, [1]), stall(2.0)]
+)
+async def test_bos_failures_are_unavailable(
+    server: Scripted, session: aiohttp.ClientSession, answer: Answer
+) -> None:
+    server.answers = [answer]
+    with pytest.raises(BosUnavailable):
+        await BosClient(session, server.url, 0.3).batch_status("b1")
+    assert server.hits == 1  # no retries: the teacher gets a quick answer
+
+
+async def test_content_5xx_is_retried_until_it_works(
+    server: Scripted, session: aiohttp.ClientSession
+) -> None:
+    server.answers = [status(503), status(502), status(201, {"storage_id": "a" * 32})]
+    client = ContentServiceClient(session, server.url, timeout=1.0, attempts=3)
+    assert await client.store_text("hello", "corr") == "a" * 32
+    assert server.hits == 3
+
+
+async def test_content_timeouts_exhaust_the_attempts(
+    server: Scripted, session: aiohttp.ClientSession
+) -> None:
+    server.answers = [stall(2.0)]
+    client = ContentServiceClient(session, server.url, timeout=0.2, attempts=2)
+    with pytest.raises(ContentServiceUnavailable) as caught:
+        await client.store_text("hello", "corr")
+    assert "TimeoutError" in caught.value.details["reason"]
+    assert server.hits == 2
+
+
+@pytest.mark.parametrize(
+    "answer", [status(413, {"error": {}}), status(201, {"nope": 1}), status(201, {"storage_id": 7})]
+)
+async def test_content_answers_that_retrying_cannot_fix_fail_at_once(
+    server: Scripted, session: aiohttp.ClientSession, answer: Answer
+) -> None:
+    server.answers = [answer]
+    client = ContentServiceClient(session, server.url, timeout=1.0, attempts=3)
+    with pytest.raises(ContentServiceUnavailable):
+        await client.store_text("hello", "corr")
+    assert server.hits == 1
