@@ -6,6 +6,8 @@ Each runs in one unit of work: the state change and the events reporting it comm
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from prometheus_client import Counter
 
 from common_core.enums import (
@@ -127,7 +129,10 @@ async def handle_batch_essays_ready(
                 ),
                 correlation_id,
             )
-            uow.publish(_progress(batch), correlation_id)
+            # Results can overtake this event (another topic, so another partition); any
+            # already recorded count from the start.
+            results = await uow.batches.result_counts(batch.batch_id, batch.ready_essay_ids)
+            _apply_results(uow, batch, results, correlation_id, now, always_publish=True)
         await _save(uow, batch, BatchStatus.AWAITING_CONTENT)
         await uow.commit()
     _log_transition(batch, failed_uploads=len(batch.failed_uploads))
@@ -147,36 +152,31 @@ async def handle_essay_lifecycle_state_updated(
         if batch.status.is_terminal:
             log.debug("essay_update_after_batch_finished", batch_status=batch.status)
             return
-        if batch.status is not BatchStatus.PROCESSING:
-            log.warning("essay_result_before_processing", batch_status=batch.status)
+        processing = batch.status is BatchStatus.PROCESSING
+        known = batch.ready_essay_ids if processing else set(batch.essay_ids)
+        if essay_id not in known:
+            log.warning("essay_result_for_unknown_essay", batch_status=batch.status)
             return
-        if essay_id not in batch.ready_essay_ids:
-            log.warning("essay_result_for_unprocessed_essay")
-            return
-        before = batch.pipeline_state.spellcheck.essay_counts
         await uow.batches.record_result(batch.batch_id, essay_id, event.status)
-        results = await uow.batches.result_counts(batch.batch_id)
-        counts = essay_counts(len(batch.ready_essays), results)
-        if counts == before:
+        if not processing:
+            # Results travel on another topic than BatchEssaysReady, so they may overtake it:
+            # keep the result; the ready handler counts it.
+            await uow.commit()
+            log.info("essay_result_before_processing", batch_status=batch.status)
+            return
+        results = await uow.batches.result_counts(batch.batch_id, batch.ready_essay_ids)
+        if not _apply_results(uow, batch, results, correlation_id, utc_now()):
             log.debug("essay_result_duplicate")
             return
-        now = utc_now()
-        if counts.pending == 0:
-            finish(batch, results, now)
-            _publish_completion(uow, batch, correlation_id)
-        else:
-            batch.pipeline_state.spellcheck.essay_counts = counts
-            batch.updated_at = now
-            uow.publish(_progress(batch), correlation_id)
         await _save(uow, batch, BatchStatus.PROCESSING)
         await uow.commit()
-    log.debug("essay_result_recorded", counts=counts.model_dump())
+    log.debug("essay_result_recorded", counts=batch.pipeline_state.spellcheck.essay_counts)
     if batch.status.is_terminal:
         _log_transition(batch)
 
 
 async def _existing_batch(uow: UnitOfWork, batch_id: str) -> Batch:
-    batch = await uow.batches.get(batch_id)
+    batch = await uow.batches.get(batch_id, for_update=True)
     if batch is None:
         # Redelivery cannot make an unknown batch known: dead-letter instead of looping.
         raise PermanentError(f"unknown batch_id {batch_id!r}: BOS never registered it")
@@ -186,6 +186,35 @@ async def _existing_batch(uow: UnitOfWork, batch_id: str) -> Batch:
 async def _save(uow: UnitOfWork, batch: Batch, expected: BatchStatus) -> None:
     if not await uow.batches.save(batch, expected_status=expected):
         raise ConcurrentUpdateError(f"batch {batch.batch_id} left status {expected.value}")
+
+
+def _apply_results(
+    uow: UnitOfWork,
+    batch: Batch,
+    results: ResultCounts,
+    correlation_id: str,
+    now: datetime,
+    *,
+    always_publish: bool = False,
+) -> bool:
+    """Derive counts from `results`; finish the batch when nothing is pending.
+
+    Publishes a progress snapshot (and BatchLifecycleCompleted when finishing) if the counts
+    changed or `always_publish`; returns whether anything changed.
+    """
+    detail = batch.pipeline_state.spellcheck
+    counts = essay_counts(len(batch.ready_essays), results)
+    changed = counts != detail.essay_counts
+    if counts.pending == 0:
+        finish(batch, results, now)
+        _publish_completion(uow, batch, correlation_id)
+        return True
+    if changed:
+        detail.essay_counts = counts
+        batch.updated_at = now
+    if changed or always_publish:
+        uow.publish(_progress(batch), correlation_id)
+    return changed
 
 
 def _publish_completion(uow: UnitOfWork, batch: Batch, correlation_id: str) -> None:

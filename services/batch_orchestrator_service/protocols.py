@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -16,8 +17,8 @@ class BatchRepository(Protocol):
     async def add(self, batch: Batch) -> None:
         """Store a new batch."""
 
-    async def get(self, batch_id: str) -> Batch | None:
-        """The batch, or None when BOS never registered it."""
+    async def get(self, batch_id: str, *, for_update: bool = False) -> Batch | None:
+        """The batch, or None when BOS never registered it; `for_update` locks it until commit."""
 
     async def save(self, batch: Batch, expected_status: BatchStatus) -> bool:
         """Write the batch's mutable state only if its stored status is still `expected_status`.
@@ -28,8 +29,8 @@ class BatchRepository(Protocol):
     async def record_result(self, batch_id: str, essay_id: str, status: EssayStatus) -> None:
         """Record an essay's terminal result; recording the same result again changes nothing."""
 
-    async def result_counts(self, batch_id: str) -> ResultCounts:
-        """Successful and failed results recorded for the batch, counted from storage."""
+    async def result_counts(self, batch_id: str, essay_ids: Collection[str]) -> ResultCounts:
+        """Successful and failed results recorded for these essays, counted from storage."""
 
 
 class UnitOfWork(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -86,10 +87,30 @@ class SqlBatchRepository:
             )
         )
 
-    async def get(self, batch_id: str) -> Batch | None:
-        """The batch, or None when it was never registered."""
-        row = await self._session.scalar(select(BatchRow).where(BatchRow.id == batch_id))
+    async def get(self, batch_id: str, *, for_update: bool = False) -> Batch | None:
+        """The batch, or None when it was never registered.
+
+        `for_update` locks the batch until the transaction ends, so two handlers of one batch
+        (its events arrive on two topics, handled concurrently) never decide on stale state.
+        """
+        query = select(BatchRow).where(BatchRow.id == batch_id)
+        if for_update:
+            if self._dialect() == "sqlite":
+                # SQLite has no row locks and the driver starts a transaction only at the first
+                # write: a no-op UPDATE takes the database write lock before we read.
+                await self._session.execute(
+                    update(BatchRow)
+                    .where(BatchRow.id == batch_id)
+                    .values(status=BatchRow.status)
+                    .execution_options(synchronize_session=False)
+                )
+            else:
+                query = query.with_for_update()
+        row = await self._session.scalar(query)
         return _to_domain(row) if row is not None else None
+
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
 
     async def save(self, batch: Batch, expected_status: BatchStatus) -> bool:
         """Compare-and-set on status: a concurrent transition makes this return False."""
@@ -103,8 +124,7 @@ class SqlBatchRepository:
 
     async def record_result(self, batch_id: str, essay_id: str, status: EssayStatus) -> None:
         """Upsert the essay's result; an identical redelivery writes nothing."""
-        dialect = self._session.get_bind().dialect.name
-        insert = sqlite_insert if dialect == "sqlite" else pg_insert
+        insert = sqlite_insert if self._dialect() == "sqlite" else pg_insert
         stmt = insert(EssayResultRow).values(
             batch_id=batch_id, essay_id=essay_id, status=status.value, recorded_at=utc_now()
         )
@@ -115,14 +135,16 @@ class SqlBatchRepository:
         )
         await self._session.execute(stmt)
 
-    async def result_counts(self, batch_id: str) -> ResultCounts:
-        """Successful and failed results, counted from the rows."""
+    async def result_counts(self, batch_id: str, essay_ids: Collection[str]) -> ResultCounts:
+        """Successful and failed results of these essays, counted from the rows."""
+        if not essay_ids:
+            return ResultCounts()
         rows = await self._session.execute(
             select(EssayResultRow.status, func.count())
-            .where(EssayResultRow.batch_id == batch_id)
+            .where(EssayResultRow.batch_id == batch_id, EssayResultRow.essay_id.in_(essay_ids))
             .group_by(EssayResultRow.status)
         )
-        by_status: dict[str, int] = {status: count for status, count in rows.tuples()}
+        by_status: dict[str, int] = {status: count for status, count in rows}
         return ResultCounts(
             successful=by_status.get(EssayStatus.SPELLCHECKED_SUCCESS.value, 0),
             failed=by_status.get(EssayStatus.SPELLCHECK_FAILED.value, 0),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -24,7 +25,7 @@ class FakeBatchRepository:
     async def add(self, batch: Batch) -> None:
         self.batches[batch.batch_id] = copy.deepcopy(batch)
 
-    async def get(self, batch_id: str) -> Batch | None:
+    async def get(self, batch_id: str, *, for_update: bool = False) -> Batch | None:
         batch = self.batches.get(batch_id)
         return copy.deepcopy(batch) if batch is not None else None
 
@@ -39,8 +40,8 @@ class FakeBatchRepository:
     async def record_result(self, batch_id: str, essay_id: str, status: EssayStatus) -> None:
         self.results[(batch_id, essay_id)] = status
 
-    async def result_counts(self, batch_id: str) -> ResultCounts:
-        statuses = [s for (b, _), s in self.results.items() if b == batch_id]
+    async def result_counts(self, batch_id: str, essay_ids: Collection[str]) -> ResultCounts:
+        statuses = [s for (b, e), s in self.results.items() if b == batch_id and e in essay_ids]
         return ResultCounts(
             successful=statuses.count(EssayStatus.SPELLCHECKED_SUCCESS),
             failed=statuses.count(EssayStatus.SPELLCHECK_FAILED),

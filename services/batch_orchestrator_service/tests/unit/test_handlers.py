@@ -215,19 +215,38 @@ async def test_every_upload_failed_ends_the_batch_without_a_command() -> None:
     assert len(uow.events(BatchPipelineProgressUpdated)) == 1
 
 
-async def test_results_for_essays_not_processed_or_too_early_are_ignored() -> None:
+async def test_a_result_overtaking_ready_is_counted_when_ready_arrives() -> None:
     uow = FakeUnitOfWork()
     batch = await registered(uow, n=2)
-    early = state_update(batch.batch_id, batch.essay_ids[0], EssayStatus.SPELLCHECKED_SUCCESS)
+    a, _ = batch.essay_ids
+    early = state_update(batch.batch_id, a, EssayStatus.SPELLCHECKED_SUCCESS)
     await handle_essay_lifecycle_state_updated(early, CID, uow)
-    await handle_batch_essays_ready(ready_event(batch, batch.essay_ids[:1], failed=1), CID, uow)
+    assert uow.repo.batches[batch.batch_id].status is BatchStatus.AWAITING_CONTENT
+
+    await handle_batch_essays_ready(ready_event(batch, [a], failed=1), CID, uow)
+
+    stored = uow.repo.batches[batch.batch_id]
+    assert stored.status is BatchStatus.PARTIALLY_COMPLETED
+    assert stored.pipeline_state.spellcheck.essay_counts == EssayCounts(total=1, successful=1)
+    assert len(uow.events(BatchLifecycleCompleted)) == 1
+
+
+async def test_results_for_essays_outside_the_batch_or_not_processed_are_ignored() -> None:
+    uow = FakeUnitOfWork()
+    batch = await registered(uow, n=2)
+    a, b = batch.essay_ids
+    await handle_essay_lifecycle_state_updated(
+        state_update(batch.batch_id, "stranger", EssayStatus.SPELLCHECK_FAILED), CID, uow
+    )
+    await handle_batch_essays_ready(ready_event(batch, [a], failed=1), CID, uow)
     published = len(uow.published)
 
-    stranger = state_update(batch.batch_id, batch.essay_ids[1], EssayStatus.SPELLCHECK_FAILED)
-    await handle_essay_lifecycle_state_updated(stranger, CID, uow)
+    not_processed = state_update(batch.batch_id, b, EssayStatus.SPELLCHECK_FAILED)
+    await handle_essay_lifecycle_state_updated(not_processed, CID, uow)
 
     assert uow.repo.results == {}
     assert len(uow.published) == published
+    assert uow.repo.batches[batch.batch_id].status is BatchStatus.PROCESSING
 
 
 async def test_losing_a_status_race_rolls_back_and_asks_for_a_retry() -> None:
