@@ -206,3 +206,24 @@ async def test_unknown_essay_in_result_or_command_is_permanent_and_commits_nothi
         await start_spellcheck(spellcheck_command(batch_id, [("nope", "x")]), CID, store)
 
     assert store.commits == commits
+
+
+async def test_failure_before_registration_is_pending_and_counts_on_registration() -> None:
+    store, batch_id = FakeEssayStore(), new_id("b")
+    await record_validation_failure(validation_failed(batch_id, "bad.pdf"), CID, store)
+    await assign_content_to_slot(content_ready(batch_id), CID, store)
+
+    await register_batch(registered(batch_id, 2), CID, store)
+    await register_batch(registered(batch_id, 2), CID, store)  # redelivered registration
+
+    (ready,) = ready_events(store)
+    assert len(ready.ready_essays) == 1
+    assert [f.file_name for f in ready.failed_uploads] == ["bad.pdf"]
+    assert len(store.state.essays) == 2
+
+
+async def test_content_without_an_original_essay_reference_is_permanent() -> None:
+    event = content_ready(new_id("b"))
+    event.content_storage_reference.references.clear()
+    with pytest.raises(PermanentError):
+        await assign_content_to_slot(event, CID, FakeEssayStore())
