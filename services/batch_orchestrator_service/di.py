@@ -57,7 +57,7 @@ class BosProvider(Provider):
         self, sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay
     ) -> UnitOfWorkFactory:
         """Fresh transactions for routes and consumed messages."""
-        return SqlUnitOfWorkFactory(sessions, relay)
+        return SqlUnitOfWorkFactory(sessions, on_commit=relay.notify)
 
     @provide(scope=Scope.APP)
     def consumer(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from common_core.enums import BatchStatus, CourseCode, EssayStatus, Language
 from common_core.events import EssayProcessingInputRef, EventData, FailedUpload
 from common_core.metadata import utc_now
-from common_core.outbox import OutboxRelay, create_outbox_schema, enqueue
+from common_core.outbox import create_outbox_schema, enqueue
 from common_core.pipeline import ProcessingPipelineState
 from services.batch_orchestrator_service.config import SERVICE_NAME
 from services.batch_orchestrator_service.domain import Batch, ResultCounts
@@ -156,9 +156,11 @@ class SqlUnitOfWork:
 
     batches: SqlBatchRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], on_commit: Callable[[], None]
+    ) -> None:
         self._sessions = sessions
-        self._relay = relay
+        self._on_commit = on_commit
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
@@ -190,16 +192,18 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Commit state and events together, then wake the relay to send the events now."""
         await self._active().commit()
-        self._relay.notify()
+        self._on_commit()
 
 
 class SqlUnitOfWorkFactory:
-    """Makes SqlUnitOfWork instances sharing one session factory and relay."""
+    """Makes SqlUnitOfWork instances sharing one session factory and commit hook."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], on_commit: Callable[[], None]
+    ) -> None:
         self._sessions = sessions
-        self._relay = relay
+        self._on_commit = on_commit
 
     def __call__(self) -> SqlUnitOfWork:
-        """A fresh unit of work."""
-        return SqlUnitOfWork(self._sessions, self._relay)
+        """A fresh unit of work; `on_commit` (the relay's notify) runs after each commit."""
+        return SqlUnitOfWork(self._sessions, self._on_commit)

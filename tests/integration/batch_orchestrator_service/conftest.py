@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -105,11 +106,16 @@ class RunningBos:
         return [json.loads(row.value) for row in rows]
 
 
+# Set to run every BOS integration test on PostgreSQL instead of a SQLite file (ids are unique
+# per test, so tests can share the database).
+POSTGRES_URL = os.environ.get("HULEEDU_TEST_BOS_POSTGRES_URL", "")
+
+
 def bos_settings_for(kafka_bootstrap: str, db_file: Path, group_id: str) -> BOSSettings:
     """Settings of a test BOS: own DB file, own consumer group, fast relay polling."""
     return BOSSettings(
         kafka_bootstrap_servers=kafka_bootstrap,
-        database_url=f"sqlite+aiosqlite:///{db_file}",
+        database_url=POSTGRES_URL or f"sqlite+aiosqlite:///{db_file}",
         consumer_group_id=group_id,
         outbox_poll_interval_seconds=0.2,
     )

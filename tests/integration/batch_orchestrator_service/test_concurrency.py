@@ -1,0 +1,111 @@
+"""Handlers of one batch racing each other on a real database (SQLite file; PostgreSQL if given).
+
+A batch's BatchEssaysReady and its essays' results travel on different topics, so the consumer
+may run them at the same moment; the batch lock plus compare-and-set must keep counts exact.
+Set HULEEDU_TEST_BOS_POSTGRES_URL (e.g. postgresql+asyncpg://bos@127.0.0.1:55433/bos) to also
+run on PostgreSQL; docs/bos.md shows how to start a throwaway server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import DBAPIError
+
+from common_core.db import create_engine, session_factory
+from common_core.enums import BatchStatus, CourseCode, EssayStatus, ProcessingStage
+from common_core.events import BatchEssaysReady, EssayLifecycleStateUpdated, EssayProcessingInputRef
+from common_core.metadata import EntityReference
+from services.batch_orchestrator_service.domain import BatchRegistration
+from services.batch_orchestrator_service.handlers import (
+    ConcurrentUpdateError,
+    handle_batch_essays_ready,
+    handle_essay_lifecycle_state_updated,
+    register_batch,
+)
+from services.batch_orchestrator_service.repository import SqlUnitOfWorkFactory, create_schema
+from tests.integration.batch_orchestrator_service.conftest import POSTGRES_URL, batch_meta
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def units_of_work(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    if request.param == "postgresql" and not POSTGRES_URL:
+        pytest.skip("HULEEDU_TEST_BOS_POSTGRES_URL not set")
+    url = POSTGRES_URL if request.param == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/b.db"
+    engine = create_engine(url)
+    await create_schema(engine)
+    sessions = session_factory(engine)
+    try:
+        # No relay: these tests look at state, not at Kafka.
+        yield SqlUnitOfWorkFactory(sessions, on_commit=lambda: None)
+    finally:
+        await engine.dispose()
+
+
+async def like_the_consumer(call: Callable[[], Awaitable[None]]) -> None:
+    """Retry transient failures with backoff, as KafkaConsumerLoop does."""
+    for attempt in range(100):
+        try:
+            await call()
+            return
+        except (ConcurrentUpdateError, DBAPIError):
+            await asyncio.sleep(0.005 * min(attempt, 10))
+    raise AssertionError("handler never succeeded")
+
+
+def result(batch_id: str, essay_id: str, status: EssayStatus) -> EssayLifecycleStateUpdated:
+    return EssayLifecycleStateUpdated(
+        batch_id=batch_id,
+        entity_ref=EntityReference(entity_id=essay_id, entity_type="essay", parent_id=batch_id),
+        status=status,
+        phase=ProcessingStage.SPELLCHECK,
+        metadata=batch_meta(batch_id),
+    )
+
+
+async def test_ready_and_results_racing_still_count_every_essay_once(
+    units_of_work: SqlUnitOfWorkFactory,
+) -> None:
+    registrations = [
+        BatchRegistration(CourseCode.ENG5, "9A", "Write.", 3, [uuid.uuid4().hex for _ in range(3)])
+        for _ in range(8)
+    ]
+    batches = [await register_batch(r, "cid", units_of_work()) for r in registrations]
+
+    async def race(batch_id: str, essay_ids: list[str]) -> None:
+        ready = BatchEssaysReady(
+            batch_id=batch_id,
+            ready_essays=[
+                EssayProcessingInputRef(essay_id=e, text_storage_id="t") for e in essay_ids
+            ],
+            metadata=batch_meta(batch_id),
+        )
+        statuses = [EssayStatus.SPELLCHECKED_SUCCESS] * 2 + [EssayStatus.SPELLCHECK_FAILED]
+        calls: list[Callable[[], Awaitable[None]]] = [
+            lambda: handle_batch_essays_ready(ready, "cid", units_of_work()),
+            lambda: handle_batch_essays_ready(ready, "cid", units_of_work()),  # duplicate
+        ]
+        for essay_id, status in zip(essay_ids, statuses, strict=True):
+            event = result(batch_id, essay_id, status)
+            calls += [
+                lambda event=event: handle_essay_lifecycle_state_updated(  # type: ignore[misc]
+                    event, "cid", units_of_work()
+                )
+            ] * 2  # each result delivered twice
+        await asyncio.gather(*(like_the_consumer(call) for call in calls))
+
+    await asyncio.gather(*(race(b.batch_id, b.essay_ids) for b in batches))
+
+    for batch in batches:
+        async with units_of_work() as uow:
+            stored = await uow.batches.get(batch.batch_id)
+        assert stored is not None
+        assert stored.status is BatchStatus.PARTIALLY_COMPLETED, stored.pipeline_state
+        counts = stored.pipeline_state.spellcheck.essay_counts
+        assert (counts.total, counts.successful, counts.failed, counts.pending) == (3, 2, 1, 0)
