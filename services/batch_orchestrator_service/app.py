@@ -30,6 +30,8 @@ from services.batch_orchestrator_service.repository import create_schema
 
 logger = get_logger(__name__)
 
+BACKGROUND_KEY = "bos_background_work"
+
 
 class IsoJSONProvider(DefaultJSONProvider):
     """JSON with ISO-8601 datetimes (Quart's default writes RFC 822 HTTP dates)."""
@@ -50,6 +52,7 @@ class BackgroundWork:
         self._relay: OutboxRelay | None = None
         self._relay_task: asyncio.Task[None] | None = None
         self._consumer: BosConsumer | None = None
+        self._stopped = False
 
     async def start(self) -> None:
         """Create the schema, start the relay (sends anything left from a crash), then consume."""
@@ -61,7 +64,13 @@ class BackgroundWork:
         logger.info("bos_started")
 
     async def stop(self) -> None:
-        """Consumer first (no new state), then a last relay round, then close everything."""
+        """Consumer first (no new state), then a last relay round, then close everything.
+
+        Safe to call twice and after a half-finished start (see `main`).
+        """
+        if self._stopped:
+            return
+        self._stopped = True
         if self._consumer is not None:
             await self._consumer.stop()
         if self._relay is not None and self._relay_task is not None:
@@ -91,6 +100,7 @@ def create_app(settings: BOSSettings | None = None) -> Quart:
     background = BackgroundWork(container)
     app.before_serving(background.start)
     app.after_serving(background.stop)
+    app.extensions[BACKGROUND_KEY] = background
     return app
 
 
@@ -98,7 +108,13 @@ async def main() -> None:
     """Serve BOS until SIGTERM/SIGINT."""
     settings = BOSSettings()
     configure_logging(SERVICE_NAME, settings.log_level, settings.log_format)
-    await serve_app(create_app(settings), settings.host, settings.port)
+    app = create_app(settings)
+    try:
+        await serve_app(app, settings.host, settings.port)
+    finally:
+        # Hypercorn skips after_serving when it fails after startup (e.g. the port is taken);
+        # without this the consumer and relay tasks would keep the process from exiting.
+        await app.extensions[BACKGROUND_KEY].stop()
 
 
 if __name__ == "__main__":

@@ -64,7 +64,12 @@ class BosConsumer:
 
     async def start(self) -> None:
         """Connect and start consuming in the background."""
-        await self._loop.start()
+        try:
+            await self._loop.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self._loop.close()
+            raise
         self._task = asyncio.create_task(self._loop.run(), name="bos-consumer")
         self._task.add_done_callback(self._report_exit)
 

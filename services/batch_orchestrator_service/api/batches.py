@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from dishka import FromDishka
 from pydantic import ValidationError
 from quart import Blueprint, Response, request
@@ -29,14 +31,21 @@ def status_url(batch_id: str) -> str:
 
 @batches.before_request
 async def _require_json_body() -> None:
+    if request.method != "POST":
+        return
     # quart-schema would read a non-JSON body as null and answer 422; the client deserves 415.
-    if request.method == "POST" and not request.is_json:
+    if not request.is_json:
         raise ApiError(
             415,
             "unsupported_media_type",
             "request body must be JSON (Content-Type: application/json)",
             {"content_type": request.content_type},
         )
+    # Parse once here so a syntax error is reported with its position, not as Werkzeug prose.
+    try:
+        json.loads(await request.get_data())
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", f"malformed JSON body: {exc}") from None
 
 
 @batches.errorhandler(RequestSchemaValidationError)

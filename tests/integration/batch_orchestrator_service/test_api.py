@@ -149,6 +149,9 @@ async def test_malformed_json_is_400(bos: RunningBos) -> None:
     headers = {"Content-Type": "application/json"}
     error = await error_of(bos, 400, data=b'{"course_code": ', headers=headers)
     assert error["code"] == "bad_request"
+    assert "malformed JSON" in error["message"]
+    empty = await error_of(bos, 400, data=b"", headers=headers)
+    assert empty["code"] == "bad_request"
 
 
 async def test_non_json_content_type_is_415(bos: RunningBos) -> None:
