@@ -95,7 +95,7 @@ ESSAYS: dict[str, list[tuple[str, str]]] = {
             "Vi har en hund som heter Sixten och han är tre år gammal. Varje morgon går jag "
             "ut med honom innan jag går till skolan.\n\n"
             "Att ha en hund är ett stort ansvar. Man måste ge den mat, borsta pälsen och gå "
-            "långa promenader även när det regnar. Men jag tycker att det är värt det, eftersom "
+            "långa promenader även när det regnar. Men jag tycker att det är värt det, efersom "
             "Sixten alltid blir så glad när jag kommer hem.\n",
         ),
     ],
