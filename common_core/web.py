@@ -129,6 +129,42 @@ def install_http_plumbing(app: Quart) -> None:
         return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 
+async def drain_body() -> None:
+    """Read the rest of the request body and drop it.
+
+    A simple client (urllib, curl without Expect) sends its whole body before reading the
+    answer; if the server answers early and closes, it sees a reset connection instead of the
+    error. Reading the body first lets it see the 4xx.
+    """
+    async for _chunk in request.body:
+        pass
+
+
+def limit_request_body(app: Quart, max_bytes: int, drain_factor: int = 32) -> None:
+    """413 JSON for bodies larger than `max_bytes`, after draining them.
+
+    Quart's MAX_CONTENT_LENGTH is set to `drain_factor` times the limit, so an absurd body is
+    still cut off by the server rather than read to its end.
+    """
+    app.config["MAX_CONTENT_LENGTH"] = max_bytes * drain_factor
+
+    @app.before_request
+    async def _refuse_oversized_body() -> None:
+        declared = request.content_length
+        if declared is not None and declared > max_bytes:
+            await drain_body()
+        elif declared is not None or request.method in ("GET", "HEAD"):
+            return
+        elif len(await request.get_data(cache=True)) <= max_bytes:
+            return  # a chunked body within the limit, cached for the route to read
+        raise ApiError(
+            413,
+            "payload_too_large",
+            f"the request body is larger than {max_bytes} bytes",
+            {"max_bytes": max_bytes},
+        )
+
+
 async def serve_app(app: Quart, host: str, port: int) -> None:
     """Serve `app` with Hypercorn until SIGTERM or SIGINT, then shut down gracefully."""
     config = HypercornConfig()

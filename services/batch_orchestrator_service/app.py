@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common_core.logs import configure_logging, get_logger
 from common_core.outbox import OutboxRelay
-from common_core.web import install_http_plumbing, serve_app
+from common_core.web import install_http_plumbing, limit_request_body, serve_app
 from services.batch_orchestrator_service.api.batches import batches
 from services.batch_orchestrator_service.api.health import health
 from services.batch_orchestrator_service.config import SERVICE_NAME, BOSSettings
@@ -89,7 +89,7 @@ def create_app(settings: BOSSettings | None = None) -> Quart:
     """The BOS web app; serving it (or `test_app()`) starts the relay and the consumer."""
     settings = settings or BOSSettings()
     app = Quart(SERVICE_NAME)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    limit_request_body(app, settings.max_request_bytes)
     QuartSchema(app, info={"title": "Batch Orchestrator Service", "version": "1.0.0"})
     app.json = IsoJSONProvider(app)
     install_http_plumbing(app)

@@ -13,7 +13,7 @@ from quart import Blueprint, Response, jsonify, request
 from quart.datastructures import FileStorage
 from quart_dishka import inject
 
-from common_core.web import ApiError, correlation_id
+from common_core.web import ApiError, correlation_id, drain_body
 from services.file_service.config import FileServiceSettings
 from services.file_service.errors import too_large
 from services.file_service.handlers import UploadCollaborators, UploadedFile, upload_batch_files
@@ -86,14 +86,8 @@ def file_label(raw_name: str | None) -> str:
 
 
 async def _refuse(error: ApiError) -> NoReturn:
-    """Read the rest of the body, then raise `error`.
-
-    A simple client sends the whole body before it reads the answer; answering early would
-    show it a reset connection instead of this error. Quart's MAX_CONTENT_LENGTH (a multiple
-    of the request limit) still cuts off anything absurd.
-    """
-    async for _chunk in request.body:
-        pass
+    """Read the rest of the body (see `drain_body`), then raise `error`."""
+    await drain_body()
     raise error
 
 
