@@ -119,7 +119,13 @@ class FleetClient:
         deadline = time.monotonic() + timeout
         last: Any = None
         while True:
-            batch = self.batch(batch_id)
+            try:
+                batch = self.batch(batch_id)
+            except OSError:  # BOS restarting: keep polling until the deadline
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)  # polling interval against a remote API
+                continue
             counts = batch["pipeline_state"]["spellcheck"]["essay_counts"]
             seen = (batch["status"], json.dumps(counts, sort_keys=True))
             if seen != last and on_change is not None:

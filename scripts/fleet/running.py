@@ -9,7 +9,10 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
+
+from scripts.fleet.services import fleet_services
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +28,7 @@ class RunningFleet:
         self.log_path = data_dir / "fleet.log"
         self.pids_path = data_dir / "fleet" / "pids.json"
         self._ready = threading.Event()
+        self._health_urls = {s.name: s.health_url for s in fleet_services(data_dir, "")}
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 240.0) -> None:
@@ -68,15 +72,23 @@ class RunningFleet:
         os.kill(pid, sig)
         return pid
 
-    def wait_restarted(self, name: str, old_pid: int, timeout: float = 60.0) -> int:
-        """Wait until the runner has started `name` again; returns the new pid."""
+    def wait_restarted(self, name: str, old_pid: int, timeout: float = 90.0) -> int:
+        """Wait until the runner has started `name` again and it is healthy; returns its pid."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             pid = self.pids().get(name)
-            if pid and pid != old_pid:
+            if pid and pid != old_pid and (name == "kafka" or self._healthy(name)):
                 return pid
-            time.sleep(0.1)  # polling the pids file with a deadline
+            time.sleep(0.1)  # polling the pids file and health endpoint with a deadline
         raise TimeoutError(f"{name} was not restarted within {timeout}s")
+
+    def _healthy(self, name: str) -> bool:
+        url = self._health_urls[name]
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return bool(response.status == 200)
+        except OSError:  # refused, reset, timed out, or an HTTP error status
+            return False
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
