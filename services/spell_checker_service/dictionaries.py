@@ -21,7 +21,9 @@ def english_engine() -> SpellingEngine:
     from spellchecker import SpellChecker
 
     frequency = SpellChecker(language="en").word_frequency
-    return SpellingEngine(frequency.dictionary, "".join(sorted(frequency.letters)))
+    return SpellingEngine(
+        frequency.dictionary, "".join(sorted(frequency.letters)), prefer_accent_variants=True
+    )
 
 
 def swedish_engine(min_zipf: float = SWEDISH_MIN_ZIPF) -> SpellingEngine:

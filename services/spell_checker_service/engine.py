@@ -9,6 +9,7 @@ lookups instead — plus a per-process cache, since essays repeat their words.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -34,10 +35,19 @@ def _edits1(word: str, alphabet: str) -> set[str]:
 class SpellingEngine:
     """Known-word lookup and best correction for single lowercase words."""
 
-    def __init__(self, frequencies: Mapping[str, int], alphabet: str, compounds: bool = False):
+    def __init__(
+        self,
+        frequencies: Mapping[str, int],
+        alphabet: str,
+        compounds: bool = False,
+        prefer_accent_variants: bool = False,
+    ) -> None:
         self._freq = dict(frequencies)
         self._alphabet = alphabet
         self._compounds = compounds
+        # pyspellchecker lets a candidate that differs only in accents win ("pere" -> "père").
+        # Right for English; wrong for Swedish, where å, ä and ö are letters, not accents.
+        self._prefer_accent_variants = prefer_accent_variants
         index: defaultdict[str, list[str]] = defaultdict(list)
         for word in self._freq:
             for deleted in _deletes(word):
@@ -63,9 +73,15 @@ class SpellingEngine:
                 return True
         return False
 
-    def _best(self, candidates: Iterable[str]) -> str | None:
+    def _best(self, word: str, candidates: Iterable[str]) -> str | None:
+        """The most frequent known candidate (ties: the alphabetically last, deterministic)."""
         known = [c for c in candidates if c in self._freq]
-        return max(known, key=lambda c: (self._freq[c], c)) if known else None
+        if not known:
+            return None
+        if self._prefer_accent_variants:
+            plain = _without_accents(word)
+            known = [c for c in known if _without_accents(c) == plain] or known
+        return max(known, key=lambda c: (self._freq[c], c))
 
     def _distance2(self, word: str, edits1: set[str]) -> set[str]:
         """Dictionary words two edits from `word`, via the deletes index (see module doc)."""
@@ -82,27 +98,64 @@ class SpellingEngine:
         if self.known(word):
             return None
         edits1 = _edits1(word, self._alphabet)
-        best = self._best(edits1) or self._best(self._distance2(word, edits1))
+        best = self._best(word, edits1) or self._best(word, self._distance2(word, edits1))
         return best if best != word else None
 
 
+def _without_accents(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def _within_two(a: str, b: str) -> bool:
-    """Optimal-string-alignment distance <= 2 (delete, insert, replace, adjacent transpose)."""
+    """Damerau-Levenshtein distance <= 2, i.e. reachable by at most two edits in sequence.
+
+    pyspellchecker applies two edits one after another, which may insert or delete a letter
+    between two transposed ones ("trxem" -> "term"); optimal string alignment would call that
+    distance 3 and lose the candidate, so this is the unrestricted (Lowrance-Wagner) distance.
+    A common prefix and suffix never change it, and stripping them keeps the table tiny.
+    """
     if abs(len(a) - len(b)) > 2:
         return False
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = ca != cb
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > 2:
-            return False
-        previous2, previous = previous, current
-    return previous[-1] <= 2
+    prefix = 0
+    while prefix < len(a) and prefix < len(b) and a[prefix] == b[prefix]:
+        prefix += 1
+    a, b = a[prefix:], b[prefix:]
+    suffix = 0
+    while suffix < len(a) and suffix < len(b) and a[-1 - suffix] == b[-1 - suffix]:
+        suffix += 1
+    a, b = a[: len(a) - suffix], b[: len(b) - suffix]
+    if len(a) <= 2 and len(b) <= 2:
+        return True  # any two strings of at most two letters are two edits apart
+    return _damerau_levenshtein(a, b) <= 2
+
+
+def _damerau_levenshtein(a: str, b: str) -> int:
+    """Lowrance-Wagner: edits may touch letters between a transposed pair."""
+    beyond = len(a) + len(b)
+    # Row/column 0 hold the "infinite" sentinel; row/column 1 the empty-prefix distances.
+    table = [[beyond] * (len(b) + 2)]
+    table += [[beyond, i] + [0] * len(b) for i in range(len(a) + 1)]
+    table[1] = [beyond, *range(len(b) + 1)]
+    last_row_of: dict[str, int] = {}
+    for i in range(1, len(a) + 1):
+        last_match_col = 0
+        for j in range(1, len(b) + 1):
+            k = last_row_of.get(b[j - 1], 0)
+            col = last_match_col
+            if a[i - 1] == b[j - 1]:
+                cost = 0
+                last_match_col = j
+            else:
+                cost = 1
+            table[i + 1][j + 1] = min(
+                table[i][j] + cost,
+                table[i + 1][j] + 1,
+                table[i][j + 1] + 1,
+                table[k][col] + (i - k - 1) + 1 + (j - col - 1),
+            )
+        last_row_of[a[i - 1]] = i
+    return table[-1][-1]
 
 
 @dataclass(frozen=True)
