@@ -25,8 +25,9 @@ class UploadKind(StrEnum):
 
     PENDING = "pending"  # its batch is not registered yet
     CONTENT = "content"  # it holds a slot
-    FAILED = "failed"  # rejected by File Service, or a duplicate of assigned content
+    FAILED = "failed"  # rejected by File Service
     EXCESS = "excess"  # arrived when the batch had no room left
+    DUPLICATE = "duplicate"  # the same text as content already in a slot (a re-upload)
 
 
 class UploadSource(StrEnum):

@@ -232,18 +232,19 @@ async def _place_upload(
     if upload.content_sha256 and await tx.is_content_assigned(
         batch.batch_id, upload.content_sha256
     ):
-        # The same text uploaded again (another request, so another file_upload_id): a second
-        # slot for it would spell-check one essay twice; count it as a failed upload instead.
+        # The same text uploaded again in another request, typically a teacher retrying an
+        # upload whose answer was lost. It gets no second slot and does not count toward
+        # readiness: counting it would let the batch start without the files still to come.
         await tx.set_upload_kind(
             upload.file_upload_id,
-            UploadKind.FAILED,
+            UploadKind.DUPLICATE,
             error_code=DUPLICATE_CONTENT_CODE,
             message=DUPLICATE_CONTENT_MESSAGE,
         )
         logger.warning(
             "duplicate_content", batch_id=batch.batch_id, file_upload_id=upload.file_upload_id
         )
-        return UploadKind.FAILED
+        return UploadKind.DUPLICATE
     essay_id = await tx.claim_free_slot(upload)
     if essay_id is None:
         return await _record_excess(tx, batch, upload)

@@ -41,7 +41,7 @@ class EssayViews:
         return _essay_summary(row, timelines[essay_id])
 
     async def batch_essays(self, batch_id: str) -> JsonDict | None:
-        """Every slot of the batch, its failed and excess uploads; None if not registered."""
+        """Every slot of the batch, its failed, excess and duplicate uploads; None if unknown."""
         async with self._sessions() as session:
             batch = await session.get(BatchRow, batch_id)
             if batch is None:
@@ -59,7 +59,9 @@ class EssayViews:
                     select(UploadRow)
                     .where(
                         UploadRow.batch_id == batch_id,
-                        UploadRow.kind.in_([UploadKind.FAILED.value, UploadKind.EXCESS.value]),
+                        UploadRow.kind.in_(
+                            [UploadKind.FAILED, UploadKind.EXCESS, UploadKind.DUPLICATE]
+                        ),
                     )
                     .order_by(UploadRow.received_at, UploadRow.file_upload_id)
                 )
@@ -88,6 +90,15 @@ class EssayViews:
                 }
                 for u in uploads
                 if u.kind == UploadKind.EXCESS.value
+            ],
+            "duplicate_uploads": [
+                {
+                    "file_upload_id": u.file_upload_id,
+                    "file_name": u.file_name,
+                    "received_at": as_utc(u.received_at).isoformat(),
+                }
+                for u in uploads
+                if u.kind == UploadKind.DUPLICATE.value
             ],
         }
 

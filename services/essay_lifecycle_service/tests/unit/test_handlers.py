@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common_core.enums import ErrorCode, EssayStatus, Language
+from common_core.enums import EssayStatus, Language
 from common_core.events import (
     BatchEssaysReady,
     EssayLifecycleStateUpdated,
@@ -112,15 +112,20 @@ async def test_content_beyond_expected_count_is_excess_and_ready_not_repeated() 
     assert len(ready_events(store)) == 1
 
 
-async def test_same_text_in_another_upload_is_a_duplicate_content_failure() -> None:
+async def test_same_text_re_uploaded_takes_no_slot_and_does_not_count() -> None:
     store, batch_id = FakeEssayStore(), new_id("b")
     await register_batch(registered(batch_id, 2), CID, store)
     await assign_content_to_slot(content_ready(batch_id, text="same words"), CID, store)
     await assign_content_to_slot(content_ready(batch_id, text="same words"), CID, store)
 
+    assert ready_events(store) == []  # the re-upload did not complete the batch
+    kinds = [u.kind for u in store.state.uploads.values() if u.upload.batch_id == batch_id]
+    assert kinds == [UploadKind.CONTENT, UploadKind.DUPLICATE]
+    await assign_content_to_slot(content_ready(batch_id, text="other words"), CID, store)
+
     (ready,) = ready_events(store)
-    assert len(ready.ready_essays) == 1
-    assert [f.error_code for f in ready.failed_uploads] == [ErrorCode.DUPLICATE_CONTENT]
+    assert len(ready.ready_essays) == 2
+    assert ready.failed_uploads == []
 
 
 async def test_inconsistent_registration_is_permanent() -> None:
