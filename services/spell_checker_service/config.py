@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common_core.config import ServiceSettings
 
 
 class SpellCheckerSettings(ServiceSettings):
-    """Where Content Service is, where metrics are served, how the consumer behaves."""
+    """Where Content Service is, where metrics are served, how checking is parallelised."""
 
     model_config = SettingsConfigDict(env_prefix="SPELL_CHECKER_", extra="ignore")
 
-    host: str = "127.0.0.1"
-    metrics_port: int = 8002
-    content_service_url: str = "http://127.0.0.1:8001"
-    http_timeout_seconds: float = 10.0
-    consumer_group: str = "spell_checker_service"
+    host: str = Field(default="127.0.0.1", description="Address the metrics server binds.")
+    metrics_port: int = Field(default=8002, description="Port of GET /metrics.")
+    content_service_url: str = Field(
+        default="http://127.0.0.1:8001", description="Base URL of Content Service."
+    )
+    http_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Total time allowed for one Content Service call."
+    )
+    consumer_group: str = Field(default="spell_checker_service", description="Kafka group id.")
+    check_workers: int = Field(
+        default=2,
+        ge=0,
+        description="Checker processes, each loading the dictionaries once; 0 = a thread here.",
+    )

@@ -1,53 +1,129 @@
-"""Frequency dictionaries, built offline from packaged data (no download at run time).
+"""Frequency dictionaries, built from data packaged with installed libraries (no download).
 
-English: pyspellchecker's own packaged word-frequency list, so the engine's accuracy is
-comparable with pyspellchecker's. Swedish: wordfreq's packaged Swedish list, pruned to words
-common enough that typical misspellings ("intresant", "sät") are not themselves "known".
+English: pyspellchecker's own packaged word-frequency list and letter set, unchanged, so the
+engine's accuracy can be compared with pyspellchecker's word for word.
+
+Swedish: wordfreq's packaged Swedish list. It is counted from web and subtitle text, so next to
+real words it holds the misspellings people make most ("mycke" for mycket, "nåra" for några,
+"tyvär" for tyvärr) — as "known" words they would never be corrected. Two prunes:
+- words rarer than SWEDISH_MIN_ZIPF are dropped (mostly typos, names and foreign words);
+- a word rarer than SWEDISH_TRUSTED_ZIPF is dropped when a word one edit away is at least
+  SWEDISH_TYPO_GAP zipf units (x10 per unit) more frequent: that is what a common misspelling
+  of a common word looks like. See docs/spellcheck.md for the figures behind the choice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from common_core.enums import Language
-from services.spell_checker_service.engine import SpellingEngine, TextCorrector
+from services.spell_checker_service.corrector import TextCorrector
+from services.spell_checker_service.engine import SpellingEngine, build_deletes_index
 
-# Zipf 2.5 = about 3 occurrences per 10 million words. Below that wordfreq's Swedish list is
-# mostly misspellings, names and foreign words (it is built from web and subtitle text).
-SWEDISH_MIN_ZIPF = 2.5
+SWEDISH_MIN_ZIPF = 2.0
+SWEDISH_TRUSTED_ZIPF = 4.0
+SWEDISH_TYPO_GAP = 1.5
+# A two-part "compound" one edit from a word at least this common is corrected to that word.
+SWEDISH_COMPOUND_OVERRIDE_ZIPF = 4.5
 SWEDISH_ALPHABET = "abcdefghijklmnopqrstuvwxyzåäöé"
+# wordfreq frequencies are fractions of all words; the engine ranks integer counts.
+_COUNT_SCALE = 1e9
 
 
-def english_engine() -> SpellingEngine:
-    """pyspellchecker's English frequency dictionary and letter set."""
+def english_frequencies() -> tuple[dict[str, int], str]:
+    """pyspellchecker's English word counts and the letters its edits use."""
     from spellchecker import SpellChecker
 
     frequency = SpellChecker(language="en").word_frequency
-    return SpellingEngine(
-        frequency.dictionary, "".join(sorted(frequency.letters)), prefer_accent_variants=True
-    )
+    return dict(frequency.dictionary), "".join(sorted(frequency.letters))
 
 
-def swedish_engine(min_zipf: float = SWEDISH_MIN_ZIPF) -> SpellingEngine:
-    """wordfreq's Swedish list: alphabetic words at or above `min_zipf`, as integer counts."""
+def swedish_frequencies(
+    min_zipf: float = SWEDISH_MIN_ZIPF,
+    trusted_zipf: float = SWEDISH_TRUSTED_ZIPF,
+    typo_gap: float = SWEDISH_TYPO_GAP,
+) -> dict[str, int]:
+    """wordfreq's Swedish words (2+ Swedish letters, at least `min_zipf`), typos pruned."""
     from wordfreq import get_frequency_dict
 
-    min_frequency = 10 ** (min_zipf - 9)
     allowed = set(SWEDISH_ALPHABET)
-    counts = {
-        word: int(freq * 1e9)
-        for word, freq in get_frequency_dict("sv").items()
-        if freq >= min_frequency and len(word) > 1 and set(word) <= allowed
+    floor = _zipf_to_frequency(min_zipf)
+    words = {
+        word: frequency
+        for word, frequency in get_frequency_dict("sv").items()
+        if frequency >= floor and len(word) > 1 and set(word) <= allowed
     }
-    return SpellingEngine(counts, SWEDISH_ALPHABET, compounds=True)
+    typos = likely_typos(words, _zipf_to_frequency(trusted_zipf), 10**typo_gap)
+    return {word: round(f * _COUNT_SCALE) for word, f in words.items() if word not in typos}
+
+
+def likely_typos(frequencies: Mapping[str, float], trusted: float, ratio: float) -> set[str]:
+    """Words below `trusted` with a word one edit away at least `ratio` times as frequent."""
+    common = [word for word, f in frequencies.items() if f >= trusted]
+    common_set = set(common)
+    index = build_deletes_index(common)
+    typos: set[str] = set()
+    for word, frequency in frequencies.items():
+        if frequency >= trusted:
+            continue
+        threshold = frequency * ratio
+        deletes = {word[:i] + word[i + 1 :] for i in range(len(word))}
+        # A common word one edit away is a delete of `word`, or shares `word` or one of its
+        # deletes as its own delete (an insert, a replace or a transpose).
+        neighbours = {d for d in deletes if d in common_set}
+        for probe in (word, *deletes):
+            held = index.get(probe, ())
+            neighbours.update((held,) if isinstance(held, str) else held)
+        neighbours.discard(word)
+        if any(frequencies[n] >= threshold for n in neighbours if _one_edit(word, n)):
+            typos.add(word)
+    return typos
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One insert, delete, replace or adjacent transpose apart (index hits may be two)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    replaced = a[i + 1 :] == b[i + 1 :]
+    swapped = a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :]
+    return replaced or swapped
+
+
+def _zipf_to_frequency(zipf: float) -> float:
+    return float(10 ** (zipf - 9))
+
+
+def english_engine() -> SpellingEngine:
+    """The English engine over pyspellchecker's dictionary (accent variants preferred, too)."""
+    frequencies, letters = english_frequencies()
+    return SpellingEngine(frequencies, letters, prefer_accent_variants=True)
+
+
+def swedish_engine() -> SpellingEngine:
+    """The Swedish engine over the pruned wordfreq list, accepting two-part compounds."""
+    return SpellingEngine(
+        swedish_frequencies(),
+        SWEDISH_ALPHABET,
+        compounds=True,
+        compound_override=round(_zipf_to_frequency(SWEDISH_COMPOUND_OVERRIDE_ZIPF) * _COUNT_SCALE),
+    )
 
 
 _BUILDERS = {Language.ENGLISH: english_engine, Language.SWEDISH: swedish_engine}
 
 
-def load_checker(language: Language | str) -> TextCorrector:
+def load_corrector(language: Language | str) -> TextCorrector:
     """A text corrector for a language; build it once per process and reuse it."""
     return TextCorrector(_BUILDERS[Language(language)]())
 
 
 def load_all() -> dict[Language, TextCorrector]:
-    """Every supported language, built once at worker start."""
-    return {language: load_checker(language) for language in _BUILDERS}
+    """Every supported language's corrector, built once when a process starts."""
+    return {language: load_corrector(language) for language in _BUILDERS}

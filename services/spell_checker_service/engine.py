@@ -1,66 +1,135 @@
-"""The correction engine: pyspellchecker's ranking over a precomputed deletes index.
+"""The word engine: pyspellchecker's ranking over a precomputed single-deletes index.
 
 pyspellchecker picks, for an unknown word, the most frequent known word at edit distance 1,
-else at distance 2, generating every distance-2 edit (~10^5 strings per word). We keep that
-exact ranking and the same frequency dictionary, but find distance-2 candidates through an
-index of each dictionary word's single-character deletes, which costs a few thousand dict
-lookups instead — plus a per-process cache, since essays repeat their words.
+else at distance 2, and finds distance-2 words by generating every edit of every edit (~10^5
+strings for a nine-letter word). We keep the same frequency dictionary and the same ranking,
+but find distance-2 candidates by probing an index from each dictionary word's one-letter
+deletes with a few thousand strings derived from the misspelling, then keep the probes' hits
+that really are two edits away. A per-process cache answers repeated words at once.
+
+Why the probes find everything (w a dictionary word two edits from x, none one edit away):
+- w two letters shorter: w is a double delete of x, looked up directly;
+- one shorter: w and some delete d of x are one replace/transpose apart, so they share a
+  delete (a double delete of x) -> index;
+- the same length, a delete plus an insert: w minus one letter is a delete of x -> index;
+- the same length, two replaces/transposes: w minus one letter is a replace or transpose of a
+  delete of x, or a delete of a transpose of x -> index;
+- one or two longer: w minus one letter is a replace/transpose/insert of x -> index.
+The unit tests check this against brute force (edits of edits) on random misspellings.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
 
-from services.spell_checker_service.tokenizer import is_checkable, iter_words, match_case
+# The index maps a delete to its one word (most deletes have exactly one) or a tuple of words:
+# a str value costs a third of a list's memory on 1.3 million English keys.
+_Index = dict[str, str | tuple[str, ...]]
 
 
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+def _transposes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+
+
+def _replaces(word: str, alphabet: str) -> set[str]:
+    return {word[:i] + c + word[i + 1 :] for i in range(len(word)) for c in alphabet}
+
+
 def _edits1(word: str, alphabet: str) -> set[str]:
     """Every string one delete, transpose, replace or insert away (Norvig's edits1)."""
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    deletes = [a + b[1:] for a, b in splits if b]
-    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    replaces = [a + c + b[1:] for a, b in splits if b for c in alphabet]
-    inserts = [a + c + b for a, b in splits for c in alphabet]
-    return set(deletes + transposes + replaces + inserts)
+    inserts = {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in alphabet}
+    return _deletes(word) | _transposes(word) | _replaces(word, alphabet) | inserts
+
+
+def build_deletes_index(words: Iterable[str]) -> _Index:
+    """Map every one-letter delete of every word to the word(s) it came from."""
+    index: _Index = {}
+    for word in words:
+        for deleted in _deletes(word):
+            held = index.get(deleted)
+            if held is None:
+                index[deleted] = word
+            elif isinstance(held, str):
+                if held != word:
+                    index[deleted] = (held, word)
+            elif word not in held:
+                index[deleted] = (*held, word)
+    return index
 
 
 class SpellingEngine:
-    """Known-word lookup and best correction for single lowercase words."""
+    """Known-word lookup and best correction for single lowercase words of one language."""
 
     def __init__(
         self,
         frequencies: Mapping[str, int],
-        alphabet: str,
+        alphabet: Collection[str],
+        *,
         compounds: bool = False,
+        compound_override: int | None = None,
         prefer_accent_variants: bool = False,
+        cache_size: int = 200_000,
     ) -> None:
         self._freq = dict(frequencies)
-        self._alphabet = alphabet
+        self._alphabet = "".join(sorted(set(alphabet)))
         self._compounds = compounds
+        # A "compound" one edit from a common word is far more often that word misspelled
+        # (tilbaka = til + baka, but meant tillbaka): words this frequent win over the split.
+        self._compound_override = compound_override
         # pyspellchecker lets a candidate that differs only in accents win ("pere" -> "père").
         # Right for English; wrong for Swedish, where å, ä and ö are letters, not accents.
         self._prefer_accent_variants = prefer_accent_variants
-        index: defaultdict[str, list[str]] = defaultdict(list)
-        for word in self._freq:
-            for deleted in _deletes(word):
-                index[deleted].append(word)
-        self._deletes_index = dict(index)
-        self.correction = lru_cache(maxsize=200_000)(self._correction)
+        self._index = build_deletes_index(self._freq)
+        self.correction = lru_cache(maxsize=cache_size)(self._correction)
 
     def __len__(self) -> int:
         return len(self._freq)
 
+    @property
+    def index_size(self) -> int:
+        """Number of distinct deletes in the index (for start-up figures)."""
+        return len(self._index)
+
     def known(self, word: str) -> bool:
         """In the dictionary, or (for compounding languages) two dictionary words joined."""
         return word in self._freq or (self._compounds and self._is_compound(word))
+
+    def candidates(self, word: str) -> set[str]:
+        """The words pyspellchecker would choose from: itself if known, else the known words
+        one edit away, else those two edits away (empty when there are none)."""
+        if word in self._freq:
+            return {word}
+        edits1 = _edits1(word, self._alphabet)
+        return {w for w in edits1 if w in self._freq} or self._distance2(word, edits1)
+
+    def _correction(self, word: str) -> str | None:
+        """The replacement for a lowercase word, or None when it is known or hopeless."""
+        if word in self._freq:
+            return None
+        if self._compounds and self._is_compound(word):
+            if self._compound_override is None:
+                return None
+            common = self._compound_override
+            near = {w for w in _edits1(word, self._alphabet) if self._freq.get(w, 0) >= common}
+            return self._best(word, near)
+        best = self._best(word, self.candidates(word))
+        return best if best != word else None
+
+    def _best(self, word: str, candidates: set[str]) -> str | None:
+        """The most frequent candidate (ties: the alphabetically last, to be deterministic)."""
+        if not candidates:
+            return None
+        pool = list(candidates)
+        if self._prefer_accent_variants:
+            plain = _without_accents(word)
+            pool = [c for c in pool if _without_accents(c) == plain] or pool
+        return max(pool, key=lambda c: (self._freq[c], c))
 
     def _is_compound(self, word: str) -> bool:
         # Swedish writes compounds as one word (sommarlovet = sommar + lovet), far more than
@@ -73,33 +142,30 @@ class SpellingEngine:
                 return True
         return False
 
-    def _best(self, word: str, candidates: Iterable[str]) -> str | None:
-        """The most frequent known candidate (ties: the alphabetically last, deterministic)."""
-        known = [c for c in candidates if c in self._freq]
-        if not known:
-            return None
-        if self._prefer_accent_variants:
-            plain = _without_accents(word)
-            known = [c for c in known if _without_accents(c) == plain] or known
-        return max(known, key=lambda c: (self._freq[c], c))
-
     def _distance2(self, word: str, edits1: set[str]) -> set[str]:
-        """Dictionary words two edits from `word`, via the deletes index (see module doc)."""
-        found: set[str] = set()
-        for edit in edits1:
-            for probe in (edit, *_deletes(edit)):
-                if probe in self._freq:
-                    found.add(probe)
-                found.update(self._deletes_index.get(probe, ()))
+        """Dictionary words exactly two edits from `word` (see the module docstring)."""
+        deletes1 = _deletes(word)
+        deletes2: set[str] = set()
+        for deleted in deletes1:
+            deletes2 |= _deletes(deleted)
+        found = {w for w in deletes2 if w in self._freq}
+        probes = deletes1 | deletes2 | edits1
+        for deleted in deletes1:
+            probes |= _replaces(deleted, self._alphabet)
+            probes |= _transposes(deleted)
+        for transposed in _transposes(word):
+            probes |= _deletes(transposed)
+        index = self._index
+        for probe in probes:
+            held = index.get(probe)
+            if held is None:
+                continue
+            if isinstance(held, str):
+                found.add(held)
+            else:
+                found.update(held)
+        found.discard(word)
         return {w for w in found if _within_two(word, w)}
-
-    def _correction(self, word: str) -> str | None:
-        """The replacement for a lowercase word, or None when it is known or hopeless."""
-        if self.known(word):
-            return None
-        edits1 = _edits1(word, self._alphabet)
-        best = self._best(word, edits1) or self._best(word, self._distance2(word, edits1))
-        return best if best != word else None
 
 
 def _without_accents(word: str) -> str:
@@ -156,46 +222,3 @@ def _damerau_levenshtein(a: str, b: str) -> int:
             )
         last_row_of[a[i - 1]] = i
     return table[-1][-1]
-
-
-@dataclass(frozen=True)
-class Correction:
-    """One corrected word: what was written, what it became, and where (character offsets)."""
-
-    original: str
-    corrected: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The corrected text and every correction made, in text order."""
-
-    text: str
-    corrections: list[Correction]
-
-
-class TextCorrector:
-    """Corrects whole texts: tokenises, skips what must be left alone, keeps everything else."""
-
-    def __init__(self, engine: SpellingEngine) -> None:
-        self.engine = engine
-
-    def correct(self, text: str) -> CheckResult:
-        pieces: list[str] = []
-        corrections: list[Correction] = []
-        cursor = 0
-        for token in iter_words(text):
-            if not is_checkable(token):
-                continue
-            replacement = self.engine.correction(token.text.lower())
-            if replacement is None:
-                continue
-            fixed = match_case(token.text, replacement)
-            pieces.append(text[cursor : token.start])
-            pieces.append(fixed)
-            cursor = token.end
-            corrections.append(Correction(token.text, fixed, token.start, token.end))
-        pieces.append(text[cursor:])
-        return CheckResult("".join(pieces), corrections)

@@ -1,4 +1,13 @@
-"""One spellcheck request in, one result out: the per-message decision, I/O injected."""
+"""One spellcheck request in, one result out: the per-message decision, with its I/O injected.
+
+Outcomes:
+- success: corrected text and corrections log stored, `spellchecked_success` published;
+- the text can never be had (unknown id, not decodable), the checker raised, or Content Service
+  refused a blob: `spellcheck_failed` published with the error (a failure is a result);
+- Content Service unreachable or 5xx, the checker processes died, or Kafka failing: the error
+  propagates and the consuming loop retries the whole message with backoff. Nothing is
+  published for a transient outage, so an essay is never failed for one.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +19,27 @@ from common_core.envelope import EventEnvelope
 from common_core.events import SpellcheckRequestedDataV1, SpellcheckResultDataV1
 from common_core.logs import get_logger
 from common_core.metadata import StorageReferenceMetadata, SystemProcessingMetadata
-from services.spell_checker_service.metrics import CORRECTIONS, PROCESSING_SECONDS, RESULTS
+from services.spell_checker_service.corrector import CheckResult
+from services.spell_checker_service.metrics import (
+    CHECK_SECONDS,
+    CORRECTIONS,
+    PROCESSING_SECONDS,
+    RESULTS,
+)
 from services.spell_checker_service.protocols import (
     CheckText,
-    ContentUnavailable,
     FetchText,
     PublishResult,
     StoreContent,
-    TextNotFoundError,
+    StoreRejectedError,
+    TransientError,
+    UnusableTextError,
 )
 
 logger = get_logger(__name__)
+
+TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
+LOG_CONTENT_TYPE = "application/json"
 
 
 async def handle_spellcheck_request(
@@ -31,81 +50,93 @@ async def handle_spellcheck_request(
     check: CheckText,
     publish: PublishResult,
 ) -> SpellcheckResultDataV1:
-    """Check one essay and publish its result; returns what was published.
+    """Check one essay and publish its result under the request's correlation id.
 
-    A missing or unreadable text, or a checker error, is published as `spellcheck_failed`
-    (a failure is a result). Content Service or Kafka being unavailable raises instead, so the
-    consuming loop retries the whole message.
+    Returns what was published; raises TransientError (or a Kafka error) to be retried.
     """
     request = envelope.data
+    essay_id = request.entity_ref.entity_id
     started = time.perf_counter()
     try:
-        text = await fetch_text(request.text_storage_id)
-        checked = await check(text, request.language)
-    except TextNotFoundError as exc:
-        result = _result(request, EssayStatus.SPELLCHECK_FAILED, error=str(exc))
-    except Exception as exc:  # a checker bug must not stall the batch: report it as a result
-        if isinstance(exc, ConnectionError | TimeoutError | ContentUnavailable):
-            raise
-        logger.exception("spellcheck_checker_failed", essay_id=request.entity_ref.entity_id)
-        result = _result(request, EssayStatus.SPELLCHECK_FAILED, error=f"checker error: {exc}")
-    else:
-        corrected_id = await store_content(
-            checked.text.encode("utf-8"), "text/plain; charset=utf-8"
-        )
-        log = [
-            {"original": c.original, "corrected": c.corrected, "start": c.start, "end": c.end}
-            for c in checked.corrections
-        ]
-        log_id = await store_content(
-            json.dumps(log, ensure_ascii=False).encode("utf-8"), "application/json"
-        )
-        result = _result(
-            request,
-            EssayStatus.SPELLCHECKED_SUCCESS,
-            storage=StorageReferenceMetadata(
-                references={
-                    ContentType.CORRECTED_TEXT: corrected_id,
-                    ContentType.SPELLCHECK_LOG: log_id,
-                }
-            ),
-            corrections=len(checked.corrections),
-        )
-        CORRECTIONS.labels(request.language).inc(len(checked.corrections))
+        result = await _check_and_store(request, fetch_text, store_content, check)
+    except (UnusableTextError, StoreRejectedError) as exc:
+        logger.warning("spellcheck_failed", essay_id=essay_id, error=str(exc))
+        result = _failed(request, str(exc))
     await publish(result, envelope.correlation_id)
     PROCESSING_SECONDS.labels(request.language).observe(time.perf_counter() - started)
     RESULTS.labels(request.language, result.status).inc()
+    if result.corrections_made:
+        CORRECTIONS.labels(request.language).inc(result.corrections_made)
     logger.info(
         "spellcheck_result_published",
-        essay_id=request.entity_ref.entity_id,
+        essay_id=essay_id,
         status=result.status,
+        language=request.language,
         corrections=result.corrections_made,
         error=result.error,
     )
     return result
 
 
-def _result(
+async def _check_and_store(
     request: SpellcheckRequestedDataV1,
-    status: EssayStatus,
-    *,
-    storage: StorageReferenceMetadata | None = None,
-    corrections: int | None = None,
-    error: str | None = None,
+    fetch_text: FetchText,
+    store_content: StoreContent,
+    check: CheckText,
 ) -> SpellcheckResultDataV1:
+    text = await fetch_text(request.text_storage_id)
+    check_started = time.perf_counter()
+    try:
+        checked = await check(text, request.language)
+    except TransientError:
+        raise
+    except Exception as exc:  # a checker bug must not stall the batch: report it as a result
+        logger.exception("spellcheck_checker_error", essay_id=request.entity_ref.entity_id)
+        return _failed(request, f"checker error: {type(exc).__name__}: {exc}")
+    CHECK_SECONDS.labels(request.language).observe(time.perf_counter() - check_started)
+    corrected_id = await store_content(checked.text.encode("utf-8"), TEXT_CONTENT_TYPE)
+    log_id = await store_content(corrections_log(checked), LOG_CONTENT_TYPE)
     return SpellcheckResultDataV1(
         batch_id=request.batch_id,
         entity_ref=request.entity_ref,
-        status=status,
+        status=EssayStatus.SPELLCHECKED_SUCCESS,
         original_text_storage_id=request.text_storage_id,
-        storage_metadata=storage,
-        corrections_made=corrections,
+        storage_metadata=StorageReferenceMetadata(
+            references={
+                ContentType.CORRECTED_TEXT: corrected_id,
+                ContentType.SPELLCHECK_LOG: log_id,
+            }
+        ),
+        corrections_made=len(checked.corrections),
+        language=request.language,
+        metadata=_metadata(request),
+    )
+
+
+def corrections_log(checked: CheckResult) -> bytes:
+    """The stored log: a JSON list of `{original, corrected, start, end}` in text order."""
+    entries = [correction.as_log_entry() for correction in checked.corrections]
+    return json.dumps(entries, ensure_ascii=False).encode("utf-8")
+
+
+def _failed(request: SpellcheckRequestedDataV1, error: str) -> SpellcheckResultDataV1:
+    return SpellcheckResultDataV1(
+        batch_id=request.batch_id,
+        entity_ref=request.entity_ref,
+        status=EssayStatus.SPELLCHECK_FAILED,
+        original_text_storage_id=request.text_storage_id,
         language=request.language,
         error=error,
-        metadata=SystemProcessingMetadata(
-            entity=request.entity_ref,
-            event=ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED,
-            processing_stage=ProcessingStage.SPELLCHECK,
-            error_info={"message": error} if error else {},
-        ),
+        metadata=_metadata(request, error),
+    )
+
+
+def _metadata(
+    request: SpellcheckRequestedDataV1, error: str | None = None
+) -> SystemProcessingMetadata:
+    return SystemProcessingMetadata(
+        entity=request.entity_ref,
+        event=ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED,
+        processing_stage=ProcessingStage.SPELLCHECK,
+        error_info={"message": error} if error else {},
     )

@@ -1,4 +1,5 @@
-"""The collaborators the per-message handler needs, as Protocols (real or fake)."""
+"""The seams of the per-message handler: its collaborators as Protocols, and the errors that
+decide between "retry the message" and "publish a failed result"."""
 
 from __future__ import annotations
 
@@ -6,28 +7,48 @@ from typing import Protocol
 
 from common_core.enums import Language
 from common_core.events import SpellcheckResultDataV1
-from services.spell_checker_service.engine import CheckResult
+from services.spell_checker_service.corrector import CheckResult
 
 
-class TextNotFoundError(Exception):
-    """Content Service has no text under the requested id: the request can never succeed."""
+class TransientError(Exception):
+    """Worth retrying the whole message: the consuming loop backs off and calls again."""
 
 
-class ContentUnavailable(Exception):
-    """Content Service answered with an error or could not be reached: worth retrying."""
+class ContentUnavailable(TransientError):
+    """Content Service could not be reached, timed out or answered 5xx."""
+
+
+class CheckerUnavailable(TransientError):
+    """The checker processes died (killed, out of memory); a fresh pool will take the retry."""
+
+
+class UnusableTextError(Exception):
+    """The essay's text cannot be had: unknown id (404) or not decodable. Retrying never helps."""
+
+
+class StoreRejectedError(Exception):
+    """Content Service refused a blob with a 4xx answer; the same blob would be refused again."""
 
 
 class FetchText(Protocol):
+    """Returns the text stored under an id (raises UnusableTextError or ContentUnavailable)."""
+
     async def __call__(self, storage_id: str) -> str: ...
 
 
 class StoreContent(Protocol):
+    """Stores a blob with its content type and returns its new storage id."""
+
     async def __call__(self, body: bytes, content_type: str) -> str: ...
 
 
 class CheckText(Protocol):
+    """Corrects a text in a language."""
+
     async def __call__(self, text: str, language: Language) -> CheckResult: ...
 
 
 class PublishResult(Protocol):
+    """Publishes a result event under the request's correlation id, acknowledged by Kafka."""
+
     async def __call__(self, result: SpellcheckResultDataV1, correlation_id: str) -> None: ...

@@ -1,7 +1,7 @@
 """Find the words a spell checker may touch, with their exact positions in the text.
 
-Everything else — whitespace, punctuation, numbers, URLs, e-mail addresses — is never a token,
-so rebuilding the text from untouched tokens gives back the original bytes.
+Whitespace, punctuation, numbers, URLs and e-mail addresses are never tokens, and a token is
+only ever replaced as a whole, so a text with nothing to correct comes back byte-identical.
 """
 
 from __future__ import annotations
@@ -10,26 +10,39 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+CURLY_APOSTROPHE = "\u2019"
+_LETTER = r"(?:[^\W\d_][\u0300-\u036f]*)"  # a letter, with any combining accents (NFD text)
 # Letters only (any script); an apostrophe inside keeps contractions (it's, don't) together.
-_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
-# Spans no word inside may be corrected: links, addresses, handles.
+_WORD = re.compile(rf"{_LETTER}+(?:['\u2019]{_LETTER}+)*")
+# Spans no word inside may be corrected: links, addresses, file and domain names.
 _PROTECTED = re.compile(
-    r"(?:https?://|www\.)\S+"  # URLs
+    r"(?:https?://|ftp://|www\.)\S+"  # URLs
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
-    r"|\b[\w-]+(?:\.[a-z]{2,})+(?:/\S*)?",  # bare domains like example.org/page
+    r"|\b[\w-]+(?:\.[a-z]{2,})+(?:/\S*)?",  # bare domains and file names: example.org/a, x.docx
     re.IGNORECASE,
 )
-_SENTENCE_END = frozenset(".!?:")
+# A colon does not end a sentence: what follows it is a name or a title as often as not
+# ("Name: Anna Lindqvist"), so a capitalised word after it is treated as a name.
+_SENTENCE_END = frozenset(".!?\u2026")  # \u2026: ellipsis
+_OPEN_QUOTES = frozenset("\"'\u201c\u201d\u00ab\u2018")  # straight, curly and guillemet
+_HYPHENS = frozenset("-\u2010\u2011")  # hyphen-minus, hyphen, non-breaking hyphen
+# A word joined to these is code, a handle or a tag (snake_case, @anna, #topic), not prose.
+_GLUE = frozenset("_@#")
 
 
 @dataclass(frozen=True)
 class WordToken:
-    """A word and where it sits; `sentence_start` is True for the first word of a sentence."""
+    """A word and where it sits in the text.
+
+    `sentence_start` is True for the first word of a sentence, a paragraph or a line;
+    `hyphenated` for a part of a hyphenated word ("well" and "known" in "well-known").
+    """
 
     text: str
     start: int
     end: int
     sentence_start: bool
+    hyphenated: bool
 
 
 def _protected_spans(text: str) -> list[tuple[int, int]]:
@@ -45,36 +58,45 @@ def iter_words(text: str) -> Iterator[WordToken]:
     for match in _WORD.finditer(text):
         start, end = match.span()
         between = text[last_end:start]
-        if any(ch in _SENTENCE_END for ch in between) or "\n\n" in between:
+        if "\n" in between or any(ch in _SENTENCE_END for ch in between):
             at_sentence_start = True
+        elif ":" in between and any(q in between.rpartition(":")[2] for q in _OPEN_QUOTES):
+            at_sentence_start = True  # a quotation after a colon starts a sentence
         last_end = end
         while span_index < len(protected) and protected[span_index][1] <= start:
             span_index += 1
         inside = span_index < len(protected) and protected[span_index][0] < end
-        glued = (start > 0 and text[start - 1].isdigit()) or (
-            end < len(text) and text[end].isdigit()
-        )
+        before = text[start - 1] if start > 0 else ""
+        after = text[end] if end < len(text) else ""
+        glued = before.isdigit() or after.isdigit() or before in _GLUE or after in _GLUE
         if not inside and not glued:
-            yield WordToken(match.group(), start, end, at_sentence_start)
+            hyphenated = before in _HYPHENS or after in _HYPHENS
+            yield WordToken(match.group(), start, end, at_sentence_start, hyphenated)
         at_sentence_start = False
 
 
 def is_checkable(token: WordToken) -> bool:
     """Whether the checker may correct this word at all.
 
-    Left alone: single letters, contractions, ALL-CAPS words (acronyms), very long strings, and
-    capitalised words inside a sentence (names; "Becuase" at a sentence start is still checked).
+    Left alone: single letters, very long strings, acronyms (ALL CAPS), words with capitals
+    after the first letter (iPhone, McDonald), and capitalised words inside a sentence, which
+    are names ("Becuase" at the start of a sentence is still checked). Parts of hyphenated
+    words shorter than three letters (e-mail, x-ray) are prefixes, not words.
     """
     word = token.text
-    if len(word) < 2 or len(word) > 30 or "'" in word or "\u2019" in word:
+    if len(word) < 2 or len(word) > 30:
         return False
-    if word.isupper():
+    if any(ch.isupper() for ch in word[1:]):
+        return False
+    if token.hyphenated and len(word) < 3:
         return False
     return not (word[0].isupper() and not token.sentence_start)
 
 
 def match_case(template: str, word: str) -> str:
-    """Give `word` the capitalisation of `template` ("Becuase" -> "Because")."""
+    """Give `word` the capitalisation and apostrophe style of `template` (Becuase -> Because)."""
+    if CURLY_APOSTROPHE in template:
+        word = word.replace("'", CURLY_APOSTROPHE)
     if template[:1].isupper():
         return word[:1].upper() + word[1:]
     return word

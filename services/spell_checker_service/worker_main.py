@@ -1,6 +1,10 @@
 """Spell Checker worker: consume spellcheck requests, correct, store, publish results.
 
-python -m services.spell_checker_service.worker_main
+    python -m services.spell_checker_service.worker_main
+
+Start-up order: checker processes load the dictionaries, then the Kafka clients start, then
+`/metrics` answers (so a health probe on it means "ready to check"). SIGTERM/SIGINT stop the
+consuming loop after the message in hand; clients and checker processes are closed; exit 0.
 """
 
 from __future__ import annotations
@@ -9,42 +13,34 @@ import asyncio
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 
 import aiohttp
 from prometheus_client import start_http_server
 
-from common_core.enums import Language, ProcessingEvent
+from common_core.enums import ProcessingEvent
 from common_core.envelope import EventEnvelope
 from common_core.events import SpellcheckRequestedDataV1, SpellcheckResultDataV1
-from common_core.kafka import KafkaConsumerLoop, KafkaEventPublisher, Route
+from common_core.kafka import KafkaConsumerLoop, KafkaEventPublisher, RetryPolicy, Route
 from common_core.logs import configure_logging, get_logger
 from common_core.topics import topic_name
+from services.spell_checker_service.checker_pool import CheckerPool
 from services.spell_checker_service.clients import ContentClient
 from services.spell_checker_service.config import SpellCheckerSettings
-from services.spell_checker_service.dictionaries import load_all
-from services.spell_checker_service.engine import CheckResult, TextCorrector
 from services.spell_checker_service.handlers import handle_spellcheck_request
+from services.spell_checker_service.protocols import CheckText
 
 SERVICE_NAME = "spell_checker_service"
 logger = get_logger(__name__)
 
 
-class Checkers:
-    """Every language's corrector, loaded once per process; checks run off the event loop."""
-
-    def __init__(self, correctors: dict[Language, TextCorrector]) -> None:
-        self._correctors = correctors
-
-    async def check(self, text: str, language: Language) -> CheckResult:
-        return await asyncio.to_thread(self._correctors[language].correct, text)
-
-
 @asynccontextmanager
 async def kafka_clients(
-    settings: SpellCheckerSettings, checkers: Checkers
+    settings: SpellCheckerSettings, check: CheckText, retry: RetryPolicy | None = None
 ) -> AsyncIterator[KafkaConsumerLoop]:
-    """Publisher, HTTP session and consuming loop, started together and always closed."""
+    """Publisher, HTTP session and consuming loop, started together and always closed.
+
+    Yields the started loop; the caller runs it (`await loop.run()`) and stops it.
+    """
     timeout = aiohttp.ClientTimeout(total=settings.http_timeout_seconds)
     async with (
         KafkaEventPublisher(settings.kafka_bootstrap_servers, SERVICE_NAME) as publisher,
@@ -60,7 +56,7 @@ async def kafka_clients(
                 envelope,
                 fetch_text=content.fetch_text,
                 store_content=content.store,
-                check=checkers.check,
+                check=check,
                 publish=publish,
             )
 
@@ -73,24 +69,48 @@ async def kafka_clients(
                 )
             },
             dead_letter_publisher=publisher,
+            retry=retry,
         )
         await loop.start()
-        yield loop
+        try:
+            yield loop
+        finally:
+            await loop.close()
 
 
 async def run(settings: SpellCheckerSettings) -> None:
-    checkers = Checkers(await asyncio.to_thread(load_all))
-    logger.info("dictionaries_loaded", languages=[str(lang) for lang in Language])
-    start_http_server(settings.metrics_port, addr=settings.host)
-    async with kafka_clients(settings, checkers) as loop:
-        stop_loop = partial(asyncio.ensure_future, loop.stop())
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            asyncio.get_running_loop().add_signal_handler(sig, stop_loop)
-        await loop.run()
+    """Load dictionaries, consume until SIGTERM/SIGINT, then close everything."""
+    stopping = asyncio.Event()
+    event_loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        event_loop.add_signal_handler(sig, stopping.set)
+    async with CheckerPool(settings.check_workers) as checker:
+        if stopping.is_set():
+            return
+        async with kafka_clients(settings, checker.check) as consumer:
+            start_http_server(settings.metrics_port, addr=settings.host)
+            logger.info(
+                "spell_checker_ready",
+                metrics_port=settings.metrics_port,
+                check_workers=settings.check_workers,
+                startup_seconds=round(checker.startup_seconds, 2),
+            )
+            stopper = asyncio.create_task(_stop_on(stopping, consumer))
+            try:
+                await consumer.run()
+            finally:
+                stopper.cancel()
     logger.info("spell_checker_stopped")
 
 
+async def _stop_on(stopping: asyncio.Event, consumer: KafkaConsumerLoop) -> None:
+    await stopping.wait()
+    logger.info("spell_checker_stopping")
+    await consumer.stop()
+
+
 def main() -> None:
+    """Entrypoint: settings, logging, then the worker until a stop signal."""
     settings = SpellCheckerSettings()
     configure_logging(SERVICE_NAME, settings.log_level, settings.log_format)
     asyncio.run(run(settings))
