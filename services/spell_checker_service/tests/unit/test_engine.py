@@ -1,0 +1,100 @@
+"""The deletes-index engine finds exactly pyspellchecker's candidates and ranks them alike."""
+
+from __future__ import annotations
+
+import random
+
+from spellchecker import SpellChecker
+
+from services.spell_checker_service.engine import SpellingEngine, _edits1
+
+ALPHABET = "abcde"
+
+
+def _random_dictionary(rng: random.Random, size: int) -> dict[str, int]:
+    words: dict[str, int] = {}
+    while len(words) < size:
+        word = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(2, 7)))
+        words[word] = rng.randint(1, 1000)
+    return words
+
+
+def _misspell(word: str, rng: random.Random, edits: int) -> str:
+    for _ in range(edits):
+        word = rng.choice(sorted(_edits1(word, ALPHABET))) or word
+    return word
+
+
+def _reference(words: dict[str, int]) -> SpellChecker:
+    checker = SpellChecker(language=None, distance=2)
+    checker.word_frequency.load_json(words)
+    return checker
+
+
+def test_candidates_equal_pyspellcheckers_on_random_two_edit_misspellings() -> None:
+    # A dense little dictionary over five letters makes every kind of two-edit path common,
+    # including the ones between a transposed pair that a restricted distance misses.
+    rng = random.Random(7)
+    words = _random_dictionary(rng, 600)
+    engine = SpellingEngine(words, ALPHABET)
+    reference = _reference(words)
+    targets = rng.sample(sorted(words), 150)
+    probes = [_misspell(word, rng, rng.choice((1, 2, 2))) for word in targets]
+    mismatches = [
+        (probe, engine.candidates(probe), reference.candidates(probe))
+        for probe in probes
+        if engine.candidates(probe) != (reference.candidates(probe) or set())
+    ]
+    assert mismatches == []
+    needed_distance2 = [
+        p for p in probes if p not in words and not any(w in words for w in _edits1(p, ALPHABET))
+    ]
+    assert len(needed_distance2) > 10  # the distance-2 path really was exercised
+
+
+def test_correction_is_pyspellcheckers_choice_when_frequencies_differ() -> None:
+    words = {"spelling": 50, "spewing": 10, "selling": 80, "smelling": 30, "fish": 5}
+    engine = SpellingEngine(words, "abcdefghijklmnopqrstuvwxyz")
+    reference = _reference(words)
+    for typo in ("speling", "spellling", "sellingg", "fsih", "smeling", "spewling"):
+        assert engine.correction(typo) == reference.correction(typo), typo
+
+
+def test_known_words_and_hopeless_words_give_no_correction() -> None:
+    engine = SpellingEngine({"house": 10, "mouse": 5}, "abcdefghijklmnopqrstuvwxyz")
+    assert engine.correction("house") is None
+    assert engine.correction("xyzzyq") is None
+    assert engine.correction("hous") == "house"
+    assert engine.correction("hoouse") == "house"
+
+
+def test_distance_one_beats_a_more_frequent_word_at_distance_two() -> None:
+    engine = SpellingEngine({"cart": 1, "cards": 1000}, "abcdefghijklmnopqrstuvwxyz")
+    assert engine.correction("carr") == "cart"
+
+
+def test_accent_variant_preferred_when_asked() -> None:
+    words = {"père": 5, "pare": 50}
+    plain = SpellingEngine(words, "aeèpr")
+    accented = SpellingEngine(words, "aeèpr", prefer_accent_variants=True)
+    assert plain.correction("pere") == "pare"
+    assert accented.correction("pere") == "père"
+
+
+def test_compounds_are_known_unless_one_edit_from_a_common_word() -> None:
+    words = {"sommar": 100, "lovet": 100, "skol": 50, "gården": 50, "till": 10_000,
+             "baka": 20, "tillbaka": 5_000, "bil": 80}  # fmt: skip
+    engine = SpellingEngine(words, "abcdefghijklmnopqrstuvwxyzåäö", compounds=True,
+                            compound_override=1_000)  # fmt: skip
+    assert engine.known("sommarlovet")
+    assert engine.correction("sommarlovet") is None
+    assert engine.correction("skolsgården") is None  # linking s
+    assert engine.correction("tilbaka") == "tillbaka"  # "til" + "baka" would hide it
+
+
+def test_repeated_words_are_answered_from_the_cache() -> None:
+    engine = SpellingEngine({"because": 10}, "abcdefghijklmnopqrstuvwxyz", cache_size=10)
+    for _ in range(5):
+        assert engine.correction("becuase") == "because"
+    info = engine.correction.cache_info()  # type: ignore[attr-defined]
+    assert (info.hits, info.misses) == (4, 1)
