@@ -96,5 +96,5 @@ def test_repeated_words_are_answered_from_the_cache() -> None:
     engine = SpellingEngine({"because": 10}, "abcdefghijklmnopqrstuvwxyz", cache_size=10)
     for _ in range(5):
         assert engine.correction("becuase") == "because"
-    info = engine.correction.cache_info()  # type: ignore[attr-defined]
+    info = engine.correction.cache_info()
     assert (info.hits, info.misses) == (4, 1)
