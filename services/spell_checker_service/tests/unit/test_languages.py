@@ -1,0 +1,101 @@
+"""English and Swedish fixtures on the real dictionaries: known misspellings are corrected,
+correct words are kept, and correct text comes back byte-identical."""
+
+from __future__ import annotations
+
+import pytest
+
+from common_core.enums import Language
+from services.spell_checker_service.corrector import TextCorrector
+from services.spell_checker_service.dictionaries import load_corrector, swedish_frequencies
+
+ENGLISH = (
+    "Name: Anna Lindqvist\nanna.lindqvist@example.org\n\n"
+    "My Summer Holiday\n\n"
+    "This summer I went to the mountains with my familly. Becuase the birds were so loud, "
+    "I woke up early. We dont always agree, but we allways respect each other; it's a "
+    "well-known fact that my brother doesn't like swiming in 12-degree water.\n"
+    "Visit https://www.example.com/summer-2024 or read the 3rd chapter of Omar's book!\n"
+)
+ENGLISH_EXPECTED = {
+    "familly": "family",
+    "Becuase": "Because",
+    "dont": "don't",
+    "allways": "always",
+    "swiming": "swimming",
+}
+SWEDISH = (
+    "Namn: Lina Karlsson\nlina.karlsson@example.se\n\n"
+    "Mitt sommarlov\n\n"
+    "I somras åkte jag och min familj till Gotland. Vattnet var kallt men det var ändå "
+    "rolight att simma. Jag tyckte att det var intresant att höra om historien, "
+    "efersom ringmuren i Visby är väldigt gammal. Vi kom tilbaka hem i augusti, "
+    "och det var mycke roligt att träffa kompisarna igen.\n"
+)
+SWEDISH_EXPECTED = {
+    "rolight": "roligt",
+    "intresant": "intressant",
+    "efersom": "eftersom",
+    "tilbaka": "tillbaka",
+    "mycke": "mycket",
+}
+
+
+@pytest.fixture(scope="module")
+def english() -> TextCorrector:
+    return load_corrector(Language.ENGLISH)
+
+
+@pytest.fixture(scope="module")
+def swedish() -> TextCorrector:
+    return load_corrector(Language.SWEDISH)
+
+
+def _expected_text(text: str, fixes: dict[str, str]) -> str:
+    for wrong, right in fixes.items():
+        text = text.replace(wrong, right, 1)
+    return text
+
+
+def test_english_misspellings_are_corrected_and_everything_else_kept(
+    english: TextCorrector,
+) -> None:
+    result = english.correct(ENGLISH)
+    assert {c.original: c.corrected for c in result.corrections} == ENGLISH_EXPECTED
+    assert result.text == _expected_text(ENGLISH, ENGLISH_EXPECTED)
+    for correction in result.corrections:
+        assert ENGLISH[correction.start : correction.end] == correction.original
+
+
+def test_swedish_misspellings_are_corrected_and_everything_else_kept(
+    swedish: TextCorrector,
+) -> None:
+    result = swedish.correct(SWEDISH)
+    assert {c.original: c.corrected for c in result.corrections} == SWEDISH_EXPECTED
+    assert result.text == _expected_text(SWEDISH, SWEDISH_EXPECTED)
+
+
+def test_correct_english_comes_back_byte_identical(english: TextCorrector) -> None:
+    text = _expected_text(ENGLISH, ENGLISH_EXPECTED).replace("\n", "\r\n")
+    result = english.correct(text)
+    assert result.corrections == ()
+    assert result.text.encode("utf-8") == text.encode("utf-8")
+
+
+def test_correct_swedish_comes_back_byte_identical(swedish: TextCorrector) -> None:
+    text = _expected_text(SWEDISH, SWEDISH_EXPECTED)
+    text += (
+        "Skolgården var full av elever. Fotbollsträningen börjar klockan 17.30, "
+        "och våra lärare säger att läxorna ska lämnas in senast på fredag.\n"
+    )
+    result = swedish.correct(text)
+    assert [c.original for c in result.corrections] == []
+    assert result.text == text
+
+
+def test_swedish_list_drops_common_misspellings_but_keeps_the_words() -> None:
+    words = swedish_frequencies()
+    for misspelling in ("mycke", "nåra", "tyvär", "alldrig", "ochså", "gammla"):
+        assert misspelling not in words, misspelling
+    for word in ("mycket", "några", "tyvärr", "aldrig", "också", "gamla", "själv", "dom"):
+        assert word in words, word
