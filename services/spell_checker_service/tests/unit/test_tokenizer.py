@@ -1,0 +1,100 @@
+"""Which words the tokenizer yields, where they are, and which of them may be corrected."""
+
+from __future__ import annotations
+
+from services.spell_checker_service.tokenizer import (
+    WordToken,
+    is_checkable,
+    iter_words,
+    match_case,
+)
+
+CURLY = "\u2019"  # right single quotation mark, the typographic apostrophe
+
+
+def words(text: str) -> list[str]:
+    return [token.text for token in iter_words(text)]
+
+
+def checkable(text: str) -> list[str]:
+    return [token.text for token in iter_words(text) if is_checkable(token)]
+
+
+def test_offsets_point_at_the_word_in_the_original_text() -> None:
+    text = f"  Åsa\tläser,\r\növer  ängen... Don{CURLY}t stop!\n"
+    tokens = list(iter_words(text))
+    assert [t.text for t in tokens] == ["Åsa", "läser", "över", "ängen", f"Don{CURLY}t", "stop"]
+    for token in tokens:
+        assert text[token.start : token.end] == token.text
+
+
+def test_offsets_are_code_points_with_combining_accents_inside_the_word() -> None:
+    decomposed = "Hon ga\u030ar hem."  # "går" written as g + a + combining ring + r
+    (hon, gar, hem) = iter_words(decomposed)
+    assert gar.text == "ga\u030ar"
+    assert (gar.start, gar.end) == (4, 8)
+    assert decomposed[hem.start : hem.end] == "hem"
+    assert hon.start == 0
+
+
+def test_numbers_urls_emails_handles_and_code_are_not_words() -> None:
+    text = (
+        "Read https://exmaple.com/pagee and www.wrold.org/x or exampel.org, mail "
+        "anna.svensen@skolan.se, ask @annna about #topick, run snake_case_wrod, "
+        "pay 25kr for the 3rd time at 10:30 on 2024-01-02."
+    )
+    assert words(text) == [
+        "Read", "and", "or", "mail", "ask", "about", "run", "pay", "for", "the", "time",
+        "at", "on",
+    ]  # fmt: skip
+
+
+def test_file_names_are_protected() -> None:
+    assert words("See essay_final.docx and notes.txt now") == ["See", "and", "now"]
+
+
+def test_contractions_stay_one_token() -> None:
+    text = f"it's don't they{CURLY}re o'clock"
+    assert words(text) == ["it's", "don't", f"they{CURLY}re", "o'clock"]
+
+
+def test_hyphenated_parts_are_separate_tokens_marked_hyphenated() -> None:
+    tokens = list(iter_words("a well-known x-ray"))
+    assert [(t.text, t.hyphenated) for t in tokens] == [
+        ("a", False),
+        ("well", True),
+        ("known", True),
+        ("x", True),
+        ("ray", True),
+    ]
+
+
+def test_sentence_starts_after_full_stops_line_breaks_and_at_the_beginning() -> None:
+    text = "First word. Second one! Third? Fourth… fifth words\nsixth: Seventh"
+    starts = {t.text: t.sentence_start for t in iter_words(text)}
+    assert starts["First"] and starts["Second"] and starts["Third"] and starts["Fourth"]
+    assert starts["fifth"]  # after an ellipsis
+    assert starts["sixth"]  # a new line
+    assert not starts["word"] and not starts["one"] and not starts["words"]
+    assert not starts["Seventh"]  # after a colon it is as likely a name ("Name: Anna")
+
+
+def test_skip_rules() -> None:
+    text = "Becuase NASA and Anna met McDonald with an iPhone. A long-ish e-mail."
+    assert checkable(text) == ["Becuase", "and", "met", "with", "an", "long", "ish", "mail"]
+
+
+def test_capitalised_word_mid_sentence_is_a_name_but_not_at_sentence_start() -> None:
+    (first, second) = iter_words("Smith Smith")
+    assert is_checkable(first) and not is_checkable(second)
+
+
+def test_very_long_strings_are_not_checked() -> None:
+    token = WordToken("a" * 31, 0, 31, sentence_start=False, hyphenated=False)
+    assert not is_checkable(token)
+
+
+def test_match_case_copies_capitalisation_and_apostrophe_style() -> None:
+    assert match_case("Becuase", "because") == "Because"
+    assert match_case("becuase", "because") == "because"
+    assert match_case(f"Dont{CURLY}", "don't") == f"Don{CURLY}t"
