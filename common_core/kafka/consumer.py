@@ -50,10 +50,16 @@ class _ShuttingDown(Exception):
 
 @dataclass(frozen=True)
 class Route:
-    """What a topic's messages decode into and which handler gets them."""
+    """What a topic's messages decode into and which handler gets them.
+
+    `max_in_flight` > 1 lets messages of one partition be handled concurrently, for topics whose
+    messages are independent of each other (one spellcheck request per essay). The offset is
+    still committed only past messages that have all finished.
+    """
 
     model: type[EventData]
     handler: Handler
+    max_in_flight: int = 1
 
 
 @dataclass(frozen=True)
@@ -131,18 +137,31 @@ class KafkaConsumerLoop:
     async def _handle_partition(
         self, records: list[ConsumerRecord[bytes, bytes]]
     ) -> tuple[TopicPartition, int | None]:
-        """Handle one partition's records in order; return the offset to commit."""
+        """Handle one partition's records; return the offset to commit (None: nothing done)."""
         tp = TopicPartition(records[0].topic, records[0].partition)
-        next_offset: int | None = None
-        for record in records:
-            if self._stopping.is_set():
-                break
-            try:
-                await self._handle_record(record)
-            except _ShuttingDown:
-                break
-            next_offset = record.offset + 1
-        return tp, next_offset
+        limit = asyncio.Semaphore(self._routes[tp.topic].max_in_flight)
+
+        async def handle(record: ConsumerRecord[bytes, bytes]) -> bool:
+            async with limit:
+                if self._stopping.is_set():
+                    return False
+                try:
+                    await self._handle_record(record)
+                except _ShuttingDown:
+                    return False
+                return True
+
+        if self._routes[tp.topic].max_in_flight == 1:
+            done = []
+            for record in records:  # strictly in order, stopping at the first unfinished one
+                if not await handle(record):
+                    break
+                done.append(True)
+        else:
+            done = list(await asyncio.gather(*(handle(r) for r in records)))
+        # Commit past the longest run of finished messages only: an unfinished one is redone.
+        finished = next((i for i, ok in enumerate(done) if not ok), len(done))
+        return tp, records[finished - 1].offset + 1 if finished else None
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         if not offsets:

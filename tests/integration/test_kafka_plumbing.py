@@ -135,3 +135,50 @@ async def test_poison_and_permanent_failures_land_in_dlt_and_the_loop_goes_on(
     headers = dict(poison.headers)
     assert headers["dlt.original_topic"].decode() == TOPIC
     assert b"json" in headers["dlt.error"].lower()
+
+
+async def test_unordered_route_handles_a_partitions_messages_concurrently(
+    kafka_bootstrap: str, group_id: str
+) -> None:
+    marker = uuid.uuid4().hex
+    in_flight: set[str] = set()
+    peak = 0
+    all_there = asyncio.Event()
+    handled: list[str] = []
+
+    async def handler(envelope: EventEnvelope[BatchEssaysRegistered]) -> None:
+        nonlocal peak
+        if not envelope.data.batch_id.startswith(marker):
+            return  # earlier tests' messages, read by this fresh group
+        in_flight.add(envelope.data.batch_id)
+        peak = max(peak, len(in_flight))
+        if peak >= 3:
+            all_there.set()
+        await asyncio.wait_for(all_there.wait(), timeout=10)  # proves overlap, or times out
+        in_flight.discard(envelope.data.batch_id)
+        handled.append(envelope.data.batch_id)
+
+    async with KafkaEventPublisher(kafka_bootstrap, "test") as publisher:
+        # One key, so one partition: only max_in_flight can make these overlap.
+        for i in range(3):
+            await publisher.send_raw(
+                TOPIC,
+                EventEnvelope.wrap(
+                    registered(f"{marker}-{i}"), source_service="t", correlation_id="c"
+                )
+                .model_dump_json()
+                .encode(),
+                key=marker,
+            )
+        loop = KafkaConsumerLoop(
+            bootstrap_servers=kafka_bootstrap,
+            group_id=group_id,
+            routes={TOPIC: Route(BatchEssaysRegistered, handler, max_in_flight=4)},
+            dead_letter_publisher=publisher,
+        )
+        await loop.start()
+        task = asyncio.create_task(loop.run())
+        assert await wait_until(lambda: len([h for h in handled if h.startswith(marker)]) == 3)
+        await loop.stop()
+        await task
+    assert peak >= 3
