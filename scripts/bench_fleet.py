@@ -24,12 +24,12 @@ from scripts.essay_generator import generate_essay
 from scripts.fleet.client import FleetClient, FleetUrls
 from scripts.fleet.running import RunningFleet
 from scripts.local_kafka import free_port
-from services.spell_checker_service.dictionaries import load_checker
+from services.spell_checker_service.dictionaries import load_corrector
 
 
 def baseline_seconds(texts: list[str]) -> float:
     """Spell-check every text in this process, one after another, with the fleet's engine."""
-    checker = load_checker("en")
+    checker = load_corrector("en")
     checker.correct("warm up the caches once")
     started = time.perf_counter()
     for text in texts:
