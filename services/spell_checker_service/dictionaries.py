@@ -18,7 +18,11 @@ from collections.abc import Mapping
 
 from common_core.enums import Language
 from services.spell_checker_service.corrector import TextCorrector
-from services.spell_checker_service.engine import SpellingEngine, build_deletes_index
+from services.spell_checker_service.engine import (
+    SpellingEngine,
+    build_deletes_index,
+    one_edit_apart,
+)
 
 SWEDISH_MIN_ZIPF = 2.0
 SWEDISH_TRUSTED_ZIPF = 4.0
@@ -75,25 +79,9 @@ def likely_typos(frequencies: Mapping[str, float], trusted: float, ratio: float)
             held = index.get(probe, ())
             neighbours.update((held,) if isinstance(held, str) else held)
         neighbours.discard(word)
-        if any(frequencies[n] >= threshold for n in neighbours if _one_edit(word, n)):
+        if any(frequencies[n] >= threshold for n in neighbours if one_edit_apart(word, n)):
             typos.add(word)
     return typos
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """One insert, delete, replace or adjacent transpose apart (index hits may be two)."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) < len(b):
-        return a[i:] == b[i + 1 :]
-    replaced = a[i + 1 :] == b[i + 1 :]
-    swapped = a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :]
-    return replaced or swapped
 
 
 def _zipf_to_frequency(zipf: float) -> float:

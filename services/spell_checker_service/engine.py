@@ -105,8 +105,7 @@ class SpellingEngine:
         one edit away, else those two edits away (empty when there are none)."""
         if word in self._freq:
             return {word}
-        edits1 = _edits1(word, self._alphabet)
-        return {w for w in edits1 if w in self._freq} or self._distance2(word, edits1)
+        return self._distance1(word) or self._distance2(word, _edits1(word, self._alphabet))
 
     def _correction(self, word: str) -> str | None:
         """The replacement for a lowercase word, or None when it is known or hopeless."""
@@ -116,7 +115,7 @@ class SpellingEngine:
             if self._compound_override is None:
                 return None
             common = self._compound_override
-            near = {w for w in _edits1(word, self._alphabet) if self._freq.get(w, 0) >= common}
+            near = {w for w in self._distance1(word) if self._freq[w] >= common}
             return self._best(word, near)
         best = self._best(word, self.candidates(word))
         return best if best != word else None
@@ -142,6 +141,27 @@ class SpellingEngine:
                 return True
         return False
 
+    def _distance1(self, word: str) -> set[str]:
+        """Dictionary words one edit from `word`: pyspellchecker's known(edits1(word)).
+
+        A delete of `word` is looked up directly; a word with one more letter has `word` as
+        a delete; a replace or a transpose shares a delete with `word` -> n+1 index probes
+        instead of generating ~50n edits.
+        """
+        deletes = _deletes(word)
+        found = {d for d in deletes if d in self._freq}
+        index = self._index
+        for probe in (word, *deletes):
+            held = index.get(probe)
+            if held is None:
+                continue
+            if isinstance(held, str):
+                found.add(held)
+            else:
+                found.update(held)
+        found.discard(word)
+        return {w for w in found if one_edit_apart(word, w)}
+
     def _distance2(self, word: str, edits1: set[str]) -> set[str]:
         """Dictionary words exactly two edits from `word` (see the module docstring)."""
         deletes1 = _deletes(word)
@@ -166,6 +186,22 @@ class SpellingEngine:
                 found.update(held)
         found.discard(word)
         return {w for w in found if _within_two(word, w)}
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """One insert, delete, replace or adjacent transpose apart (and not equal)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    replaced = a[i + 1 :] == b[i + 1 :]
+    swapped = a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :]
+    return replaced or swapped
 
 
 def _without_accents(word: str) -> str:

@@ -1,0 +1,274 @@
+"""Spell-check benchmark: our deletes-index engine against pyspellchecker, on the same data.
+
+    pdm run python -m scripts.bench_spellcheck            # everything (a few minutes)
+    pdm run python -m scripts.bench_spellcheck --quick    # smaller samples of the slow parts
+
+Prints figures only (no assertions):
+- start-up: time and memory to build each language's engine, and a two-process pool's start;
+- English, Norvig's spell-testset1+2 (scripts/data, source in its README): accuracy and
+  words/s of pyspellchecker 0.9 (distance 2, its packaged `en` dictionary) and of our engine
+  over that same dictionary, uncached, and the speed ratio;
+- English generated essays (scripts/essay_generator.py): typos fixed, false positives, words/s
+  through the same tokenizer for both engines (ours with and without its word cache);
+- Swedish: the same on generated essays and scripts/data/swedish_misspellings.txt, with
+  pyspellchecker over our pruned Swedish dictionary as the reference, and false positives on
+  correct Swedish prose (scripts/data/swedish_prose.txt);
+- throughput of the checker process pool with 1 and 2 workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+from spellchecker import SpellChecker
+
+from common_core.enums import Language
+from scripts.essay_generator import GeneratedEssay, generate_essay
+from services.spell_checker_service.checker_pool import CheckerPool
+from services.spell_checker_service.corrector import TextCorrector
+from services.spell_checker_service.dictionaries import (
+    SWEDISH_ALPHABET,
+    english_engine,
+    swedish_engine,
+    swedish_frequencies,
+)
+from services.spell_checker_service.engine import SpellingEngine
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+class PyspellWords:
+    """pyspellchecker behind the corrector's word-checker seam (no cache: its default)."""
+
+    def __init__(self, checker: SpellChecker) -> None:
+        self._checker = checker
+
+    def known(self, word: str) -> bool:
+        return word in self._checker
+
+    def correction(self, word: str) -> str | None:
+        if word in self._checker:
+            return None
+        best = self._checker.correction(word)
+        return best if best and best != word else None
+
+
+@dataclass
+class Score:
+    right: int = 0
+    total: int = 0
+    seconds: float = 0.0
+    words: int = 0
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words / self.seconds if self.seconds else 0.0
+
+
+def load_pairs(*names: str) -> list[tuple[str, str]]:
+    """(misspelling, intended) pairs from `right: wrong1 wrong2` files."""
+    pairs: list[tuple[str, str]] = []
+    for name in names:
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+            right, _, wrongs = line.partition(":")
+            pairs.extend((wrong, right.strip()) for wrong in wrongs.split())
+    return pairs
+
+
+def score_words(correct: Callable[[str], str | None], pairs: list[tuple[str, str]]) -> Score:
+    """Norvig's measure: the word after correction (itself when none) equals the intended."""
+    score = Score(total=len(pairs), words=len(pairs))
+    started = time.perf_counter()
+    for wrong, right in pairs:
+        score.right += (correct(wrong) or wrong) == right
+    score.seconds = time.perf_counter() - started
+    return score
+
+
+@dataclass
+class EssayScore(Score):
+    false_positives: int = 0
+
+
+def score_essays(corrector: TextCorrector, essays: Iterable[GeneratedEssay]) -> EssayScore:
+    """Typos fixed to the intended word; corrections of words that were not typos."""
+    score = EssayScore()
+    for essay in essays:
+        started = time.perf_counter()
+        result = corrector.correct(essay.text)
+        score.seconds += time.perf_counter() - started
+        score.words += essay.words
+        fixed = {c.original: c.corrected for c in result.corrections}
+        typos = dict(essay.typos)
+        score.total += len(essay.typos)
+        score.right += sum(fixed.get(typo) == intended for typo, intended in essay.typos)
+        score.false_positives += sum(original not in typos for original in fixed)
+    return score
+
+
+def timed_build(build: Callable[[], SpellingEngine]) -> tuple[SpellingEngine, float, float]:
+    """Build an engine; returns it, seconds, and resident memory it added (MiB)."""
+    gc.collect()
+    before = psutil.Process().memory_info().rss
+    started = time.perf_counter()
+    engine = build()
+    seconds = time.perf_counter() - started
+    added = (psutil.Process().memory_info().rss - before) / 2**20
+    return engine, seconds, added
+
+
+def uncached(engine: SpellingEngine) -> Callable[[str], str | None]:
+    """The engine's correction without its per-process cache (every word computed)."""
+    return engine._correction  # the bench wants the raw cost; production uses the cache
+
+
+def line(label: str, score: Score, extra: str = "") -> None:
+    print(
+        f"  {label:<34} accuracy {score.accuracy:6.1%} ({score.right}/{score.total})  "
+        f"{score.words_per_second:>11,.0f} words/s  {extra}"
+    )
+
+
+def ratio(ours: Score, reference: Score) -> str:
+    return f"x{ours.words_per_second / reference.words_per_second:,.0f} vs pyspellchecker"
+
+
+def bench_english(args: argparse.Namespace) -> None:
+    print("\nEnglish")
+    started = time.perf_counter()
+    reference = SpellChecker(language="en", distance=2)
+    print(f"  pyspellchecker load: {time.perf_counter() - started:.2f} s")
+    engine, seconds, mib = timed_build(english_engine)
+    print(
+        f"  engine build: {seconds:.2f} s, +{mib:.0f} MiB RSS, {len(engine):,} words, "
+        f"{engine.index_size:,} index keys"
+    )
+    pairs = load_pairs("spell-testset1.txt", "spell-testset2.txt")
+    sample = pairs if not args.quick else pairs[:: max(1, len(pairs) // 120)]
+    print(f"  Norvig spell-testset1+2: {len(sample)} misspellings")
+    ref = score_words(reference.correction, sample)
+    ours = score_words(uncached(engine), sample)
+    line("pyspellchecker", ref)
+    line("engine (uncached)", ours, ratio(ours, ref))
+    disagreements = [
+        (w, reference.correction(w), engine.correction(w))
+        for w, _ in sample
+        if (reference.correction(w) or w) != (engine.correction(w) or w)
+    ]
+    print(f"  answers differing from pyspellchecker: {len(disagreements)} {disagreements[:5]}")
+
+    essays = [generate_essay(seed, "en") for seed in range(args.essays)]
+    ref_essays = essays[: args.reference_essays]
+    print(f"  generated essays: {args.essays} (pyspellchecker on {len(ref_essays)})")
+    ref_score = score_essays(TextCorrector(PyspellWords(reference)), ref_essays)
+    cold = SpellingEngine(engine._freq, engine._alphabet, prefer_accent_variants=True, cache_size=0)
+    cold_score = score_essays(TextCorrector(cold), essays)
+    warm_score = score_essays(TextCorrector(engine), essays)
+    line("pyspellchecker", ref_score, f"FP {ref_score.false_positives}")
+    line(
+        "engine, no cache",
+        cold_score,
+        f"FP {cold_score.false_positives}  " + ratio(cold_score, ref_score),
+    )
+    line(
+        "engine, per-process cache",
+        warm_score,
+        f"FP {warm_score.false_positives}  " + ratio(warm_score, ref_score),
+    )
+
+
+def bench_swedish(args: argparse.Namespace) -> None:
+    print("\nSwedish")
+    engine, seconds, mib = timed_build(swedish_engine)
+    print(
+        f"  engine build: {seconds:.2f} s, +{mib:.0f} MiB RSS, {len(engine):,} words, "
+        f"{engine.index_size:,} index keys"
+    )
+    reference = SpellChecker(language=None, distance=2)
+    reference.word_frequency.load_json(swedish_frequencies())
+    corrector = TextCorrector(engine)
+
+    prose = (DATA / "swedish_prose.txt").read_text(encoding="utf-8")
+    result = corrector.correct(prose)
+    flagged = [(c.original, c.corrected) for c in result.corrections]
+    print(
+        f"  correct prose ({len(prose.split())} words): {len(flagged)} false positives "
+        f"{flagged}; byte-identical otherwise: {_identical_outside(prose, result)}"
+    )
+    pairs = load_pairs("swedish_misspellings.txt")
+    ref = score_words(reference.correction, pairs)
+    ours = score_words(uncached(engine), pairs)
+    print(f"  swedish_misspellings.txt: {len(pairs)} misspellings")
+    line("pyspellchecker (same dictionary)", ref)
+    line("engine (uncached, + compounds)", ours, ratio(ours, ref))
+
+    essays = [generate_essay(seed, "sv") for seed in range(args.essays)]
+    ref_essays = essays[: args.reference_essays]
+    print(f"  generated essays: {args.essays} (pyspellchecker on {len(ref_essays)})")
+    ref_score = score_essays(TextCorrector(PyspellWords(reference)), ref_essays)
+    warm_score = score_essays(corrector, essays)
+    line("pyspellchecker", ref_score, f"FP {ref_score.false_positives}")
+    line(
+        "engine, per-process cache",
+        warm_score,
+        f"FP {warm_score.false_positives}  " + ratio(warm_score, ref_score),
+    )
+
+
+def _identical_outside(text: str, result: object) -> bool:
+    from services.spell_checker_service.corrector import CheckResult
+
+    assert isinstance(result, CheckResult)
+    rebuilt, cursor = [], 0
+    for c in result.corrections:
+        rebuilt.append(text[cursor : c.start] + c.corrected)
+        cursor = c.end
+    return "".join(rebuilt) + text[cursor:] == result.text
+
+
+async def bench_pool(args: argparse.Namespace) -> None:
+    print("\nChecker process pool (both languages loaded per worker)")
+    essays = [generate_essay(seed, "en", typo_rate=0.03).text for seed in range(args.pool_essays)]
+    words = sum(len(text.split()) for text in essays)
+    for workers in (1, 2):
+        async with CheckerPool(workers) as pool:
+            started = time.perf_counter()
+            await asyncio.gather(*(pool.check(text, Language.ENGLISH) for text in essays))
+            seconds = time.perf_counter() - started
+            print(
+                f"  {workers} worker(s): start-up {pool.startup_seconds:.1f} s; "
+                f"{len(essays)} essays in {seconds:.2f} s = {len(essays) / seconds:,.0f} "
+                f"essays/s, {words / seconds:,.0f} words/s"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--essays", type=int, default=200, help="generated essays per language")
+    parser.add_argument("--reference-essays", type=int, default=20, help="of those, for pyspell")
+    parser.add_argument("--pool-essays", type=int, default=400, help="essays through the pool")
+    parser.add_argument("--quick", action="store_true", help="sample the slow reference runs")
+    parser.add_argument("--no-pool", action="store_true", help="skip the process pool figures")
+    args = parser.parse_args()
+    if args.quick:
+        args.essays, args.reference_essays, args.pool_essays = 60, 6, 120
+    print(f"CPU cores: {psutil.cpu_count()}; alphabet sv: {SWEDISH_ALPHABET}")
+    bench_english(args)
+    bench_swedish(args)
+    if not args.no_pool:
+        asyncio.run(bench_pool(args))
+
+
+if __name__ == "__main__":
+    main()
