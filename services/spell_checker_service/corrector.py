@@ -19,6 +19,8 @@ from services.spell_checker_service.tokenizer import (
 
 # English clitics after an apostrophe: "don't", "we'll", "Anna's" are fine when the stem is.
 _CLITICS = frozenset({"s", "t", "ll", "ve", "re", "d", "m"})
+# How many distinct word forms a corrector remembers as "never changed" (about 10 MB).
+_UNCHANGED_LIMIT = 100_000
 
 
 class WordChecker(Protocol):
@@ -64,20 +66,25 @@ class TextCorrector:
 
     def __init__(self, checker: WordChecker) -> None:
         self.checker = checker
+        # Word forms (as written) the checker leaves as they are. Where a word stands only ever
+        # prevents a correction (a name, a URL), so these are unchanged everywhere, and the
+        # tokenizer skips them before any context work: most words of an essay are among them.
+        self._unchanged: set[str] = set()
 
     def correct(self, text: str) -> CheckResult:
         """Correct every misspelled word of `text`; keep everything else as it is."""
         pieces: list[str] = []
         corrections: list[Correction] = []
         cursor = 0
-        for token in iter_words(text):
+        unchanged = self._unchanged
+        for token in iter_words(text, skip=unchanged):
             if not is_checkable(token):
                 continue
             replacement = self._replacement(token.text)
-            if replacement is None:
-                continue
-            fixed = match_case(token.text, replacement)
+            fixed = token.text if replacement is None else match_case(token.text, replacement)
             if fixed == token.text:
+                if len(unchanged) < _UNCHANGED_LIMIT:
+                    unchanged.add(token.text)
                 continue
             pieces.append(text[cursor : token.start])
             pieces.append(fixed)

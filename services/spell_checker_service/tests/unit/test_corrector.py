@@ -150,3 +150,15 @@ def test_decomposed_accents_keep_offsets_in_the_original(swedish: TextCorrector)
         ("sa\u0308t", "sätt", 7, 11)
     ]
     assert result.text == "På ett sätt och vis."
+
+
+def test_a_word_left_alone_as_a_name_is_still_corrected_at_a_sentence_start(
+    english: TextCorrector,
+) -> None:
+    # The corrector remembers words it leaves unchanged; a word skipped only because of where
+    # it stood (a capitalised word mid-sentence) must not be remembered as fine.
+    assert english.correct("Yesterday Wendsday came early.").corrections == ()
+    result = english.correct("Wendsday came early.")
+    assert [(c.original, c.corrected) for c in result.corrections] == [("Wendsday", "Wednesday")]
+    assert english.correct("Read www.recieve.org today.").corrections == ()
+    assert [c.corrected for c in english.correct("I recieve it.").corrections] == ["receive"]

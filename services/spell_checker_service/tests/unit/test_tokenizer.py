@@ -98,3 +98,23 @@ def test_match_case_copies_capitalisation_and_apostrophe_style() -> None:
     assert match_case("Becuase", "because") == "Because"
     assert match_case("becuase", "because") == "because"
     assert match_case(f"Dont{CURLY}", "don't") == f"Don{CURLY}t"
+
+
+def test_skipped_words_are_not_yielded_and_do_not_shift_sentence_starts() -> None:
+    text = "the cat sat. the Dog ran\nand Rex slept."
+    full = [t for t in iter_words(text) if t.text not in {"the", "sat"}]
+    skipped = list(iter_words(text, skip={"the", "sat"}))
+    assert skipped == full
+    assert [(t.text, t.sentence_start) for t in skipped][:3] == [
+        ("cat", False),
+        ("Dog", False),
+        ("ran", False),
+    ]
+
+
+def test_decomposed_and_composed_text_give_the_same_words() -> None:
+    composed = "Hon går till sjön, här är vägen."
+    decomposed = "Hon ga\u030ar till sjo\u0308n, ha\u0308r a\u0308r va\u0308gen."
+    assert len(words(decomposed)) == len(words(composed)) == 7
+    for token in iter_words(decomposed):
+        assert decomposed[token.start : token.end] == token.text
