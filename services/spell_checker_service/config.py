@@ -22,6 +22,12 @@ class SpellCheckerSettings(ServiceSettings):
         default=10.0, gt=0, description="Total time allowed for one Content Service call."
     )
     consumer_group: str = Field(default="spell_checker_service", description="Kafka group id.")
+    max_in_flight: int = Field(
+        default=8,
+        ge=1,
+        description="Requests of one partition handled at once (they are independent); lets "
+        "Content Service and Kafka round trips overlap the checking.",
+    )
     check_workers: int = Field(
         default=2,
         ge=0,

@@ -65,7 +65,7 @@ async def kafka_clients(
             group_id=settings.consumer_group,
             routes={
                 topic_name(ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED): Route(
-                    SpellcheckRequestedDataV1, handle
+                    SpellcheckRequestedDataV1, handle, max_in_flight=settings.max_in_flight
                 )
             },
             dead_letter_publisher=publisher,
