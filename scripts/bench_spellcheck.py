@@ -23,7 +23,7 @@ import asyncio
 import gc
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -87,12 +87,18 @@ def load_pairs(*names: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def score_words(correct: Callable[[str], str | None], pairs: list[tuple[str, str]]) -> Score:
+@dataclass
+class WordScore(Score):
+    answers: dict[str, str] = field(default_factory=dict)
+
+
+def score_words(correct: Callable[[str], str | None], pairs: list[tuple[str, str]]) -> WordScore:
     """Norvig's measure: the word after correction (itself when none) equals the intended."""
-    score = Score(total=len(pairs), words=len(pairs))
+    score = WordScore(total=len(pairs), words=len(pairs))
     started = time.perf_counter()
     for wrong, right in pairs:
-        score.right += (correct(wrong) or wrong) == right
+        score.answers[wrong] = correct(wrong) or wrong
+        score.right += score.answers[wrong] == right
     score.seconds = time.perf_counter() - started
     return score
 
@@ -163,9 +169,9 @@ def bench_english(args: argparse.Namespace) -> None:
     line("pyspellchecker", ref)
     line("engine (uncached)", ours, ratio(ours, ref))
     disagreements = [
-        (w, reference.correction(w), engine.correction(w))
-        for w, _ in sample
-        if (reference.correction(w) or w) != (engine.correction(w) or w)
+        (word, answer, ours.answers[word])
+        for word, answer in ref.answers.items()
+        if answer != ours.answers[word]
     ]
     print(f"  answers differing from pyspellchecker: {len(disagreements)} {disagreements[:5]}")
 
