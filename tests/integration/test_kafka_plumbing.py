@@ -18,25 +18,14 @@ from common_core.kafka import (
     Route,
 )
 from common_core.kafka.consumer import Handler
-from common_core.metadata import EntityReference, SystemProcessingMetadata
 from common_core.topics import all_topics, dlt_topic_name, topic_name
 from scripts.kafka_topic_bootstrap import TopicBootstrapSettings, bootstrap_topics
+from tests.support.events import registered
 from tests.support.kafka import collect_records, wait_until
 
 pytestmark = pytest.mark.kafka
 
 TOPIC = topic_name(ProcessingEvent.BATCH_ESSAYS_REGISTERED)
-
-
-def registered(batch_id: str) -> BatchEssaysRegistered:
-    return BatchEssaysRegistered(
-        batch_id=batch_id,
-        expected_essay_count=1,
-        essay_ids=["e1"],
-        metadata=SystemProcessingMetadata(
-            entity=EntityReference(entity_id=batch_id, entity_type="batch")
-        ),
-    )
 
 
 async def run_loop(

@@ -11,25 +11,13 @@ from sqlalchemy import func, select
 
 from common_core.db import create_engine, session_factory
 from common_core.enums import ProcessingEvent
-from common_core.events import BatchEssaysRegistered
 from common_core.kafka import KafkaEventPublisher
-from common_core.metadata import EntityReference, SystemProcessingMetadata
 from common_core.outbox import OutboxMessage, OutboxRelay, create_outbox_schema, enqueue
 from common_core.topics import topic_name
+from tests.support.events import registered
 from tests.support.kafka import collect_records
 
 pytestmark = pytest.mark.kafka
-
-
-def registered(batch_id: str) -> BatchEssaysRegistered:
-    return BatchEssaysRegistered(
-        batch_id=batch_id,
-        expected_essay_count=1,
-        essay_ids=["e1"],
-        metadata=SystemProcessingMetadata(
-            entity=EntityReference(entity_id=batch_id, entity_type="batch")
-        ),
-    )
 
 
 async def test_rows_committed_before_a_crash_are_published_by_the_next_relay(

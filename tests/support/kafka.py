@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
-from typing import TypeAlias
+from collections.abc import Awaitable, Callable
+from typing import TypeAlias, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+T = TypeVar("T")
 
 
 async def collect_records(
@@ -52,3 +53,13 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bo
             return True
         await asyncio.sleep(0.05)
     return condition()
+
+
+async def poll(fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout: float) -> T:
+    """Call `fetch` until `done(result)` or the deadline; returns the last result."""
+    deadline = time.monotonic() + timeout
+    result = await fetch()
+    while not done(result) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        result = await fetch()
+    return result

@@ -7,7 +7,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,7 @@ from common_core.metadata import EntityReference, SystemProcessingMetadata
 from common_core.outbox import OutboxMessage
 from services.batch_orchestrator_service.app import create_app
 from services.batch_orchestrator_service.config import BOSSettings
+from tests.support.kafka import poll
 
 T = TypeVar("T")
 
@@ -44,16 +45,6 @@ def registration(course_code: str = "SV2", count: int = 2, **extra: Any) -> dict
         "expected_essay_count": count,
         **extra,
     }
-
-
-async def poll(fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout: float) -> T:
-    """Call `fetch` until `done(result)` or the deadline; returns the last result."""
-    deadline = time.monotonic() + timeout
-    result = await fetch()
-    while not done(result) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-        result = await fetch()
-    return result
 
 
 @dataclass

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,7 +18,7 @@ from common_core.topics import topic_name
 from services.essay_lifecycle_service.api_app import create_app
 from services.essay_lifecycle_service.config import ELSSettings
 from services.essay_lifecycle_service.worker_main import run_worker
-from tests.support.kafka import Record, collect_records
+from tests.support.kafka import Record, collect_records, poll
 
 T = TypeVar("T")
 
@@ -33,16 +32,6 @@ CONSUMED = [
         ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED,
     )
 ]
-
-
-async def poll(fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout: float) -> T:
-    """Call `fetch` until `done(result)` or the deadline; returns the last result."""
-    deadline = time.monotonic() + timeout
-    result = await fetch()
-    while not done(result) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-        result = await fetch()
-    return result
 
 
 async def start_group_at_end(bootstrap: str, group: str) -> None:

@@ -20,7 +20,8 @@ from services.essay_lifecycle_service.tests.builders import (
     registered,
     validation_failed,
 )
-from tests.integration.essay_lifecycle_service.conftest import Els, WorkerHandle, poll
+from tests.integration.essay_lifecycle_service.conftest import Els, WorkerHandle
+from tests.support.kafka import poll
 
 pytestmark = pytest.mark.kafka
 
