@@ -143,12 +143,13 @@ async def handle_essay_lifecycle_state_updated(
 ) -> None:
     """Step 8: record a terminal essay result; counts come from the recorded set of essays."""
     essay_id = event.entity_ref.entity_id
+    if event.status not in TERMINAL_ESSAY_STATUSES:
+        # Half of all updates (awaiting_spellcheck) change nothing here: skip the database.
+        logger.debug("essay_update_not_a_result", batch_id=event.batch_id, essay_id=essay_id)
+        return
     async with uow:
         batch = await _existing_batch(uow, event.batch_id)
         log = logger.bind(batch_id=batch.batch_id, essay_id=essay_id, essay_status=event.status)
-        if event.status not in TERMINAL_ESSAY_STATUSES:
-            log.debug("essay_update_not_a_result")
-            return
         if batch.status.is_terminal:
             log.debug("essay_update_after_batch_finished", batch_status=batch.status)
             return
