@@ -126,9 +126,11 @@ async def start_spellcheck(
         if await tx.get_batch(event.batch_id) is None:
             raise PermanentError(f"spellcheck command for unknown batch {event.batch_id}")
         await tx.set_batch_language(event.batch_id, language)
+        # One query for the batch's essays, not one per essay (200 essays: 1.6 s -> less).
+        essays = {e.essay_id: e for e in await tx.essays_of_batch(event.batch_id)}
         for ref in event.essays_to_process:
-            essay = await tx.get_essay(ref.essay_id)
-            if essay is None or essay.batch_id != event.batch_id:
+            essay = essays.get(ref.essay_id)
+            if essay is None:
                 raise PermanentError(f"essay {ref.essay_id} is not in batch {event.batch_id}")
             if essay.status != EssayStatus.READY_FOR_PROCESSING.value:
                 logger.info("spellcheck_already_requested", essay_id=essay.essay_id)
