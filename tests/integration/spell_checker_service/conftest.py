@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 import pytest
@@ -30,11 +29,10 @@ from services.spell_checker_service.checker_pool import CheckerPool
 from services.spell_checker_service.config import SpellCheckerSettings
 from services.spell_checker_service.worker_main import kafka_clients
 from tests.integration.content_service.server import serving
-from tests.support.kafka import collect_records
+from tests.support.kafka import collect_records, poll
 
 REQUESTS = topic_name(ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED)
 RESULTS = topic_name(ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -198,16 +196,6 @@ async def running_worker(
         finally:
             await loop.stop()
             await asyncio.wait_for(task, 30)
-
-
-async def poll(fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout: float) -> T:
-    """Call `fetch` until `done(result)` or the deadline; returns the last result."""
-    deadline = time.monotonic() + timeout
-    result = await fetch()
-    while not done(result) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-        result = await fetch()
-    return result
 
 
 def result_of(envelope: dict[str, Any]) -> SpellcheckResultDataV1:

@@ -12,7 +12,6 @@ from scripts.local_kafka import free_port
 from tests.integration.spell_checker_service.conftest import (
     REQUESTS,
     content_service_at,
-    poll,
     publish_request,
     result_of,
     results_for,
@@ -20,6 +19,7 @@ from tests.integration.spell_checker_service.conftest import (
     spellcheck_request,
     store_text,
 )
+from tests.support.kafka import poll
 
 pytestmark = pytest.mark.kafka
 

@@ -17,13 +17,13 @@ from common_core.enums import EssayStatus, Language
 from scripts.local_kafka import free_port
 from tests.integration.spell_checker_service.conftest import (
     ContentServiceUnderTest,
-    poll,
     request_and_wait,
     result_of,
     spellcheck_request,
     start_group_at_end,
     store_text,
 )
+from tests.support.kafka import poll
 
 pytestmark = pytest.mark.kafka
 
