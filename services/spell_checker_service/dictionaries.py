@@ -28,7 +28,7 @@ SWEDISH_MIN_ZIPF = 2.0
 SWEDISH_TRUSTED_ZIPF = 4.0
 SWEDISH_TYPO_GAP = 1.5
 # A two-part "compound" one edit from a word at least this common is corrected to that word.
-SWEDISH_COMPOUND_OVERRIDE_ZIPF = 4.5
+SWEDISH_COMPOUND_OVERRIDE_ZIPF = 4.0
 SWEDISH_ALPHABET = "abcdefghijklmnopqrstuvwxyzåäöé"
 # wordfreq frequencies are fractions of all words; the engine ranks integer counts.
 _COUNT_SCALE = 1e9
@@ -48,17 +48,21 @@ def swedish_frequencies(
     typo_gap: float = SWEDISH_TYPO_GAP,
 ) -> dict[str, int]:
     """wordfreq's Swedish words (2+ Swedish letters, at least `min_zipf`), typos pruned."""
+    words = _swedish_words(min_zipf)
+    typos = likely_typos(words, _zipf_to_frequency(trusted_zipf), 10**typo_gap)
+    return {word: round(f * _COUNT_SCALE) for word, f in words.items() if word not in typos}
+
+
+def _swedish_words(min_zipf: float) -> dict[str, float]:
     from wordfreq import get_frequency_dict
 
     allowed = set(SWEDISH_ALPHABET)
     floor = _zipf_to_frequency(min_zipf)
-    words = {
+    return {
         word: frequency
         for word, frequency in get_frequency_dict("sv").items()
         if frequency >= floor and len(word) > 1 and set(word) <= allowed
     }
-    typos = likely_typos(words, _zipf_to_frequency(trusted_zipf), 10**typo_gap)
-    return {word: round(f * _COUNT_SCALE) for word, f in words.items() if word not in typos}
 
 
 def likely_typos(frequencies: Mapping[str, float], trusted: float, ratio: float) -> set[str]:
@@ -100,6 +104,8 @@ def swedish_engine() -> SpellingEngine:
         swedish_frequencies(),
         SWEDISH_ALPHABET,
         compounds=True,
+        # Stems pruned as words of their own ("skol", a typo of skola) still begin compounds.
+        compound_heads=_swedish_words(SWEDISH_MIN_ZIPF).keys(),
         compound_override=round(_zipf_to_frequency(SWEDISH_COMPOUND_OVERRIDE_ZIPF) * _COUNT_SCALE),
     )
 

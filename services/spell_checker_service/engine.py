@@ -73,6 +73,7 @@ class SpellingEngine:
         *,
         compounds: bool = False,
         compound_override: int | None = None,
+        compound_heads: Collection[str] | None = None,
         prefer_accent_variants: bool = False,
         cache_size: int = 200_000,
     ) -> None:
@@ -82,6 +83,11 @@ class SpellingEngine:
         # A "compound" one edit from a common word is far more often that word misspelled
         # (tilbaka = til + baka, but meant tillbaka): words this frequent win over the split.
         self._compound_override = compound_override
+        # A first part may be a stem that is no word of its own in the list ("skol" in
+        # skolgården), so a language can pass a wider set for heads than the dictionary.
+        self._heads: Collection[str] = (
+            frozenset(compound_heads) if compound_heads is not None else self._freq.keys()
+        )
         # pyspellchecker lets a candidate that differs only in accents win ("pere" -> "père").
         # Right for English; wrong for Swedish, where å, ä and ö are letters, not accents.
         self._prefer_accent_variants = prefer_accent_variants
@@ -133,11 +139,10 @@ class SpellingEngine:
     def _is_compound(self, word: str) -> bool:
         # Swedish writes compounds as one word (sommarlovet = sommar + lovet), far more than
         # any frequency list holds; parts of 3+ letters, with an optional linking "s".
+        heads = self._heads
         for i in range(3, len(word) - 2):
             head, tail = word[:i], word[i:]
-            if tail in self._freq and (
-                head in self._freq or (head[-1] == "s" and head[:-1] in self._freq)
-            ):
+            if tail in self._freq and (head in heads or (head[-1] == "s" and head[:-1] in heads)):
                 return True
         return False
 

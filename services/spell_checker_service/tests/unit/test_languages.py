@@ -86,7 +86,8 @@ def test_correct_swedish_comes_back_byte_identical(swedish: TextCorrector) -> No
     text = _expected_text(SWEDISH, SWEDISH_EXPECTED)
     text += (
         "Skolgården var full av elever. Fotbollsträningen börjar klockan 17.30, "
-        "och våra lärare säger att läxorna ska lämnas in senast på fredag.\n"
+        "och våra lärare säger att läxorna ska lämnas in senast på fredag. "
+        "Historieläraren lånade böcker i skolbiblioteket inför klassresan.\n"
     )
     result = swedish.correct(text)
     assert [c.original for c in result.corrections] == []
