@@ -21,7 +21,9 @@ _COMBINING_ACCENT = re.compile(r"[\u0300-\u036f]")
 _PROTECTED = re.compile(
     r"(?:https?://|ftp://|www\.)\S+"  # URLs
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
-    r"|\b[\w-]+(?:\.[a-z]{2,})+(?:/\S*)?",  # bare domains and file names: example.org/a, x.docx
+    # Bare domains and file names (example.org/a, x.docx): the part after a dot is lowercase,
+    # so a sentence glued to the next one ("the beach.Teh water") is still checked.
+    r"|\b[\w-]+(?:\.(?-i:[a-z]{2,}))+(?:/\S*)?",
     re.IGNORECASE,
 )
 # Every _PROTECTED match contains one of these; most essays contain none, and this search is

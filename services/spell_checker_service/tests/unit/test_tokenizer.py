@@ -118,3 +118,15 @@ def test_decomposed_and_composed_text_give_the_same_words() -> None:
     assert len(words(decomposed)) == len(words(composed)) == 7
     for token in iter_words(decomposed):
         assert decomposed[token.start : token.end] == token.text
+
+
+def test_a_sentence_glued_to_the_next_is_not_taken_for_a_domain() -> None:
+    # A missing space after a full stop is a common slip; "beach.Teh" is not a web address.
+    tokens = list(iter_words("We went to the beach.Teh water was cold."))
+    assert [(t.text, t.sentence_start) for t in tokens][4:6] == [("beach", False), ("Teh", True)]
+    assert words("Visit skolan.se/Elever or read Uppsats.docx today") == [
+        "Visit",
+        "or",
+        "read",
+        "today",
+    ]
