@@ -32,6 +32,23 @@ def say(message: str) -> None:
     print(f"[fleet] {message}", flush=True)
 
 
+async def _exit_code(process: asyncio.subprocess.Process) -> int:
+    """Wait for the process itself to exit.
+
+    Not `process.wait()`: on Python 3.11 it also waits for the output pipe to close, which
+    never happens while an orphaned child of a killed service still holds it.
+    """
+    while process.returncode is None:  # noqa: ASYNC110 - no event exists for "reaped"
+        await asyncio.sleep(0.1)
+    return process.returncode
+
+
+def _kill_group(pgid: int) -> None:
+    """SIGKILL whatever is left of a service's process group (it is its own session)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
 class ManagedProcess:
     """One service process, restarted when it dies until the fleet stops."""
 
@@ -66,8 +83,12 @@ class ManagedProcess:
             started = time.monotonic()
             self.process = await self._spawn()
             self._on_start()
-            await self._pump_output(self.process)
-            code = await self.process.wait()
+            pump = asyncio.create_task(self._pump_output(self.process))
+            code = await _exit_code(self.process)
+            # Children of the service (e.g. the spell checker's pool) may outlive it and keep
+            # its output pipe open; like a container's cgroup, the whole group goes with it.
+            _kill_group(self.process.pid)
+            await pump
             if self._stopping:
                 return
             if time.monotonic() - started > 30:
@@ -90,12 +111,12 @@ class ManagedProcess:
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGTERM)
             try:
-                await asyncio.wait_for(process.wait(), timeout)
+                await asyncio.wait_for(_exit_code(process), timeout)
             except TimeoutError:
                 say(f"{self.spec.name} did not stop in {timeout}s; killing it")
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
-                await process.wait()
+                await _exit_code(process)
         if self._task is not None:
             await self._task
 
