@@ -3,11 +3,8 @@ correct words are kept, and correct text comes back byte-identical."""
 
 from __future__ import annotations
 
-import pytest
-
-from common_core.enums import Language
 from services.spell_checker_service.corrector import TextCorrector
-from services.spell_checker_service.dictionaries import load_corrector, swedish_frequencies
+from services.spell_checker_service.dictionaries import swedish_frequencies
 
 ENGLISH = (
     "Name: Anna Lindqvist\nanna.lindqvist@example.org\n\n"
@@ -39,16 +36,6 @@ SWEDISH_EXPECTED = {
     "tilbaka": "tillbaka",
     "mycke": "mycket",
 }
-
-
-@pytest.fixture(scope="module")
-def english() -> TextCorrector:
-    return load_corrector(Language.ENGLISH)
-
-
-@pytest.fixture(scope="module")
-def swedish() -> TextCorrector:
-    return load_corrector(Language.SWEDISH)
 
 
 def _expected_text(text: str, fixes: dict[str, str]) -> str:
