@@ -18,9 +18,10 @@ from scripts.local_kafka import free_port
 
 
 @asynccontextmanager
-async def serving(app: Quart, timeout: float = 15.0) -> AsyncIterator[str]:
-    """Serve `app` on 127.0.0.1 and yield its base URL once it answers HTTP; stop afterwards."""
-    port = free_port()
+async def serving(app: Quart, timeout: float = 15.0, port: int | None = None) -> AsyncIterator[str]:
+    """Serve `app` on 127.0.0.1 (`port`, else a free one) and yield its base URL once it
+    answers HTTP; stop afterwards."""
+    port = port or free_port()
     config = HypercornConfig()
     config.bind = [f"127.0.0.1:{port}"]
     config.accesslog = None

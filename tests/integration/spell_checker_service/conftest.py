@@ -15,8 +15,6 @@ from typing import Any
 import aiohttp
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from hypercorn.asyncio import serve
-from hypercorn.config import Config as HypercornConfig
 
 from common_core.enums import ContentType, EssayStatus, Language, ProcessingEvent
 from common_core.events import SpellcheckRequestedDataV1, SpellcheckResultDataV1
@@ -29,7 +27,7 @@ from services.spell_checker_service.checker_pool import CheckerPool
 from services.spell_checker_service.config import SpellCheckerSettings
 from services.spell_checker_service.worker_main import kafka_clients
 from tests.integration.content_service.server import serving
-from tests.support.kafka import collect_records, poll
+from tests.support.kafka import collect_records
 
 REQUESTS = topic_name(ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED)
 RESULTS = topic_name(ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED)
@@ -45,32 +43,8 @@ class ContentServiceUnderTest:
 async def content_service_at(root: Path, port: int | None = None) -> AsyncIterator[str]:
     """The real Content Service app over the store at `root`, on `port` or a free one."""
     app = create_content_app(ContentServiceSettings(content_store_root=root))
-    if port is None:
-        async with serving(app) as url:
-            yield url
-        return
-    config = HypercornConfig()
-    config.bind = [f"127.0.0.1:{port}"]
-    config.accesslog = None
-    config.graceful_timeout = 2.0
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(app, config, shutdown_trigger=stop.wait))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        answered = await poll(lambda: _answers(url), bool, 15)
-        assert answered, f"Content Service did not start on {url}"
+    async with serving(app, port=port) as url:
         yield url
-    finally:
-        stop.set()
-        await task
-
-
-async def _answers(url: str) -> bool:
-    try:
-        async with aiohttp.ClientSession() as session, session.get(f"{url}/metrics") as response:
-            return response.status == 200
-    except aiohttp.ClientError:
-        return False
 
 
 @pytest.fixture(scope="module")
