@@ -91,6 +91,8 @@ class FleetClient:
             "essay_instructions": context.get("essay_instructions", "Write about your summer."),
             "expected_essay_count": expected,
         }
+        if "essay_ids" in context:
+            payload["essay_ids"] = context["essay_ids"]
         result: dict[str, Any] = self._json("POST", f"{self.urls.bos}/v1/batches/register", payload)
         return result
 

@@ -13,6 +13,10 @@ from common_core.pipeline import EssayCounts, PipelineStateDetail, ProcessingPip
 SPELLCHECK = "spellcheck"
 
 
+class EssayIdsInUseError(Exception):
+    """Some requested essay ids already belong to another batch."""
+
+
 @dataclass(frozen=True)
 class BatchRegistration:
     """A validated registration request (the REST layer has checked every field)."""

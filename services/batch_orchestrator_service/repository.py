@@ -10,6 +10,7 @@ from typing import Any, Self
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.enums import BatchStatus, CourseCode, EssayStatus, Language
@@ -18,8 +19,13 @@ from common_core.metadata import utc_now
 from common_core.outbox import create_outbox_schema, enqueue
 from common_core.pipeline import ProcessingPipelineState
 from services.batch_orchestrator_service.config import SERVICE_NAME
-from services.batch_orchestrator_service.domain import Batch, ResultCounts
-from services.batch_orchestrator_service.models.orm import Base, BatchRow, EssayResultRow
+from services.batch_orchestrator_service.domain import Batch, EssayIdsInUseError, ResultCounts
+from services.batch_orchestrator_service.models.orm import (
+    Base,
+    BatchEssayRow,
+    BatchRow,
+    EssayResultRow,
+)
 
 
 async def create_schema(engine: AsyncEngine) -> None:
@@ -72,7 +78,7 @@ class SqlBatchRepository:
         self._session = session
 
     async def add(self, batch: Batch) -> None:
-        """Store a new batch."""
+        """Store a new batch; raises EssayIdsInUseError if another batch has one of its ids."""
         self._session.add(
             BatchRow(
                 id=batch.batch_id,
@@ -86,6 +92,16 @@ class SqlBatchRepository:
                 **_mutable_columns(batch),
             )
         )
+        # No ORM relationship orders these inserts, so the batch row goes first explicitly.
+        await self._session.flush()
+        self._session.add_all(
+            BatchEssayRow(essay_id=essay_id, batch_id=batch.batch_id)
+            for essay_id in batch.essay_ids
+        )
+        try:
+            await self._session.flush()
+        except IntegrityError as exc:
+            raise EssayIdsInUseError("an essay id is already used by another batch") from exc
 
     async def get(self, batch_id: str, *, for_update: bool = False) -> Batch | None:
         """The batch, or None when it was never registered.

@@ -90,6 +90,8 @@ def cases(client: FleetClient, tmp: Path) -> list[Case]:
     ok_file.write_text("A short essay that is fine.\n")
     client.upload(done_batch, [ok_file])
     client.wait_for_batch(done_batch, timeout=120)
+    taken = [uuid.uuid4().hex, uuid.uuid4().hex]
+    client.register_batch("ENG5", 2, essay_ids=taken)
     big = b"x" * (6 * 1024 * 1024)
     many = {f"f{i}.txt": b"essay text %d" % i for i in range(501)}
     return [
@@ -106,6 +108,7 @@ def cases(client: FleetClient, tmp: Path) -> list[Case]:
         register("bos duplicate essay ids", {"essay_ids": ["a", "a"]}, {422}),
         register("bos essay ids wrong count", {"essay_ids": ["a"]}, {422}),
         register("bos unknown pipeline", {"requested_pipelines": ["ai"]}, {422}),
+        register("bos essay ids of another batch", {"essay_ids": [taken[1], "x"]}, {409}),
         register("bos huge body", {"essay_instructions": "x" * 20_000_000}, {413, 422}),
         get("bos unknown batch", f"{BOS}/v1/batches/{uuid.uuid4()}", {404}),
         get("bos traversal id", f"{BOS}/v1/batches/..%2F..%2Fetc%2Fpasswd", {400, 404}),

@@ -12,7 +12,7 @@ from quart_schema import validate_request, validate_response
 from quart_schema.validation import RequestSchemaValidationError
 
 from common_core.web import ApiError, correlation_id, error_response, validation_details
-from services.batch_orchestrator_service.domain import Batch
+from services.batch_orchestrator_service.domain import Batch, EssayIdsInUseError
 from services.batch_orchestrator_service.handlers import register_batch
 from services.batch_orchestrator_service.models.api import (
     BatchStatusResponse,
@@ -71,7 +71,12 @@ async def register(
 ) -> tuple[RegisterBatchResponse, int, dict[str, str]]:
     """Register a batch; answers 202 once it is stored (its event is on Kafka moments later)."""
     cid = correlation_id()
-    batch = await register_batch(data.to_registration(), cid, units_of_work())
+    try:
+        batch = await register_batch(data.to_registration(), cid, units_of_work())
+    except EssayIdsInUseError as exc:
+        raise ApiError(
+            409, "essay_ids_in_use", "essay ids must be unique across batches", str(exc)
+        ) from exc
     url = status_url(batch.batch_id)
     body = RegisterBatchResponse(
         batch_id=batch.batch_id, correlation_id=cid, essay_ids=batch.essay_ids, status_url=url

@@ -1,4 +1,4 @@
-"""SQL tables of BOS: `batches` (context + pipeline state) and `essay_results`."""
+"""SQL tables of BOS: `batches` (context + pipeline state), `batch_essays`, `essay_results`."""
 
 from __future__ import annotations
 
@@ -46,3 +46,18 @@ class EssayResultRow(Base):
     essay_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     status: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BatchEssayRow(Base):
+    """Which batch an essay id belongs to; the primary key keeps essay ids unique fleet-wide.
+
+    ELS and its API address essays by id alone, so a teacher-supplied id already used by
+    another batch must be refused at registration, not discovered later as a stuck batch.
+    """
+
+    __tablename__ = "batch_essays"
+
+    essay_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("batches.id", ondelete="CASCADE"), index=True
+    )

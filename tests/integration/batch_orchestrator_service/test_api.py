@@ -73,6 +73,17 @@ async def test_given_essay_ids_are_kept(bos: RunningBos) -> None:
     assert (await bos.batch(answer["batch_id"]))["essay_ids"] == ["anna-1", "bo.2"]
 
 
+async def test_essay_ids_of_another_batch_are_refused_with_409(bos: RunningBos) -> None:
+    first = await bos.register(registration("ENG5", 2, essay_ids=["same-1", "same-2"]))
+
+    error = await error_of(bos, 409, json=registration("ENG5", 2, essay_ids=["other-1", "same-2"]))
+
+    assert error["code"] == "essay_ids_in_use"
+    assert (await bos.batch(first["batch_id"]))["essay_ids"] == ["same-1", "same-2"]
+    again = await bos.register(registration("ENG5", 2, essay_ids=["other-1", "other-2"]))
+    assert again["essay_ids"] == ["other-1", "other-2"]  # the refused one left nothing behind
+
+
 async def test_get_has_the_design_shape(bos: RunningBos) -> None:
     answer = await bos.register(registration("ENG7", 2))
     batch = await bos.batch(answer["batch_id"])
