@@ -155,15 +155,7 @@ class SpellingEngine:
         """
         deletes = _deletes(word)
         found = {d for d in deletes if d in self._freq}
-        index = self._index
-        for probe in (word, *deletes):
-            held = index.get(probe)
-            if held is None:
-                continue
-            if isinstance(held, str):
-                found.add(held)
-            else:
-                found.update(held)
+        found |= self._indexed(word, *deletes)
         found.discard(word)
         return {w for w in found if one_edit_apart(word, w)}
 
@@ -180,17 +172,23 @@ class SpellingEngine:
             probes |= _transposes(deleted)
         for transposed in _transposes(word):
             probes |= _deletes(transposed)
+        found |= self._indexed(*probes)
+        found.discard(word)
+        return {w for w in found if _within_two(word, w)}
+
+    def _indexed(self, *probes: str) -> set[str]:
+        """Dictionary words the deletes index holds under any of `probes`."""
+        found: set[str] = set()
         index = self._index
         for probe in probes:
             held = index.get(probe)
             if held is None:
                 continue
-            if isinstance(held, str):
+            if isinstance(held, str):  # one word is stored bare, to save memory
                 found.add(held)
             else:
                 found.update(held)
-        found.discard(word)
-        return {w for w in found if _within_two(word, w)}
+        return found
 
 
 def one_edit_apart(a: str, b: str) -> bool:
