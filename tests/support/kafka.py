@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeAlias, TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 T = TypeVar("T")
@@ -63,3 +63,29 @@ async def poll(fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], tim
         await asyncio.sleep(0.05)
         result = await fetch()
     return result
+
+
+async def start_group_at_end(bootstrap: str, group: str, topics: list[str]) -> None:
+    """Commit `group`'s offsets at the end of `topics`.
+
+    The broker is shared by the whole session; a worker in a fresh group would otherwise read
+    (and perhaps dead-letter) every other test's events from the beginning.
+    """
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:  # the producer's partitions_for fetches the metadata the consumer would lack
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(await producer.partitions_for(topic))
+        ]
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+        await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
+    finally:
+        await consumer.stop()

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from quart.typing import TestClientProtocol
 
 from common_core.enums import ProcessingEvent
@@ -19,6 +18,7 @@ from services.essay_lifecycle_service.api_app import create_app
 from services.essay_lifecycle_service.config import ELSSettings
 from services.essay_lifecycle_service.worker_main import run_worker
 from tests.support.kafka import Record, collect_records, poll
+from tests.support.kafka import start_group_at_end as start_group_at_topic_ends
 
 T = TypeVar("T")
 
@@ -35,29 +35,8 @@ CONSUMED = [
 
 
 async def start_group_at_end(bootstrap: str, group: str) -> None:
-    """Commit the group's offsets at the end of ELS's input topics.
-
-    The broker is shared by the whole session; a worker in a fresh group would otherwise read
-    (and dead-letter) every other test's events from the beginning.
-    """
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:  # the producer's partitions_for fetches the metadata the consumer would lack
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in CONSUMED
-            for p in sorted(await producer.partitions_for(topic))
-        ]
-    finally:
-        await producer.stop()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_end(*partitions)
-        await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
-    finally:
-        await consumer.stop()
+    """Commit the group's offsets at the end of ELS's input topics (see the shared helper)."""
+    await start_group_at_topic_ends(bootstrap, group, CONSUMED)
 
 
 class WorkerHandle:

@@ -14,7 +14,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from common_core.enums import ContentType, EssayStatus, Language, ProcessingEvent
 from common_core.events import SpellcheckRequestedDataV1, SpellcheckResultDataV1
@@ -28,6 +27,7 @@ from services.spell_checker_service.config import SpellCheckerSettings
 from services.spell_checker_service.worker_main import kafka_clients
 from tests.integration.content_service.server import serving
 from tests.support.kafka import collect_records
+from tests.support.kafka import start_group_at_end as start_group_at_topic_ends
 
 REQUESTS = topic_name(ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED)
 RESULTS = topic_name(ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED)
@@ -129,20 +129,7 @@ async def results_for(bootstrap: str, essay_id: str, timeout: float = 60.0) -> l
 async def start_group_at_end(bootstrap: str, group: str) -> None:
     """Commit the group's offsets at the end of the request topic, so a worker in this fresh
     group handles only the requests its test publishes (the broker is shared by the session)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        partitions = [TopicPartition(REQUESTS, p) for p in await producer.partitions_for(REQUESTS)]
-    finally:
-        await producer.stop()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_end(*partitions)
-        await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
-    finally:
-        await consumer.stop()
+    await start_group_at_topic_ends(bootstrap, group, [REQUESTS])
 
 
 @asynccontextmanager
