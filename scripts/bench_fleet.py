@@ -43,16 +43,33 @@ class RssSampler:
     def __init__(self, fleet: RunningFleet) -> None:
         self._fleet = fleet
         self.peaks: dict[str, int] = {}
+        self.cpu: dict[str, float] = {}
+        self._cpu_at_start: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> RssSampler:
+        self._cpu_at_start = self._cpu_seconds()
         self._thread.start()
         return self
 
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+        at_end = self._cpu_seconds()
+        self.cpu = {n: at_end[n] - self._cpu_at_start.get(n, 0.0) for n in at_end}
+
+    def _cpu_seconds(self) -> dict[str, float]:
+        """User + system CPU seconds of each service's process tree so far."""
+        seconds = {}
+        for name, pid in self._fleet.pids().items():
+            try:
+                tree = [psutil.Process(pid)]
+                tree += tree[0].children(recursive=True)
+                seconds[name] = sum(sum(p.cpu_times()[:2]) for p in tree)
+            except psutil.Error:
+                continue
+        return seconds
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
@@ -132,9 +149,12 @@ def main() -> None:
           f"p95 {percentile(latencies, 95):.2f}s")  # fmt: skip
     print(f"one essay on an idle fleet ({args.single_runs} runs): "
           f"p50 {percentile(singles, 50):.2f}s, p95 {percentile(singles, 95):.2f}s")  # fmt: skip
-    print("peak RSS per process (incl. children):")
+    print("per process (incl. children): peak RSS, CPU seconds during the batch")
     for name, rss in sorted(sampler.peaks.items()):
-        print(f"  {name:<28} {rss / 2**20:7.1f} MiB")
+        print(f"  {name:<28} {rss / 2**20:7.1f} MiB {sampler.cpu.get(name, 0.0):7.2f} s")
+    total_cpu = sum(sampler.cpu.values())
+    print(f"  fleet CPU {total_cpu:.2f} s in {elapsed:.2f} s wall "
+          f"({total_cpu / elapsed:.2f} of 2 cores busy)")  # fmt: skip
     print(f"\nratio fleet time / single-core baseline: {elapsed / baseline:.2f} "
           f"(physical best on 2 cores ~0.5; target <= 1.0)")  # fmt: skip
 

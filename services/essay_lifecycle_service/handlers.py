@@ -4,13 +4,18 @@ Each takes the event, the envelope's correlation id (stamped on everything emitt
 `EssayStore`; it does all its reads, writes and event emissions in one transaction, so a crash
 at any point either leaves no trace or a complete, already-published-or-queued result. Every
 handler is idempotent: at-least-once delivery may hand it the same event again.
+
+The per-essay events (contents, failures, results) also come in a batch form that applies a
+whole Kafka poll in one transaction: a 200-essay batch is then a few commits instead of 200.
+The single form is the batch form with one event, so both make the same decisions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 
+import structlog
 from prometheus_client import Counter
 
 from common_core.enums import ContentType, ErrorCode, EssayStatus, ProcessingEvent, ProcessingStage
@@ -96,19 +101,48 @@ async def assign_content_to_slot(
     event: EssayContentReady, correlation_id: str, store: EssayStore, now: Clock = utc_now
 ) -> None:
     """Give the content one free slot of its batch (exactly once), or keep it pending/excess."""
-    upload = upload_from_content(event, correlation_id, now())
-    if upload.text_storage_id is None:
-        raise PermanentError(
-            f"upload {event.file_upload_id} has no {ContentType.ORIGINAL_ESSAY.value} reference"
-        )
-    await _accept_upload(upload, store)
+    await assign_contents_to_slots([(event, correlation_id)], store, now)
+
+
+async def assign_contents_to_slots(
+    events: Sequence[tuple[EssayContentReady, str]], store: EssayStore, now: Clock = utc_now
+) -> None:
+    """`assign_content_to_slot` for several contents, in order, in one transaction."""
+    times = _arrival_times(now, len(events))
+    uploads = [upload_from_content(e, cid, at) for (e, cid), at in zip(events, times, strict=True)]
+    for upload in uploads:
+        if upload.text_storage_id is None:
+            raise PermanentError(
+                f"upload {upload.file_upload_id} has no "
+                f"{ContentType.ORIGINAL_ESSAY.value} reference"
+            )
+    await _accept_uploads(uploads, store)
 
 
 async def record_validation_failure(
     event: EssayValidationFailed, correlation_id: str, store: EssayStore, now: Clock = utc_now
 ) -> None:
     """Count a rejected file toward the batch's readiness, so the batch never waits for it."""
-    await _accept_upload(upload_from_failure(event, correlation_id, now()), store)
+    await record_validation_failures([(event, correlation_id)], store, now)
+
+
+async def record_validation_failures(
+    events: Sequence[tuple[EssayValidationFailed, str]], store: EssayStore, now: Clock = utc_now
+) -> None:
+    """`record_validation_failure` for several rejected files, in one transaction."""
+    times = _arrival_times(now, len(events))
+    await _accept_uploads(
+        [upload_from_failure(e, cid, at) for (e, cid), at in zip(events, times, strict=True)],
+        store,
+    )
+
+
+def _arrival_times(now: Clock, count: int) -> list[datetime]:
+    """Strictly increasing receive times: pending uploads are placed in arrival order later."""
+    times = [now()]
+    for _ in range(count - 1):
+        times.append(max(now(), times[-1] + timedelta(microseconds=1)))
+    return times
 
 
 async def start_spellcheck(
@@ -120,7 +154,7 @@ async def start_spellcheck(
     """Hand each ready essay to the spell checker; essays already handed out are skipped."""
     at = now()
     language = event.language.value
-    requested = 0
+    requested: list[str] = []
     async with store.transaction() as tx:
         await tx.lock_batch(event.batch_id)
         if await tx.get_batch(event.batch_id) is None:
@@ -135,9 +169,7 @@ async def start_spellcheck(
             if essay.status != EssayStatus.READY_FOR_PROCESSING.value:
                 logger.info("spellcheck_already_requested", essay_id=essay.essay_id)
                 continue
-            await tx.set_status(
-                essay.essay_id, EssayStatus.AWAITING_SPELLCHECK, at, language=language
-            )
+            requested.append(essay.essay_id)
             entity = _essay_ref(essay.essay_id, event.batch_id)
             tx.publish(
                 SpellcheckRequestedDataV1(
@@ -150,67 +182,116 @@ async def start_spellcheck(
                 correlation_id,
             )
             tx.publish(_state_updated(entity, EssayStatus.AWAITING_SPELLCHECK), correlation_id)
-            requested += 1
-    ESSAY_TRANSITIONS.labels(EssayStatus.AWAITING_SPELLCHECK.value).inc(requested)
-    logger.info("spellcheck_requested", batch_id=event.batch_id, essays=requested)
+        if requested:
+            await tx.set_statuses(requested, EssayStatus.AWAITING_SPELLCHECK, at, language=language)
+    ESSAY_TRANSITIONS.labels(EssayStatus.AWAITING_SPELLCHECK.value).inc(len(requested))
+    logger.info("spellcheck_requested", batch_id=event.batch_id, essays=len(requested))
 
 
 async def record_spellcheck_result(
     event: SpellcheckResultDataV1, correlation_id: str, store: EssayStore, now: Clock = utc_now
 ) -> None:
     """Store the result's status and artifacts and tell BOS; a repeated result changes nothing."""
-    if event.status.value not in TERMINAL_SPELLCHECK_STATUSES:
-        raise PermanentError(f"spellcheck result with non-terminal status {event.status.value}")
-    essay_id = event.entity_ref.entity_id
+    await record_spellcheck_results([(event, correlation_id)], store, now)
+
+
+async def record_spellcheck_results(
+    events: Sequence[tuple[SpellcheckResultDataV1, str]],
+    store: EssayStore,
+    now: Clock = utc_now,
+) -> None:
+    """`record_spellcheck_result` for several results, in order, in one transaction."""
+    for event, _ in events:
+        if event.status.value not in TERMINAL_SPELLCHECK_STATUSES:
+            raise PermanentError(f"spellcheck result with non-terminal status {event.status.value}")
     at = now()
+    recorded: list[str] = []
     async with store.transaction() as tx:
-        await tx.lock_batch(event.batch_id)
-        essay = await tx.get_essay(essay_id)
-        if essay is None or essay.batch_id != event.batch_id:
-            raise PermanentError(f"spellcheck result for unknown essay {essay_id}")
-        if essay.status in TERMINAL_SPELLCHECK_STATUSES:
-            # The first result wins: BOS has already counted it, a second would contradict it.
-            logger.info("spellcheck_result_already_recorded", essay_id=essay_id)
-            return
-        references = event.storage_metadata
-        outcome = SpellcheckOutcome(
-            status=event.status,
-            language=event.language.value,
-            corrected_text_storage_id=(
-                references.storage_id(ContentType.CORRECTED_TEXT) if references else None
-            ),
-            spellcheck_log_storage_id=(
-                references.storage_id(ContentType.SPELLCHECK_LOG) if references else None
-            ),
-            corrections_made=event.corrections_made,
-            error=event.error,
-        )
-        await tx.record_spellcheck(essay_id, outcome, at)
-        tx.publish(
-            _state_updated(_essay_ref(essay_id, event.batch_id), event.status), correlation_id
-        )
-    ESSAY_TRANSITIONS.labels(event.status.value).inc()
-    logger.info("spellcheck_result_recorded", essay_id=essay_id, status=event.status.value)
+        await _lock_batches(tx, (event.batch_id for event, _ in events))
+        for event, correlation_id in events:
+            with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
+                if await _record_result(tx, event, correlation_id, at):
+                    recorded.append(event.status.value)
+    for status in recorded:
+        ESSAY_TRANSITIONS.labels(status).inc()
+    logger.info("spellcheck_results_recorded", recorded=len(recorded), received=len(events))
 
 
-async def _accept_upload(upload: Upload, store: EssayStore) -> None:
-    """Record an upload once; place it when its batch is known, else keep it pending."""
+async def _record_result(
+    tx: EssayTransaction, event: SpellcheckResultDataV1, correlation_id: str, at: datetime
+) -> bool:
+    """Record one result unless its essay already has one; returns whether it was recorded."""
+    essay_id = event.entity_ref.entity_id
+    essay = await tx.get_essay(essay_id)
+    if essay is None or essay.batch_id != event.batch_id:
+        raise PermanentError(f"spellcheck result for unknown essay {essay_id}")
+    if essay.status in TERMINAL_SPELLCHECK_STATUSES:
+        # The first result wins: BOS has already counted it, a second would contradict it.
+        logger.info("spellcheck_result_already_recorded", essay_id=essay_id)
+        return False
+    references = event.storage_metadata
+    outcome = SpellcheckOutcome(
+        status=event.status,
+        language=event.language.value,
+        corrected_text_storage_id=(
+            references.storage_id(ContentType.CORRECTED_TEXT) if references else None
+        ),
+        spellcheck_log_storage_id=(
+            references.storage_id(ContentType.SPELLCHECK_LOG) if references else None
+        ),
+        corrections_made=event.corrections_made,
+        error=event.error,
+    )
+    await tx.record_spellcheck(essay_id, outcome, at)
+    tx.publish(_state_updated(_essay_ref(essay_id, event.batch_id), event.status), correlation_id)
+    logger.debug("spellcheck_result_recorded", essay_id=essay_id, status=event.status.value)
+    return True
+
+
+async def _lock_batches(tx: EssayTransaction, batch_ids: Iterable[str]) -> None:
+    """Lock every batch a transaction touches, in one order, so two workers cannot deadlock."""
+    for batch_id in sorted(set(batch_ids)):
+        await tx.lock_batch(batch_id)
+
+
+# Outcomes that count toward a batch's readiness (an excess or duplicate upload never does).
+_COUNTED = frozenset({UploadKind.CONTENT.value, UploadKind.FAILED.value})
+
+
+async def _accept_uploads(uploads: Sequence[Upload], store: EssayStore) -> None:
+    """Record each upload once, in order; readiness is decided once per batch, at the end."""
+    outcomes: list[str] = []
     async with store.transaction() as tx:
-        await tx.lock_batch(upload.batch_id)
-        if not await tx.add_upload(upload):
-            outcome = "duplicate"
-            logger.info("upload_already_seen", file_upload_id=upload.file_upload_id)
-        elif (batch := await tx.get_batch(upload.batch_id)) is None:
-            outcome = UploadKind.PENDING.value
-            logger.info(
-                "upload_pending_registration",
-                batch_id=upload.batch_id,
-                file_upload_id=upload.file_upload_id,
-            )
-        else:
-            outcome = (await _place_upload(tx, batch, upload, upload.received_at)).value
-            await _publish_ready_if_complete(tx, batch, upload.correlation_id, upload.received_at)
-    _count_upload(outcome)
+        await _lock_batches(tx, (upload.batch_id for upload in uploads))
+        placed: dict[str, tuple[Batch, Upload]] = {}
+        for upload in uploads:
+            with structlog.contextvars.bound_contextvars(correlation_id=upload.correlation_id):
+                outcome, batch = await _accept_upload(tx, upload)
+            outcomes.append(outcome)
+            if batch is not None and outcome in _COUNTED:
+                placed[batch.batch_id] = (batch, upload)
+        # Checking once after the last upload of a batch publishes at the same moment as
+        # checking after each: an upload placed after completion is excess, never "ready".
+        for batch, last in placed.values():
+            await _publish_ready_if_complete(tx, batch, last.correlation_id, last.received_at)
+    for outcome in outcomes:
+        _count_upload(outcome)
+
+
+async def _accept_upload(tx: EssayTransaction, upload: Upload) -> tuple[str, Batch | None]:
+    """Record one upload; returns its outcome and its batch when the batch is registered."""
+    if not await tx.add_upload(upload):
+        logger.info("upload_already_seen", file_upload_id=upload.file_upload_id)
+        return "duplicate", None
+    batch = await tx.get_batch(upload.batch_id)
+    if batch is None:
+        logger.info(
+            "upload_pending_registration",
+            batch_id=upload.batch_id,
+            file_upload_id=upload.file_upload_id,
+        )
+        return UploadKind.PENDING.value, None
+    return (await _place_upload(tx, batch, upload, upload.received_at)).value, batch
 
 
 def _count_upload(outcome: str) -> None:
@@ -251,7 +332,7 @@ async def _place_upload(
     if essay_id is None:
         return await _record_excess(tx, batch, upload)
     await tx.set_upload_kind(upload.file_upload_id, UploadKind.CONTENT)
-    await tx.set_status(essay_id, EssayStatus.READY_FOR_PROCESSING, at)
+    await tx.set_statuses([essay_id], EssayStatus.READY_FOR_PROCESSING, at)
     logger.info(
         "content_assigned",
         batch_id=batch.batch_id,

@@ -93,10 +93,10 @@ class EssayTransaction(Protocol):
         """The essay, or None when no batch has this slot."""
         ...
 
-    async def set_status(
-        self, essay_id: str, status: str, at: datetime, *, language: str | None = None
+    async def set_statuses(
+        self, essay_ids: Sequence[str], status: str, at: datetime, *, language: str | None = None
     ) -> None:
-        """Change an essay's status (and language if given) and add it to the timeline."""
+        """Change essays' status (and language if given) and add it to their timelines."""
         ...
 
     async def record_spellcheck(

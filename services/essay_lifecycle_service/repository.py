@@ -301,16 +301,17 @@ class SqlEssayTransaction:
         row = await self._session.get(EssayRow, essay_id)
         return essay_from_row(row) if row is not None else None
 
-    async def set_status(
-        self, essay_id: str, status: str, at: datetime, *, language: str | None = None
+    async def set_statuses(
+        self, essay_ids: Sequence[str], status: str, at: datetime, *, language: str | None = None
     ) -> None:
         values: dict[str, Any] = {"status": status, "updated_at": at}
         if language is not None:
             values["language"] = language
+        # One statement for a whole batch's essays (the spellcheck command moves them all).
         await self._session.execute(
-            update(EssayRow).where(EssayRow.essay_id == essay_id).values(**values)
+            update(EssayRow).where(EssayRow.essay_id.in_(list(essay_ids))).values(**values)
         )
-        self._session.add(TimelineRow(essay_id=essay_id, status=status, at=at))
+        self._session.add_all(TimelineRow(essay_id=e, status=status, at=at) for e in essay_ids)
 
     async def record_spellcheck(
         self, essay_id: str, outcome: SpellcheckOutcome, at: datetime

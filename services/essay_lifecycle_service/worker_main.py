@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from prometheus_client import start_http_server
 
 from common_core import events
 from common_core.enums import ProcessingEvent
+from common_core.envelope import EventEnvelope
 from common_core.kafka import KafkaConsumerLoop, KafkaEventPublisher, Route
 from common_core.logs import configure_logging, get_logger
 from common_core.outbox import OutboxRelay
@@ -29,7 +31,10 @@ logger = get_logger("services.essay_lifecycle_service.worker_main")
 
 
 def build_routes(store: EssayStore) -> Mapping[str, Route]:
-    """What the worker consumes: each topic's contract and the handler that decides on it."""
+    """What the worker consumes: each topic's contract and the handler that decides on it.
+
+    The per-essay topics also take a whole poll at once (one transaction per poll).
+    """
     return {
         topic_name(ProcessingEvent.BATCH_ESSAYS_REGISTERED): Route(
             events.BatchEssaysRegistered,
@@ -38,10 +43,12 @@ def build_routes(store: EssayStore) -> Mapping[str, Route]:
         topic_name(ProcessingEvent.ESSAY_CONTENT_READY): Route(
             events.EssayContentReady,
             lambda env: handlers.assign_content_to_slot(env.data, env.correlation_id, store),
+            batch_handler=lambda envs: handlers.assign_contents_to_slots(_pairs(envs), store),
         ),
         topic_name(ProcessingEvent.ESSAY_VALIDATION_FAILED): Route(
             events.EssayValidationFailed,
             lambda env: handlers.record_validation_failure(env.data, env.correlation_id, store),
+            batch_handler=lambda envs: handlers.record_validation_failures(_pairs(envs), store),
         ),
         topic_name(ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND): Route(
             events.BatchServiceSpellcheckInitiateCommandDataV1,
@@ -50,8 +57,14 @@ def build_routes(store: EssayStore) -> Mapping[str, Route]:
         topic_name(ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED): Route(
             events.SpellcheckResultDataV1,
             lambda env: handlers.record_spellcheck_result(env.data, env.correlation_id, store),
+            batch_handler=lambda envs: handlers.record_spellcheck_results(_pairs(envs), store),
         ),
     }
+
+
+def _pairs(envelopes: Sequence[EventEnvelope[Any]]) -> list[tuple[Any, str]]:
+    """(payload, correlation_id) per envelope: what the batch handlers take."""
+    return [(envelope.data, envelope.correlation_id) for envelope in envelopes]
 
 
 async def run_worker(

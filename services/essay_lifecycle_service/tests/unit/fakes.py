@@ -143,14 +143,15 @@ class FakeTransaction:
     async def get_essay(self, essay_id: str) -> Essay | None:
         return self.state.essays.get(essay_id)
 
-    async def set_status(
-        self, essay_id: str, status: str, at: datetime, *, language: str | None = None
+    async def set_statuses(
+        self, essay_ids: Sequence[str], status: str, at: datetime, *, language: str | None = None
     ) -> None:
-        essay = self.state.essays[essay_id]
-        self.state.essays[essay_id] = replace(
-            essay, status=str(status), language=language or essay.language
-        )
-        self.state.timeline.append((essay_id, str(status)))
+        for essay_id in essay_ids:
+            essay = self.state.essays[essay_id]
+            self.state.essays[essay_id] = replace(
+                essay, status=str(status), language=language or essay.language
+            )
+            self.state.timeline.append((essay_id, str(status)))
 
     async def record_spellcheck(
         self, essay_id: str, outcome: SpellcheckOutcome, at: datetime
