@@ -18,6 +18,7 @@ from quart_dishka import QuartDishka
 from quart_schema import QuartSchema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from common_core import runtime
 from common_core.logs import configure_logging, get_logger
 from common_core.outbox import OutboxRelay
 from common_core.web import install_http_plumbing, limit_request_body, serve_app
@@ -118,4 +119,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    runtime.run(main())

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from quart import Quart
 from quart_dishka import QuartDishka
 
+from common_core import runtime
 from common_core.logs import configure_logging
 from common_core.web import install_http_plumbing, serve_app
 from services.essay_lifecycle_service.api import els_api
@@ -39,7 +38,7 @@ def main() -> None:
     """Read settings from the environment and serve until SIGTERM/SIGINT."""
     settings = ELSSettings()
     configure_logging("essay_lifecycle_api", settings.log_level, settings.log_format)
-    asyncio.run(serve_app(create_app(settings), settings.host, settings.port))
+    runtime.run(serve_app(create_app(settings), settings.host, settings.port))
 
 
 if __name__ == "__main__":

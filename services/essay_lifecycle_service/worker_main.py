@@ -14,7 +14,7 @@ from typing import Any
 
 from prometheus_client import start_http_server
 
-from common_core import events
+from common_core import events, runtime
 from common_core.enums import ProcessingEvent
 from common_core.envelope import EventEnvelope
 from common_core.kafka import KafkaConsumerLoop, KafkaEventPublisher, Route
@@ -130,7 +130,7 @@ def main() -> None:
     """Read settings from the environment and work until SIGTERM/SIGINT."""
     settings = ELSSettings()
     configure_logging("essay_lifecycle_worker", settings.log_level, settings.log_format)
-    asyncio.run(_serve(settings))
+    runtime.run(_serve(settings))
 
 
 if __name__ == "__main__":

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from dishka import AsyncContainer
 from quart import Quart
 from quart_dishka import QuartDishka
 
+from common_core import runtime
 from common_core.logs import configure_logging
 from common_core.web import install_http_plumbing, serve_app
 from services.file_service.api import files_api
@@ -54,7 +53,7 @@ def main() -> None:
     """Read settings from the environment and serve until SIGTERM/SIGINT."""
     settings = FileServiceSettings()
     configure_logging(SERVICE_NAME, settings.log_level, settings.log_format)
-    asyncio.run(serve_app(create_app(settings), settings.host, settings.port))
+    runtime.run(serve_app(create_app(settings), settings.host, settings.port))
 
 
 if __name__ == "__main__":

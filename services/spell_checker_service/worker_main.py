@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 from prometheus_client import start_http_server
 
+from common_core import runtime
 from common_core.enums import ProcessingEvent
 from common_core.envelope import EventEnvelope
 from common_core.events import SpellcheckRequestedDataV1, SpellcheckResultDataV1
@@ -113,7 +114,7 @@ def main() -> None:
     """Entrypoint: settings, logging, then the worker until a stop signal."""
     settings = SpellCheckerSettings()
     configure_logging(SERVICE_NAME, settings.log_level, settings.log_format)
-    asyncio.run(run(settings))
+    runtime.run(run(settings))
 
 
 if __name__ == "__main__":
