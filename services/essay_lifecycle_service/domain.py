@@ -5,6 +5,7 @@ No I/O here. The handlers decide with these records; the repository stores them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -102,6 +103,57 @@ class SlotCounts:
     def is_complete(self, expected: int) -> bool:
         """Every expected essay is either content in a slot or a failed upload."""
         return self.assigned + self.failed >= expected
+
+
+class SlotTakenError(Exception):
+    """A slot chosen as free was filled meanwhile; the transaction is redone (retried)."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What one upload of a registered batch becomes; `essay_id` is its slot when CONTENT."""
+
+    upload: Upload
+    kind: UploadKind
+    essay_id: str | None = None
+
+
+def plan_placements(
+    uploads: Sequence[Upload],
+    expected_essay_count: int,
+    counts: SlotCounts,
+    free_slots: Sequence[str],
+    assigned_hashes: set[str],
+) -> list[Placement]:
+    """Decide, in arrival order, what each new upload of a batch becomes.
+
+    The batch's state (counts, free slots in slot order, hashes of texts in slots) is read once
+    and advanced here, so a whole poll of uploads is decided exactly as if they had been placed
+    one at a time: once every essay is accounted for, what follows is excess.
+    """
+    assigned, failed = counts.assigned, counts.failed
+    free = list(reversed(free_slots))  # pop() from the end takes the lowest slot first
+    hashes = set(assigned_hashes)
+    plan = []
+    for upload in uploads:
+        if assigned + failed >= expected_essay_count:
+            plan.append(Placement(upload, UploadKind.EXCESS))
+        elif not upload.has_content:
+            failed += 1
+            plan.append(Placement(upload, UploadKind.FAILED))
+        elif upload.content_sha256 and upload.content_sha256 in hashes:
+            # The same text uploaded again in another request, typically a teacher retrying an
+            # upload whose answer was lost. It gets no second slot and does not count toward
+            # readiness: counting it would let the batch start without the files still to come.
+            plan.append(Placement(upload, UploadKind.DUPLICATE))
+        elif not free:
+            plan.append(Placement(upload, UploadKind.EXCESS))
+        else:
+            assigned += 1
+            if upload.content_sha256:
+                hashes.add(upload.content_sha256)
+            plan.append(Placement(upload, UploadKind.CONTENT, free.pop()))
+    return plan
 
 
 @dataclass(frozen=True)

@@ -42,34 +42,39 @@ class EssayTransaction(Protocol):
         """Those of `essay_ids` that already exist (in any batch)."""
         ...
 
-    async def add_upload(self, upload: Upload) -> bool:
-        """Record an upload as pending; False (and nothing written) when its id was seen before."""
+    async def add_uploads(self, uploads: Sequence[Upload]) -> set[str]:
+        """Record uploads as pending; returns the ids that were new (a seen id writes nothing)."""
         ...
 
-    async def set_upload_kind(
+    async def set_upload_kinds(
         self,
-        file_upload_id: str,
+        file_upload_ids: Sequence[str],
         kind: UploadKind,
         *,
         error_code: str | None = None,
         message: str | None = None,
     ) -> None:
-        """Record what became of an upload (and why, when it failed)."""
+        """Record what became of uploads (and why, when they failed)."""
         ...
 
     async def pending_uploads(self, batch_id: str) -> list[Upload]:
         """Uploads kept for a batch that was not registered when they came, oldest first."""
         ...
 
-    async def is_content_assigned(self, batch_id: str, content_sha256: str) -> bool:
-        """True when a slot of the batch already holds text with this hash."""
+    async def free_slots(self, batch_id: str) -> list[str]:
+        """Essay ids of the batch's slots without content, in slot order."""
         ...
 
-    async def claim_free_slot(self, upload: Upload) -> str | None:
-        """Put the upload's content into one free slot; its essay id, or None when none is free.
+    async def assigned_content_hashes(self, batch_id: str) -> set[str]:
+        """SHA-256 of every text already in a slot of the batch."""
+        ...
 
-        Safe under concurrency: a slot is taken by at most one upload, and an upload takes at
-        most one slot.
+    async def claim_slots(self, claims: Sequence[tuple[str, Upload]]) -> None:
+        """Put each upload's content into its (essay id) slot.
+
+        Raises SlotTakenError when a slot is no longer free, so the transaction rolls back and
+        the decision is made again; a slot is taken by at most one upload, and an upload takes
+        at most one slot.
         """
         ...
 
@@ -89,8 +94,8 @@ class EssayTransaction(Protocol):
         """The batch's failed uploads, oldest first."""
         ...
 
-    async def get_essay(self, essay_id: str) -> Essay | None:
-        """The essay, or None when no batch has this slot."""
+    async def get_essays(self, essay_ids: Sequence[str]) -> dict[str, Essay]:
+        """The essays that exist among `essay_ids`, by id."""
         ...
 
     async def set_statuses(

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import Table, bindparam, event, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -25,6 +25,7 @@ from services.essay_lifecycle_service.domain import (
     Essay,
     FailedUploadRecord,
     SlotCounts,
+    SlotTakenError,
     SpellcheckOutcome,
     Upload,
     UploadKind,
@@ -159,29 +160,38 @@ class SqlEssayTransaction:
         )
         return set(found)
 
-    async def add_upload(self, upload: Upload) -> bool:
-        inserted = await self._session.scalar(
+    async def add_uploads(self, uploads: Sequence[Upload]) -> set[str]:
+        if not uploads:
+            return set()
+        # One multi-row INSERT for a whole poll; ON CONFLICT skips ids already recorded (and a
+        # repeat inside the same poll), RETURNING says which rows are new.
+        inserted = await self._session.scalars(
             self._insert(UploadRow)
             .values(
-                file_upload_id=upload.file_upload_id,
-                batch_id=upload.batch_id,
-                source=upload.source.value,
-                kind=UploadKind.PENDING.value,
-                file_name=upload.file_name,
-                error_code=upload.error_code,
-                message=upload.message,
-                payload={name: getattr(upload, name) for name in _PAYLOAD_FIELDS},
-                correlation_id=upload.correlation_id,
-                received_at=upload.received_at,
+                [
+                    {
+                        "file_upload_id": upload.file_upload_id,
+                        "batch_id": upload.batch_id,
+                        "source": upload.source.value,
+                        "kind": UploadKind.PENDING.value,
+                        "file_name": upload.file_name,
+                        "error_code": upload.error_code,
+                        "message": upload.message,
+                        "payload": {name: getattr(upload, name) for name in _PAYLOAD_FIELDS},
+                        "correlation_id": upload.correlation_id,
+                        "received_at": upload.received_at,
+                    }
+                    for upload in uploads
+                ]
             )
             .on_conflict_do_nothing(index_elements=["file_upload_id"])
             .returning(UploadRow.file_upload_id)
         )
-        return inserted is not None
+        return set(inserted)
 
-    async def set_upload_kind(
+    async def set_upload_kinds(
         self,
-        file_upload_id: str,
+        file_upload_ids: Sequence[str],
         kind: UploadKind,
         *,
         error_code: str | None = None,
@@ -191,7 +201,10 @@ class SqlEssayTransaction:
         if error_code is not None:
             values.update(error_code=error_code, message=message)
         await self._session.execute(
-            update(UploadRow).where(UploadRow.file_upload_id == file_upload_id).values(**values)
+            update(UploadRow)
+            .where(UploadRow.file_upload_id.in_(list(file_upload_ids)))
+            .values(**values),
+            execution_options={"synchronize_session": False},
         )
 
     async def pending_uploads(self, batch_id: str) -> list[Upload]:
@@ -215,43 +228,66 @@ class SqlEssayTransaction:
             for row in rows
         ]
 
-    async def is_content_assigned(self, batch_id: str, content_sha256: str) -> bool:
-        found = await self._session.scalar(
+    async def free_slots(self, batch_id: str) -> list[str]:
+        found = await self._session.scalars(
             select(EssayRow.essay_id)
-            .where(EssayRow.batch_id == batch_id, EssayRow.content_sha256 == content_sha256)
-            .limit(1)
+            .where(EssayRow.batch_id == batch_id, EssayRow.file_upload_id.is_(None))
+            .order_by(EssayRow.slot_index)
         )
-        return found is not None
+        return list(found)
 
-    async def claim_free_slot(self, upload: Upload) -> str | None:
-        # The guarded UPDATE is the claim: if another transaction took the slot first, it
-        # matches no row and we try the next free one. The UNIQUE file_upload_id stops one
-        # upload from landing in two slots even if a caller got the idempotency check wrong.
-        while True:
-            essay_id = await self._session.scalar(
-                select(EssayRow.essay_id)
-                .where(EssayRow.batch_id == upload.batch_id, EssayRow.file_upload_id.is_(None))
-                .order_by(EssayRow.slot_index)
-                .limit(1)
+    async def assigned_content_hashes(self, batch_id: str) -> set[str]:
+        found = await self._session.scalars(
+            select(EssayRow.content_sha256).where(
+                EssayRow.batch_id == batch_id, EssayRow.content_sha256.is_not(None)
             )
-            if essay_id is None:
-                return None
-            claimed = await self._session.scalar(
-                update(EssayRow)
-                .where(EssayRow.essay_id == essay_id, EssayRow.file_upload_id.is_(None))
-                .values(
-                    file_upload_id=upload.file_upload_id,
-                    original_file_name=upload.file_name,
-                    student_name=upload.student_name,
-                    student_email=upload.student_email,
-                    text_storage_id=upload.text_storage_id,
-                    content_sha256=upload.content_sha256,
-                    updated_at=upload.received_at,
+        )
+        return {h for h in found if h}
+
+    async def claim_slots(self, claims: Sequence[tuple[str, Upload]]) -> None:
+        if not claims:
+            return
+        # One executemany of guarded UPDATEs: a slot is claimed only while still free. The
+        # batch lock makes "no longer free" impossible today; the guard and the check below
+        # keep it a rolled-back retry rather than two texts in one slot if that ever changes.
+        essays = cast(Table, EssayRow.__table__)  # Core UPDATE: its executemany takes bindparams
+        await self._session.execute(
+            update(essays)
+            .where(essays.c.essay_id == bindparam("slot"), essays.c.file_upload_id.is_(None))
+            .values(
+                file_upload_id=bindparam("upload_id"),
+                original_file_name=bindparam("file_name"),
+                student_name=bindparam("name"),
+                student_email=bindparam("email"),
+                text_storage_id=bindparam("text_id"),
+                content_sha256=bindparam("sha"),
+                updated_at=bindparam("at"),
+            ),
+            [
+                {
+                    "slot": essay_id,
+                    "upload_id": upload.file_upload_id,
+                    "file_name": upload.file_name,
+                    "name": upload.student_name,
+                    "email": upload.student_email,
+                    "text_id": upload.text_storage_id,
+                    "sha": upload.content_sha256,
+                    "at": upload.received_at,
+                }
+                for essay_id, upload in claims
+            ],
+        )
+        claimed = await self._session.scalar(
+            select(func.count())
+            .select_from(EssayRow)
+            .where(
+                tuple_(EssayRow.essay_id, EssayRow.file_upload_id).in_(
+                    [(essay_id, upload.file_upload_id) for essay_id, upload in claims]
                 )
-                .returning(EssayRow.essay_id)
             )
-            if claimed is not None:
-                return str(claimed)
+        )
+        if claimed != len(claims):
+            raise SlotTakenError(f"{len(claims) - int(claimed or 0)} slot(s) were taken meanwhile")
 
     async def slot_counts(self, batch_id: str) -> SlotCounts:
         assigned = await self._session.scalar(
@@ -297,9 +333,11 @@ class SqlEssayTransaction:
             for row in rows
         ]
 
-    async def get_essay(self, essay_id: str) -> Essay | None:
-        row = await self._session.get(EssayRow, essay_id)
-        return essay_from_row(row) if row is not None else None
+    async def get_essays(self, essay_ids: Sequence[str]) -> dict[str, Essay]:
+        rows = await self._session.scalars(
+            select(EssayRow).where(EssayRow.essay_id.in_(list(essay_ids)))
+        )
+        return {row.essay_id: essay_from_row(row) for row in rows}
 
     async def set_statuses(
         self, essay_ids: Sequence[str], status: str, at: datetime, *, language: str | None = None

@@ -15,6 +15,7 @@ from services.essay_lifecycle_service.domain import (
     Essay,
     FailedUploadRecord,
     SlotCounts,
+    SlotTakenError,
     SpellcheckOutcome,
     Upload,
     UploadKind,
@@ -61,26 +62,29 @@ class FakeTransaction:
     async def taken_essay_ids(self, essay_ids: Sequence[str]) -> set[str]:
         return {e for e in essay_ids if e in self.state.essays}
 
-    async def add_upload(self, upload: Upload) -> bool:
-        if upload.file_upload_id in self.state.uploads:
-            return False
-        self.state.uploads[upload.file_upload_id] = StoredUpload(
-            upload, UploadKind.PENDING, upload.error_code, upload.message
-        )
-        return True
+    async def add_uploads(self, uploads: Sequence[Upload]) -> set[str]:
+        new = set()
+        for upload in uploads:
+            if upload.file_upload_id not in self.state.uploads:
+                self.state.uploads[upload.file_upload_id] = StoredUpload(
+                    upload, UploadKind.PENDING, upload.error_code, upload.message
+                )
+                new.add(upload.file_upload_id)
+        return new
 
-    async def set_upload_kind(
+    async def set_upload_kinds(
         self,
-        file_upload_id: str,
+        file_upload_ids: Sequence[str],
         kind: UploadKind,
         *,
         error_code: str | None = None,
         message: str | None = None,
     ) -> None:
-        stored = self.state.uploads[file_upload_id]
-        stored.kind = kind
-        if error_code is not None:
-            stored.error_code, stored.message = error_code, message
+        for file_upload_id in file_upload_ids:
+            stored = self.state.uploads[file_upload_id]
+            stored.kind = kind
+            if error_code is not None:
+                stored.error_code, stored.message = error_code, message
 
     def _uploads(self, batch_id: str, kind: UploadKind) -> list[StoredUpload]:
         found = [
@@ -93,26 +97,28 @@ class FakeTransaction:
     async def pending_uploads(self, batch_id: str) -> list[Upload]:
         return [s.upload for s in self._uploads(batch_id, UploadKind.PENDING)]
 
-    async def is_content_assigned(self, batch_id: str, content_sha256: str) -> bool:
-        return any(
-            e.batch_id == batch_id and e.content_sha256 == content_sha256
-            for e in self.state.essays.values()
-        )
+    async def free_slots(self, batch_id: str) -> list[str]:
+        essays = await self.essays_of_batch(batch_id)
+        return [e.essay_id for e in essays if e.file_upload_id is None]
 
-    async def claim_free_slot(self, upload: Upload) -> str | None:
-        for essay in await self.essays_of_batch(upload.batch_id):
-            if essay.file_upload_id is None:
-                self.state.essays[essay.essay_id] = replace(
-                    essay,
-                    file_upload_id=upload.file_upload_id,
-                    original_file_name=upload.file_name,
-                    student_name=upload.student_name,
-                    student_email=upload.student_email,
-                    text_storage_id=upload.text_storage_id,
-                    content_sha256=upload.content_sha256,
-                )
-                return essay.essay_id
-        return None
+    async def assigned_content_hashes(self, batch_id: str) -> set[str]:
+        essays = await self.essays_of_batch(batch_id)
+        return {e.content_sha256 for e in essays if e.content_sha256}
+
+    async def claim_slots(self, claims: Sequence[tuple[str, Upload]]) -> None:
+        for essay_id, upload in claims:
+            essay = self.state.essays[essay_id]
+            if essay.file_upload_id is not None:
+                raise SlotTakenError(essay_id)
+            self.state.essays[essay_id] = replace(
+                essay,
+                file_upload_id=upload.file_upload_id,
+                original_file_name=upload.file_name,
+                student_name=upload.student_name,
+                student_email=upload.student_email,
+                text_storage_id=upload.text_storage_id,
+                content_sha256=upload.content_sha256,
+            )
 
     async def slot_counts(self, batch_id: str) -> SlotCounts:
         essays = await self.essays_of_batch(batch_id)
@@ -140,8 +146,8 @@ class FakeTransaction:
             for s in self._uploads(batch_id, UploadKind.FAILED)
         ]
 
-    async def get_essay(self, essay_id: str) -> Essay | None:
-        return self.state.essays.get(essay_id)
+    async def get_essays(self, essay_ids: Sequence[str]) -> dict[str, Essay]:
+        return {e: self.state.essays[e] for e in essay_ids if e in self.state.essays}
 
     async def set_statuses(
         self, essay_ids: Sequence[str], status: str, at: datetime, *, language: str | None = None
