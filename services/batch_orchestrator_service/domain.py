@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from common_core.enums import BatchStatus, CourseCode, Language, PipelineExecutionStatus
+from common_core.enums import (
+    BatchStatus,
+    CourseCode,
+    EssayStatus,
+    Language,
+    PipelineExecutionStatus,
+)
 from common_core.events import EssayProcessingInputRef, FailedUpload
 from common_core.pipeline import EssayCounts, PipelineStateDetail, ProcessingPipelineState
 
@@ -61,6 +68,15 @@ class ResultCounts:
 
     successful: int = 0
     failed: int = 0
+
+    @classmethod
+    def of(cls, statuses: Iterable[EssayStatus]) -> ResultCounts:
+        """Count recorded results (one status per essay)."""
+        tally = list(statuses)
+        return cls(
+            successful=tally.count(EssayStatus.SPELLCHECKED_SUCCESS),
+            failed=tally.count(EssayStatus.SPELLCHECK_FAILED),
+        )
 
 
 def new_batch(registration: BatchRegistration, now: datetime) -> Batch:

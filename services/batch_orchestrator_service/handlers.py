@@ -6,7 +6,11 @@ Each runs in one unit of work: the state change and the events reporting it comm
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from prometheus_client import Counter
 
@@ -138,42 +142,138 @@ async def handle_batch_essays_ready(
     _log_transition(batch, failed_uploads=len(batch.failed_uploads))
 
 
+class StateUpdate(NamedTuple):
+    """One EssayLifecycleStateUpdated and the correlation_id its consequences carry."""
+
+    event: EssayLifecycleStateUpdated
+    correlation_id: str
+    # Binds this event's log context around its own work in a multi-event call (the consumer
+    # passes `bound_to`); a one-message call already runs inside the loop's binding.
+    log_context: Callable[[], AbstractContextManager[None]] = nullcontext
+
+
 async def handle_essay_lifecycle_state_updated(
     event: EssayLifecycleStateUpdated, correlation_id: str, uow: UnitOfWork
 ) -> None:
-    """Step 8: record a terminal essay result; counts come from the recorded set of essays."""
-    essay_id = event.entity_ref.entity_id
-    if event.status not in TERMINAL_ESSAY_STATUSES:
+    """Step 8 for one message: the batch path with a single update (same rules, one code path)."""
+    await handle_essay_lifecycle_state_updates([StateUpdate(event, correlation_id)], uow)
+
+
+async def handle_essay_lifecycle_state_updates(
+    updates: Sequence[StateUpdate], uow: UnitOfWork
+) -> None:
+    """Step 8: record terminal essay results, all of them in ONE transaction.
+
+    A commit costs far more than a row (and one batch's updates arrive serially on one
+    partition), so a whole poll is applied at once. Per batch: lock and load it once, record its
+    results in order, derive the counts once, publish at most one snapshot, save, and one
+    commit at the end. All-or-nothing: anything raised (PermanentError for an unknown batch, a
+    lost compare-and-set) rolls back every batch, and the consumer then redoes them one by one.
+    """
+    by_batch: dict[str, list[StateUpdate]] = {}
+    for update in updates:
+        if update.event.status in TERMINAL_ESSAY_STATUSES:
+            by_batch.setdefault(update.event.batch_id, []).append(update)
+            continue
         # Half of all updates (awaiting_spellcheck) change nothing here: skip the database.
-        logger.debug("essay_update_not_a_result", batch_id=event.batch_id, essay_id=essay_id)
+        with update.log_context():
+            logger.debug(
+                "essay_update_not_a_result",
+                batch_id=update.event.batch_id,
+                essay_id=update.event.entity_ref.entity_id,
+            )
+    if not by_batch:
         return
     async with uow:
-        batch = await _existing_batch(uow, event.batch_id)
-        log = logger.bind(batch_id=batch.batch_id, essay_id=essay_id, essay_status=event.status)
-        if batch.status.is_terminal:
-            log.debug("essay_update_after_batch_finished", batch_status=batch.status)
-            return
-        processing = batch.status is BatchStatus.PROCESSING
-        known = batch.ready_essay_ids if processing else set(batch.essay_ids)
-        if essay_id not in known:
-            log.warning("essay_result_for_unknown_essay", batch_status=batch.status)
-            return
-        await uow.batches.record_result(batch.batch_id, essay_id, event.status)
-        if not processing:
-            # Results travel on another topic than BatchEssaysReady, so they may overtake it:
-            # keep the result; the ready handler counts it.
-            await uow.commit()
-            log.info("essay_result_before_processing", batch_status=batch.status)
-            return
-        results = await uow.batches.result_counts(batch.batch_id, batch.ready_essay_ids)
-        if not _apply_results(uow, batch, results, correlation_id, utc_now()):
-            log.debug("essay_result_duplicate")
-            return
-        await _save(uow, batch, BatchStatus.PROCESSING)
+        # Sorted, so two BOS instances lock the batches of overlapping polls in the same order.
+        outcomes = [await _record_results(uow, b, by_batch[b]) for b in sorted(by_batch)]
+        if not any(outcome.changed for outcome in outcomes):
+            return  # only duplicates and ignorable updates: nothing to commit
         await uow.commit()
-    log.debug("essay_result_recorded", counts=batch.pipeline_state.spellcheck.essay_counts)
-    if batch.status.is_terminal:
-        _log_transition(batch)
+    for outcome in outcomes:
+        _log_recorded(outcome)
+
+
+@dataclass
+class _Recorded:
+    """What one batch's share of a call did, for the commit and the log lines after it."""
+
+    batch: Batch
+    processing: bool
+    written: int = 0  # results written (new or changed)
+    # The last update taken as a result (the last written one, if any): its correlation_id goes
+    # on the snapshot, as the one-by-one handler's would.
+    last: StateUpdate | None = None
+    changed: bool = False  # rows or batch written: the transaction must commit
+
+
+async def _record_results(uow: UnitOfWork, batch_id: str, updates: list[StateUpdate]) -> _Recorded:
+    """One batch's results, recorded in order; then its counts derived once from the rows."""
+    batch = await _existing_batch(uow, batch_id)
+    processing = batch.status is BatchStatus.PROCESSING
+    outcome = _Recorded(batch, processing)
+    known = batch.ready_essay_ids if processing else set(batch.essay_ids)
+    finished = batch.status.is_terminal
+    recorded = {} if finished else await uow.batches.recorded_results(batch_id)
+    pending = len(known - recorded.keys())
+    new: dict[str, EssayStatus] = {}
+    for update in updates:
+        essay_id, status = update.event.entity_ref.entity_id, update.event.status
+        with update.log_context():
+            log = logger.bind(batch_id=batch_id, essay_id=essay_id, essay_status=status)
+            if finished:
+                log.debug("essay_update_after_batch_finished")
+                continue
+            if essay_id not in known:
+                log.warning("essay_result_for_unknown_essay", batch_status=batch.status)
+                continue
+            if recorded.get(essay_id) == status:
+                log.debug("essay_result_duplicate")  # the stored row says so already
+                if not outcome.written:
+                    outcome.last = update
+            else:
+                if essay_id not in recorded:
+                    pending -= 1
+                recorded[essay_id] = new[essay_id] = status
+                outcome.written, outcome.last = outcome.written + 1, update
+            # One by one, the result leaving nothing pending finishes the batch and every later
+            # update meets a finished batch; the same must hold within one call.
+            finished = processing and pending == 0
+    if new:
+        await uow.batches.record_results(batch_id, new)
+        outcome.changed = True
+    # Before processing the results are only kept: results travel on another topic than
+    # BatchEssaysReady, so they may overtake it, and the ready handler counts them.
+    if processing and outcome.last is not None:
+        results = ResultCounts.of(s for e, s in recorded.items() if e in known)
+        if _apply_results(uow, batch, results, outcome.last.correlation_id, utc_now()):
+            await _save(uow, batch, BatchStatus.PROCESSING)
+            outcome.changed = True
+    return outcome
+
+
+def _log_recorded(outcome: _Recorded) -> None:
+    """After commit: one line per batch (in its last result's context), and its transition."""
+    batch, last = outcome.batch, outcome.last
+    if last is None or not outcome.changed:
+        return
+    with last.log_context():
+        if not outcome.processing:
+            logger.info(
+                "essay_results_before_processing",
+                batch_id=batch.batch_id,
+                batch_status=batch.status,
+                results=outcome.written,
+            )
+            return
+        logger.debug(
+            "essay_results_recorded",
+            batch_id=batch.batch_id,
+            results=outcome.written,
+            counts=batch.pipeline_state.spellcheck.essay_counts,
+        )
+        if batch.status.is_terminal:
+            _log_transition(batch)
 
 
 async def _existing_batch(uow: UnitOfWork, batch_id: str) -> Batch:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -26,8 +26,11 @@ class BatchRepository(Protocol):
         Returns False when another writer moved the batch on first (compare-and-set).
         """
 
-    async def record_result(self, batch_id: str, essay_id: str, status: EssayStatus) -> None:
-        """Record an essay's terminal result; recording the same result again changes nothing."""
+    async def record_results(self, batch_id: str, results: Mapping[str, EssayStatus]) -> None:
+        """Record terminal results by essay id; recording the same result again changes nothing."""
+
+    async def recorded_results(self, batch_id: str) -> dict[str, EssayStatus]:
+        """Every result recorded for the batch, by essay id."""
 
     async def result_counts(self, batch_id: str, essay_ids: Collection[str]) -> ResultCounts:
         """Successful and failed results recorded for these essays, counted from storage."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -138,11 +138,17 @@ class SqlBatchRepository:
         )
         return bool(getattr(result, "rowcount", 0) == 1)
 
-    async def record_result(self, batch_id: str, essay_id: str, status: EssayStatus) -> None:
-        """Upsert the essay's result; an identical redelivery writes nothing."""
+    async def record_results(self, batch_id: str, results: Mapping[str, EssayStatus]) -> None:
+        """Upsert the essays' results in one statement; an identical redelivery writes nothing."""
+        if not results:
+            return
         insert = sqlite_insert if self._dialect() == "sqlite" else pg_insert
+        now = utc_now()
         stmt = insert(EssayResultRow).values(
-            batch_id=batch_id, essay_id=essay_id, status=status.value, recorded_at=utc_now()
+            [
+                {"batch_id": batch_id, "essay_id": essay_id, "status": s.value, "recorded_at": now}
+                for essay_id, s in results.items()
+            ]
         )
         stmt = stmt.on_conflict_do_update(
             index_elements=[EssayResultRow.batch_id, EssayResultRow.essay_id],
@@ -150,6 +156,15 @@ class SqlBatchRepository:
             where=EssayResultRow.status != stmt.excluded.status,
         )
         await self._session.execute(stmt)
+
+    async def recorded_results(self, batch_id: str) -> dict[str, EssayStatus]:
+        """Every result row of the batch, by essay id (a batch has at most a few hundred)."""
+        rows = await self._session.execute(
+            select(EssayResultRow.essay_id, EssayResultRow.status).where(
+                EssayResultRow.batch_id == batch_id
+            )
+        )
+        return {essay_id: EssayStatus(status) for essay_id, status in rows}
 
     async def result_counts(self, batch_id: str, essay_ids: Collection[str]) -> ResultCounts:
         """Successful and failed results of these essays, counted from the rows."""

@@ -23,8 +23,10 @@ from common_core.metadata import EntityReference
 from services.batch_orchestrator_service.domain import BatchRegistration
 from services.batch_orchestrator_service.handlers import (
     ConcurrentUpdateError,
+    StateUpdate,
     handle_batch_essays_ready,
     handle_essay_lifecycle_state_updated,
+    handle_essay_lifecycle_state_updates,
     register_batch,
 )
 from services.batch_orchestrator_service.repository import SqlUnitOfWorkFactory, create_schema
@@ -77,6 +79,7 @@ async def test_ready_and_results_racing_still_count_every_essay_once(
         for _ in range(8)
     ]
     batches = [await register_batch(r, "cid", units_of_work()) for r in registrations]
+    statuses = [EssayStatus.SPELLCHECKED_SUCCESS] * 2 + [EssayStatus.SPELLCHECK_FAILED]
 
     async def race(batch_id: str, essay_ids: list[str]) -> None:
         ready = BatchEssaysReady(
@@ -86,7 +89,6 @@ async def test_ready_and_results_racing_still_count_every_essay_once(
             ],
             metadata=batch_meta(batch_id),
         )
-        statuses = [EssayStatus.SPELLCHECKED_SUCCESS] * 2 + [EssayStatus.SPELLCHECK_FAILED]
         calls: list[Callable[[], Awaitable[None]]] = [
             lambda: handle_batch_essays_ready(ready, "cid", units_of_work()),
             lambda: handle_batch_essays_ready(ready, "cid", units_of_work()),  # duplicate
@@ -100,7 +102,19 @@ async def test_ready_and_results_racing_still_count_every_essay_once(
             ] * 2  # each result delivered twice
         await asyncio.gather(*(like_the_consumer(call) for call in calls))
 
-    await asyncio.gather(*(race(b.batch_id, b.essay_ids) for b in batches))
+    # Every result a third time, in one call spanning all batches as one poll would (reversed,
+    # so the call's order is not the lock order the handler must impose).
+    every_result = [
+        StateUpdate(result(b.batch_id, e, s), "cid")
+        for b in batches
+        for e, s in zip(b.essay_ids, statuses, strict=True)
+    ][::-1]
+    await asyncio.gather(
+        *(race(b.batch_id, b.essay_ids) for b in batches),
+        like_the_consumer(
+            lambda: handle_essay_lifecycle_state_updates(every_result, units_of_work())
+        ),
+    )
 
     for batch in batches:
         async with units_of_work() as uow:

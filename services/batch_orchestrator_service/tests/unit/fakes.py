@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -21,11 +21,15 @@ class FakeBatchRepository:
         self.results: dict[tuple[str, str], EssayStatus] = {}
         # Set to make the next save lose a compare-and-set race.
         self.lose_next_save = False
+        # Batch ids in the order they were locked (the lock order across batches matters).
+        self.locked: list[str] = []
 
     async def add(self, batch: Batch) -> None:
         self.batches[batch.batch_id] = copy.deepcopy(batch)
 
     async def get(self, batch_id: str, *, for_update: bool = False) -> Batch | None:
+        if for_update:
+            self.locked.append(batch_id)
         batch = self.batches.get(batch_id)
         return copy.deepcopy(batch) if batch is not None else None
 
@@ -37,15 +41,16 @@ class FakeBatchRepository:
         self.batches[batch.batch_id] = copy.deepcopy(batch)
         return True
 
-    async def record_result(self, batch_id: str, essay_id: str, status: EssayStatus) -> None:
-        self.results[(batch_id, essay_id)] = status
+    async def record_results(self, batch_id: str, results: Mapping[str, EssayStatus]) -> None:
+        for essay_id, status in results.items():
+            self.results[(batch_id, essay_id)] = status
+
+    async def recorded_results(self, batch_id: str) -> dict[str, EssayStatus]:
+        return {e: s for (b, e), s in self.results.items() if b == batch_id}
 
     async def result_counts(self, batch_id: str, essay_ids: Collection[str]) -> ResultCounts:
-        statuses = [s for (b, e), s in self.results.items() if b == batch_id and e in essay_ids]
-        return ResultCounts(
-            successful=statuses.count(EssayStatus.SPELLCHECKED_SUCCESS),
-            failed=statuses.count(EssayStatus.SPELLCHECK_FAILED),
-        )
+        recorded = await self.recorded_results(batch_id)
+        return ResultCounts.of(s for e, s in recorded.items() if e in essay_ids)
 
 
 @dataclass

@@ -7,73 +7,30 @@ import pytest
 from common_core.enums import (
     BatchStatus,
     CourseCode,
-    ErrorCode,
     EssayStatus,
     Language,
     PipelineExecutionStatus,
-    ProcessingStage,
 )
 from common_core.events import (
-    BatchEssaysReady,
     BatchEssaysRegistered,
     BatchLifecycleCompleted,
     BatchPipelineProgressUpdated,
     BatchServiceSpellcheckInitiateCommandDataV1,
-    EssayLifecycleStateUpdated,
-    EssayProcessingInputRef,
-    FailedUpload,
 )
 from common_core.kafka import PermanentError
-from common_core.metadata import EntityReference, SystemProcessingMetadata
 from common_core.pipeline import EssayCounts
-from services.batch_orchestrator_service.domain import Batch, BatchRegistration
 from services.batch_orchestrator_service.handlers import (
     ConcurrentUpdateError,
     handle_batch_essays_ready,
     handle_essay_lifecycle_state_updated,
-    register_batch,
+)
+from services.batch_orchestrator_service.tests.unit.builders import (
+    CID,
+    ready_event,
+    registered,
+    state_update,
 )
 from services.batch_orchestrator_service.tests.unit.fakes import FakeUnitOfWork
-
-CID = "corr-1"
-
-
-def meta(batch_id: str) -> SystemProcessingMetadata:
-    return SystemProcessingMetadata(entity=EntityReference(entity_id=batch_id, entity_type="batch"))
-
-
-def ready_event(
-    batch: Batch, essay_ids: list[str] | None = None, failed: int = 0
-) -> BatchEssaysReady:
-    ids = batch.essay_ids if essay_ids is None else essay_ids
-    return BatchEssaysReady(
-        batch_id=batch.batch_id,
-        ready_essays=[EssayProcessingInputRef(essay_id=e, text_storage_id=f"t-{e}") for e in ids],
-        failed_uploads=[
-            FailedUpload(
-                file_upload_id=f"u{i}",
-                file_name=f"bad{i}.png",
-                error_code=ErrorCode.UNSUPPORTED_FILE_TYPE,
-                message="not a text document",
-            )
-            for i in range(failed)
-        ],
-        metadata=meta(batch.batch_id),
-    )
-
-
-def state_update(batch_id: str, essay_id: str, status: EssayStatus) -> EssayLifecycleStateUpdated:
-    return EssayLifecycleStateUpdated(
-        batch_id=batch_id,
-        entity_ref=EntityReference(entity_id=essay_id, entity_type="essay", parent_id=batch_id),
-        status=status,
-        phase=ProcessingStage.SPELLCHECK,
-        metadata=meta(batch_id),
-    )
-
-
-async def registered(uow: FakeUnitOfWork, course: CourseCode = CourseCode.SV2, n: int = 3) -> Batch:
-    return await register_batch(BatchRegistration(course, "9A", "Skriv.", n), CID, uow)
 
 
 async def test_register_stores_context_and_announces_without_it() -> None:
