@@ -41,7 +41,7 @@ from services.essay_lifecycle_service.domain import (
 )
 from services.essay_lifecycle_service.metrics import ESSAY_TRANSITIONS
 from services.essay_lifecycle_service.outgoing import essay_ref, event_metadata, state_updated
-from services.essay_lifecycle_service.protocols import EssayStore, EssayTransaction
+from services.essay_lifecycle_service.protocols import EssayStore
 from services.essay_lifecycle_service.uploads import (
     accept_uploads,
     count_upload,
@@ -197,30 +197,34 @@ async def record_spellcheck_results(
         if event.status.value not in TERMINAL_SPELLCHECK_STATUSES:
             raise PermanentError(f"spellcheck result with non-terminal status {event.status.value}")
     at = now()
-    recorded: list[str] = []
+    recorded: list[tuple[str, SpellcheckOutcome]] = []
     async with store.transaction() as tx:
         await lock_batches(tx, (event.batch_id for event, _ in events))
         essays = await tx.get_essays([event.entity_ref.entity_id for event, _ in events])
         for event, correlation_id in events:
             with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
-                if await _record_result(tx, essays, event, correlation_id, at):
-                    recorded.append(event.status.value)
-    for status in recorded:
-        ESSAY_TRANSITIONS.labels(status).inc()
+                outcome = _new_outcome(essays, event)
+            if outcome is None:
+                continue
+            essay_id = event.entity_ref.entity_id
+            recorded.append((essay_id, outcome))
+            entity = essay_ref(essay_id, event.batch_id)
+            tx.publish(state_updated(entity, event.status), correlation_id)
+        # One statement for the poll's results, after the decisions (ordering within a poll
+        # matters only for repeats, which `_new_outcome` has already filtered out).
+        await tx.record_spellchecks(recorded, at)
+    for _, outcome in recorded:
+        ESSAY_TRANSITIONS.labels(outcome.status.value).inc()
     logger.info("spellcheck_results_recorded", recorded=len(recorded), received=len(events))
 
 
-async def _record_result(
-    tx: EssayTransaction,
-    essays: dict[str, Essay],
-    event: SpellcheckResultDataV1,
-    correlation_id: str,
-    at: datetime,
-) -> bool:
-    """Record one result unless its essay already has one; returns whether it was recorded.
+def _new_outcome(
+    essays: dict[str, Essay], event: SpellcheckResultDataV1
+) -> SpellcheckOutcome | None:
+    """What a result records on its essay; None when the essay already has a result.
 
-    `essays` is the poll's essays as loaded; a recorded result updates it, so a repeat of the
-    same result later in the poll is recognised.
+    `essays` is the poll's essays as loaded; a taken result marks its essay there, so a repeat
+    of the same result later in the poll is recognised.
     """
     essay_id = event.entity_ref.entity_id
     essay = essays.get(essay_id)
@@ -229,9 +233,10 @@ async def _record_result(
     if essay.status in TERMINAL_SPELLCHECK_STATUSES:
         # The first result wins: BOS has already counted it, a second would contradict it.
         logger.info("spellcheck_result_already_recorded", essay_id=essay_id)
-        return False
+        return None
+    essays[essay_id] = replace(essay, status=event.status.value)
     references = event.storage_metadata
-    outcome = SpellcheckOutcome(
+    return SpellcheckOutcome(
         status=event.status,
         language=event.language.value,
         corrected_text_storage_id=(
@@ -243,8 +248,3 @@ async def _record_result(
         corrections_made=event.corrections_made,
         error=event.error,
     )
-    await tx.record_spellcheck(essay_id, outcome, at)
-    essays[essay_id] = replace(essay, status=event.status.value)
-    tx.publish(state_updated(essay_ref(essay_id, event.batch_id), event.status), correlation_id)
-    logger.debug("spellcheck_result_recorded", essay_id=essay_id, status=event.status.value)
-    return True

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common_core.outbox import create_outbox_schema
+from services.essay_lifecycle_service.domain import Essay
 
 
 class Base(DeclarativeBase):
@@ -94,6 +95,32 @@ class TimelineRow(Base):
     essay_id: Mapped[str] = mapped_column(ForeignKey("essays.essay_id"))
     status: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def essay_from_row(row: EssayRow) -> Essay:
+    """The domain record of an essay row."""
+    return Essay(
+        essay_id=row.essay_id,
+        batch_id=row.batch_id,
+        slot_index=row.slot_index,
+        status=row.status,
+        file_upload_id=row.file_upload_id,
+        original_file_name=row.original_file_name,
+        student_name=row.student_name,
+        student_email=row.student_email,
+        text_storage_id=row.text_storage_id,
+        content_sha256=row.content_sha256,
+        corrected_text_storage_id=row.corrected_text_storage_id,
+        spellcheck_log_storage_id=row.spellcheck_log_storage_id,
+        corrections_made=row.corrections_made,
+        language=row.language,
+        error=row.error,
+    )
 
 
 async def create_schema(engine: AsyncEngine, attempts: int = 3) -> None:

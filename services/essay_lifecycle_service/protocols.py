@@ -104,10 +104,10 @@ class EssayTransaction(Protocol):
         """Change essays' status (and language if given) and add it to their timelines."""
         ...
 
-    async def record_spellcheck(
-        self, essay_id: str, outcome: SpellcheckOutcome, at: datetime
+    async def record_spellchecks(
+        self, results: Sequence[tuple[str, SpellcheckOutcome]], at: datetime
     ) -> None:
-        """Store a spellcheck result on the essay and add its status to the timeline."""
+        """Store spellcheck results on their (essay id) essays and add them to the timelines."""
         ...
 
     async def set_batch_language(self, batch_id: str, language: str) -> None:

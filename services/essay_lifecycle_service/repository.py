@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, event, func, select, text, tuple_, update
@@ -31,15 +31,17 @@ from services.essay_lifecycle_service.domain import (
     UploadKind,
     UploadSource,
 )
-from services.essay_lifecycle_service.orm import BatchRow, EssayRow, TimelineRow, UploadRow
+from services.essay_lifecycle_service.orm import (
+    BatchRow,
+    EssayRow,
+    TimelineRow,
+    UploadRow,
+    as_utc,
+    essay_from_row,
+)
 from services.essay_lifecycle_service.protocols import EssayTransaction
 
 _PAYLOAD_FIELDS = ("text_storage_id", "content_sha256", "student_name", "student_email")
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def create_writer_engine(url: str) -> AsyncEngine:
@@ -351,23 +353,41 @@ class SqlEssayTransaction:
         )
         self._session.add_all(TimelineRow(essay_id=e, status=status, at=at) for e in essay_ids)
 
-    async def record_spellcheck(
-        self, essay_id: str, outcome: SpellcheckOutcome, at: datetime
+    async def record_spellchecks(
+        self, results: Sequence[tuple[str, SpellcheckOutcome]], at: datetime
     ) -> None:
+        if not results:
+            return
+        essays = cast(Table, EssayRow.__table__)  # Core executemany: one statement per poll
         await self._session.execute(
-            update(EssayRow)
-            .where(EssayRow.essay_id == essay_id)
+            update(essays)
+            .where(essays.c.essay_id == bindparam("essay"))
             .values(
-                status=outcome.status.value,
-                language=outcome.language,
-                corrected_text_storage_id=outcome.corrected_text_storage_id,
-                spellcheck_log_storage_id=outcome.spellcheck_log_storage_id,
-                corrections_made=outcome.corrections_made,
-                error=outcome.error,
+                status=bindparam("status_"),
+                language=bindparam("language_"),
+                corrected_text_storage_id=bindparam("corrected"),
+                spellcheck_log_storage_id=bindparam("log"),
+                corrections_made=bindparam("corrections"),
+                error=bindparam("error_"),
                 updated_at=at,
-            )
+            ),
+            [
+                {
+                    "essay": essay_id,
+                    "status_": outcome.status.value,
+                    "language_": outcome.language,
+                    "corrected": outcome.corrected_text_storage_id,
+                    "log": outcome.spellcheck_log_storage_id,
+                    "corrections": outcome.corrections_made,
+                    "error_": outcome.error,
+                }
+                for essay_id, outcome in results
+            ],
         )
-        self._session.add(TimelineRow(essay_id=essay_id, status=outcome.status.value, at=at))
+        self._session.add_all(
+            TimelineRow(essay_id=essay_id, status=outcome.status.value, at=at)
+            for essay_id, outcome in results
+        )
 
     async def set_batch_language(self, batch_id: str, language: str) -> None:
         await self._session.execute(
@@ -377,24 +397,3 @@ class SqlEssayTransaction:
     def publish(self, data: EventData, correlation_id: str) -> None:
         enqueue(self._session, data, correlation_id, self._source_service)
         self.published += 1
-
-
-def essay_from_row(row: EssayRow) -> Essay:
-    """The domain record of an essay row."""
-    return Essay(
-        essay_id=row.essay_id,
-        batch_id=row.batch_id,
-        slot_index=row.slot_index,
-        status=row.status,
-        file_upload_id=row.file_upload_id,
-        original_file_name=row.original_file_name,
-        student_name=row.student_name,
-        student_email=row.student_email,
-        text_storage_id=row.text_storage_id,
-        content_sha256=row.content_sha256,
-        corrected_text_storage_id=row.corrected_text_storage_id,
-        spellcheck_log_storage_id=row.spellcheck_log_storage_id,
-        corrections_made=row.corrections_made,
-        language=row.language,
-        error=row.error,
-    )

@@ -10,8 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.essay_lifecycle_service.domain import UploadKind
-from services.essay_lifecycle_service.orm import BatchRow, EssayRow, TimelineRow, UploadRow
-from services.essay_lifecycle_service.repository import as_utc
+from services.essay_lifecycle_service.orm import BatchRow, EssayRow, TimelineRow, UploadRow, as_utc
 
 JsonDict = dict[str, Any]
 

@@ -159,19 +159,20 @@ class FakeTransaction:
             )
             self.state.timeline.append((essay_id, str(status)))
 
-    async def record_spellcheck(
-        self, essay_id: str, outcome: SpellcheckOutcome, at: datetime
+    async def record_spellchecks(
+        self, results: Sequence[tuple[str, SpellcheckOutcome]], at: datetime
     ) -> None:
-        self.state.essays[essay_id] = replace(
-            self.state.essays[essay_id],
-            status=outcome.status.value,
-            language=outcome.language,
-            corrected_text_storage_id=outcome.corrected_text_storage_id,
-            spellcheck_log_storage_id=outcome.spellcheck_log_storage_id,
-            corrections_made=outcome.corrections_made,
-            error=outcome.error,
-        )
-        self.state.timeline.append((essay_id, outcome.status.value))
+        for essay_id, outcome in results:
+            self.state.essays[essay_id] = replace(
+                self.state.essays[essay_id],
+                status=outcome.status.value,
+                language=outcome.language,
+                corrected_text_storage_id=outcome.corrected_text_storage_id,
+                spellcheck_log_storage_id=outcome.spellcheck_log_storage_id,
+                corrections_made=outcome.corrections_made,
+                error=outcome.error,
+            )
+            self.state.timeline.append((essay_id, outcome.status.value))
 
     async def set_batch_language(self, batch_id: str, language: str) -> None:
         self.state.batches[batch_id] = replace(self.state.batches[batch_id], language=language)
