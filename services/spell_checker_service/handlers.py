@@ -11,6 +11,7 @@ Outcomes:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -94,8 +95,17 @@ async def _check_and_store(
         logger.exception("spellcheck_checker_error", essay_id=request.entity_ref.entity_id)
         return _failed(request, f"checker error: {type(exc).__name__}: {exc}")
     CHECK_SECONDS.labels(request.language).observe(time.perf_counter() - check_started)
-    corrected_id = await store_content(checked.text.encode("utf-8"), TEXT_CONTENT_TYPE)
-    log_id = await store_content(corrections_log(checked), LOG_CONTENT_TYPE)
+    # The two blobs are independent: store them concurrently (one round trip of waiting).
+    # Both are awaited before any error is raised, so no store is left running unobserved.
+    stored = await asyncio.gather(
+        store_content(checked.text.encode("utf-8"), TEXT_CONTENT_TYPE),
+        store_content(corrections_log(checked), LOG_CONTENT_TYPE),
+        return_exceptions=True,
+    )
+    for outcome in stored:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    corrected_id, log_id = (str(storage_id) for storage_id in stored)
     return SpellcheckResultDataV1(
         batch_id=request.batch_id,
         entity_ref=request.entity_ref,
