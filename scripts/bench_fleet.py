@@ -1,9 +1,10 @@
 """Fleet benchmark: N generated essays through the real local fleet vs. a one-process baseline.
 
 Prints, from one run: time from register to `completed`, essays/s, per-essay latency
-(upload start -> result) p50/p95, single-essay latency on an idle fleet, peak RSS per process,
-and the ratio fleet time / single-core baseline (the same essays spell-checked in this process
-with the same engine). On 2 cores the physical best is about 0.5.
+(upload start -> result) p50/p95, single-essay latency on an idle fleet, peak RSS and CPU per
+process (where the compute goes), and the ratio fleet time / single-core baseline (the same
+essays spell-checked in this process with the same engine). On 2 cores the physical best is
+about 0.5.
 
     python -m scripts.bench_fleet --essays 200
 """
@@ -154,12 +155,15 @@ def main() -> None:
           f"p95 {percentile(latencies, 95):.2f}s")  # fmt: skip
     print(f"one essay on an idle fleet ({args.single_runs} runs): "
           f"p50 {percentile(singles, 50):.2f}s, p95 {percentile(singles, 95):.2f}s")  # fmt: skip
-    print("per process (incl. children): peak RSS, CPU seconds during the batch")
+    print("per process (incl. children): peak RSS, CPU during the batch, CPU per essay")
     for name, rss in sorted(sampler.peaks.items()):
-        print(f"  {name:<28} {rss / 2**20:7.1f} MiB {sampler.cpu.get(name, 0.0):7.2f} s")
+        cpu = sampler.cpu.get(name, 0.0)
+        print(f"  {name:<28} {rss / 2**20:7.1f} MiB {cpu:7.2f} s "
+              f"{cpu / args.essays * 1000:6.2f} ms")  # fmt: skip
     total_cpu = sum(sampler.cpu.values())
     print(f"  fleet CPU {total_cpu:.2f} s in {elapsed:.2f} s wall "
-          f"({total_cpu / elapsed:.2f} of 2 cores busy)")  # fmt: skip
+          f"({total_cpu / elapsed:.2f} of 2 cores busy); the baseline spends "
+          f"{baseline / args.essays * 1000:.2f} ms CPU per essay")  # fmt: skip
     print(f"\nratio fleet time / single-core baseline: {elapsed / baseline:.2f} "
           f"(physical best on 2 cores ~0.5; target <= 1.0)")  # fmt: skip
 

@@ -160,3 +160,33 @@ def test_a_batch_route_must_be_in_order() -> None:
     many: BatchHandler = batch_handler
     with pytest.raises(ValueError, match="in order"):
         Route(BatchEssaysRegistered, one, max_in_flight=4, batch_handler=many)
+
+
+async def test_one_bad_message_is_split_off_and_the_rest_of_the_poll_stays_batched(
+    kafka_bootstrap: str, group_id: str
+) -> None:
+    marker = uuid.uuid4().hex
+    sent = [f"{marker}-bad"] + [f"{marker}-ok-{i}" for i in range(7)]
+    committed: list[str] = []
+    batched_calls: list[int] = []  # sizes of the batch calls that succeeded
+
+    async def batch_handler(envelopes: Sequence[EventEnvelope[Any]]) -> None:
+        if any("bad" in batch_id for batch_id in ids(envelopes)):
+            raise PermanentError("cannot ever work")
+        committed.extend(ids(envelopes))
+        batched_calls.append(len(envelopes))
+
+    async def handler(envelope: EventEnvelope[Any]) -> None:
+        if "bad" in envelope.data.batch_id:
+            raise PermanentError("cannot ever work")
+        committed.append(envelope.data.batch_id)
+
+    await start_group_at_end(kafka_bootstrap, group_id, [TOPIC])
+    async with KafkaEventPublisher(kafka_bootstrap, "test") as publisher:
+        await publish_on_one_key(publisher, marker, sent)
+        route = Route(BatchEssaysRegistered, handler, batch_handler=batch_handler)
+        await consume_until(
+            kafka_bootstrap, group_id, publisher, route, lambda: len(committed) >= len(sent) - 1
+        )
+    assert committed == sent[1:]  # each good one exactly once, in order
+    assert max(batched_calls) >= 2  # the halves without the bad one still went as batches
