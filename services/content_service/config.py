@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common_core.config import ServiceSettings
+from services.content_service.store import DEFAULT_IO_THREADS
 
 
 class ContentServiceSettings(ServiceSettings):
@@ -22,4 +23,10 @@ class ContentServiceSettings(ServiceSettings):
     )
     max_content_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1, description="Largest body POST /v1/content accepts."
+    )
+    io_threads: int = Field(
+        default=DEFAULT_IO_THREADS,
+        ge=1,
+        le=256,
+        description="Threads doing blocking store I/O (mostly waiting in fsync).",
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from quart_dishka import QuartProvider
 
@@ -15,11 +17,13 @@ class ContentServiceProvider(Provider):
     settings = from_context(provides=ContentServiceSettings, scope=Scope.APP)
 
     @provide(scope=Scope.APP)
-    def store(self, settings: ContentServiceSettings) -> FileContentStore:
-        """The on-disk store, its root created up front so the first write cannot race it."""
-        store = FileContentStore(settings.content_store_root)
+    def store(self, settings: ContentServiceSettings) -> Iterator[FileContentStore]:
+        """The on-disk store, its root created up front so the first write cannot race it;
+        closed with the app, after its in-flight writes have finished."""
+        store = FileContentStore(settings.content_store_root, settings.io_threads)
         store.ensure_root()
-        return store
+        yield store
+        store.close()
 
 
 def make_container(settings: ContentServiceSettings) -> AsyncContainer:

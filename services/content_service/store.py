@@ -5,25 +5,49 @@ file starts with one header line holding the content type, then the raw bytes; k
 one file means a single atomic rename publishes the blob and its type together (a sidecar would
 need two renames and could be seen half-written).
 
-An id is checked against `[0-9a-f]{32}` before it is ever joined to a path, and the resolved
-path must still be inside the root, so no id can address a file elsewhere.
+An id is checked against `[0-9a-f]{32}` before it is ever joined to a path, and the shard
+directory and the blob are opened with O_NOFOLLOW relative to each other, so neither a crafted
+id nor a symlink planted in the store can make a request read or write outside the root.
+
+A write is durable before `save` returns: temp file written and fsynced, renamed into place,
+then the shard directory fsynced so the rename itself survives a crash.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import os
 import re
+import stat
 import tempfile
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 STORAGE_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 # Printable ASCII only: the type goes back out as an HTTP header and sits on one line here.
 _CONTENT_TYPE_PATTERN = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
 _TEMP_PREFIX = ".tmp-"
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+# What opening a symlink with O_NOFOLLOW (or a non-directory with O_DIRECTORY) fails with.
+_NOT_PLAIN = (errno.ELOOP, errno.ENOTDIR)
+# Writers spend most of their time in fsync, which releases the GIL and is batched by the
+# file system's journal: more writers in flight means fewer commits per blob, not more CPU.
+DEFAULT_IO_THREADS = 16
+# Reading more than this from the page cache would hold up the loop for longer than a thread
+# hop costs; larger blobs are always read in a thread.
+INLINE_READ_MAX_BYTES = 256 * 1024
+_RWF_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None) if hasattr(os, "preadv") else None
+
+T = TypeVar("T")
 
 
 class InvalidStorageId(ValueError):
@@ -56,10 +80,11 @@ def normalise_content_type(value: str | None) -> str:
 
 
 class FileContentStore:
-    """Stores and loads blobs under one root directory; blocking I/O runs in a thread."""
+    """Stores and loads blobs under one root directory; blocking I/O runs in a thread pool."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, io_threads: int = DEFAULT_IO_THREADS) -> None:
         self._root = root.resolve()
+        self._executor = ThreadPoolExecutor(io_threads, thread_name_prefix="content-store")
 
     @property
     def root(self) -> Path:
@@ -70,56 +95,104 @@ class FileContentStore:
         """Create the store directory if it does not exist yet."""
         self._root.mkdir(parents=True, exist_ok=True)
 
-    def path_for(self, storage_id: str) -> Path:
-        """The file of `storage_id`; raises InvalidStorageId for anything but 32 hex chars."""
-        if not is_storage_id(storage_id):
-            raise InvalidStorageId(storage_id)
-        path = self._root / storage_id[:2] / storage_id
-        # The pattern already rules out separators and dots; this guards against a shard
-        # directory replaced by a symlink that points out of the store.
-        if not path.resolve().is_relative_to(self._root):
-            raise InvalidStorageId(storage_id)
-        return path
+    def close(self) -> None:
+        """Let running writes finish (each was promised durability), then stop the threads."""
+        self._executor.shutdown(wait=True)
 
     async def save(self, data: bytes, content_type: str) -> str:
-        """Write a new blob atomically and return its fresh storage id."""
-        return await asyncio.to_thread(self._save, data, normalise_content_type(content_type))
+        """Write a new blob durably and atomically and return its fresh storage id."""
+        return await self._in_thread(self._save, data, normalise_content_type(content_type))
 
     async def load(self, storage_id: str) -> StoredContent:
-        """Read a blob; raises InvalidStorageId or ContentNotFound."""
-        path = self.path_for(storage_id)
-        return await asyncio.to_thread(self._load, path)
+        """Read a blob; raises InvalidStorageId or ContentNotFound.
+
+        Blobs are usually fetched soon after they were stored, while the page cache still
+        holds them; such a read takes microseconds, far less than a hop to a thread and back.
+        So the read is tried on the loop with RWF_NOWAIT, which fails instead of waiting for
+        the disk, and only a blob not (fully) cached, or a large one, is read in a thread.
+        """
+        if not is_storage_id(storage_id):
+            raise InvalidStorageId(storage_id)
+        # Two lookups of (nearly always cached) directory entries, no data read.
+        fd = self._open_blob(storage_id)
+        try:
+            raw = _read_if_cached(fd, storage_id)
+        except BaseException:
+            os.close(fd)
+            raise
+        if raw is not None:
+            os.close(fd)
+            return _parse_blob(raw)
+        # The thread owns and closes the fd: should this request be cancelled meanwhile,
+        # closing it here could let a new file reuse the number under the running read.
+        return _parse_blob(await self._in_thread(_read_and_close, fd, storage_id))
 
     async def is_writable(self) -> bool:
         """True when a probe file can be created and removed in the root."""
-        return await asyncio.to_thread(self._probe)
+        return await self._in_thread(self._probe)
+
+    async def _in_thread(self, func: Callable[..., T], *args: object) -> T:
+        # run_in_executor, not to_thread: the store needs no context variables in the thread,
+        # and copying them per call is wasted work on the hot path.
+        return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
+
+    def _open_shard(self, storage_id: str, create: bool) -> int:
+        """A directory fd for the id's shard; a symlinked shard is refused, never followed."""
+        shard = f"{self._root}/{storage_id[:2]}"
+        try:
+            return os.open(shard, _DIR_FLAGS)
+        except FileNotFoundError:
+            if not create:
+                raise ContentNotFound(storage_id) from None
+        except OSError as exc:
+            if exc.errno in _NOT_PLAIN:
+                raise InvalidStorageId(storage_id) from None
+            raise
+        try:
+            os.mkdir(shard)
+        except FileExistsError:
+            pass  # a concurrent writer created it first (and fsyncs the root for it)
+        else:
+            _fsync_dir(str(self._root))  # the new shard's entry must outlive a crash too
+        return self._open_shard(storage_id, create=False)
 
     def _save(self, data: bytes, content_type: str) -> str:
         storage_id = uuid.uuid4().hex
-        path = self.path_for(storage_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=path.parent)
+        temp_name = _TEMP_PREFIX + storage_id
+        shard_fd = self._open_shard(storage_id, create=True)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content_type.encode("ascii") + b"\n")
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            # Same directory, so the rename is atomic: readers see the whole blob or none.
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+            fd = os.open(temp_name, _CREATE_FLAGS, 0o600, dir_fd=shard_fd)
+            try:
+                try:
+                    _write_all(fd, content_type.encode("ascii") + b"\n", data)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                # Same directory, so the rename is atomic: readers see the whole blob or none.
+                os.replace(temp_name, storage_id, src_dir_fd=shard_fd, dst_dir_fd=shard_fd)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp_name, dir_fd=shard_fd)
+                raise
+            # The rename lives in the directory: without this a crash could lose a blob whose
+            # id the client already has.
+            os.fsync(shard_fd)
+        finally:
+            os.close(shard_fd)
         return storage_id
 
-    @staticmethod
-    def _load(path: Path) -> StoredContent:
+    def _open_blob(self, storage_id: str) -> int:
+        shard_fd = self._open_shard(storage_id, create=False)
         try:
-            raw = path.read_bytes()
+            return os.open(storage_id, _READ_FLAGS, dir_fd=shard_fd)
         except FileNotFoundError:
-            raise ContentNotFound(path.name) from None
-        header, _, data = raw.partition(b"\n")
-        return StoredContent(data=data, content_type=header.decode("ascii", "replace"))
+            raise ContentNotFound(storage_id) from None
+        except OSError as exc:
+            if exc.errno in _NOT_PLAIN:
+                raise InvalidStorageId(storage_id) from None
+            raise
+        finally:
+            os.close(shard_fd)
 
     def _probe(self) -> bool:
         try:
@@ -130,3 +203,60 @@ class FileContentStore:
         except OSError:
             return False
         return True
+
+
+def _write_all(fd: int, header: bytes, data: bytes) -> None:
+    """Write header and data with one writev (no copy of the body), finishing short writes."""
+    written = os.writev(fd, [header, data])
+    rest = memoryview(header + data)[written:] if written < len(header) + len(data) else None
+    while rest:
+        rest = rest[os.write(fd, rest) :]
+
+
+def _parse_blob(raw: bytes) -> StoredContent:
+    header, _, data = raw.partition(b"\n")
+    return StoredContent(data=data, content_type=header.decode("ascii", "replace"))
+
+
+def _regular_size(fd: int, storage_id: str) -> int:
+    """The open file's size; anything but a regular file (a directory) is not a blob."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise ContentNotFound(storage_id)
+    return info.st_size
+
+
+def _read_if_cached(fd: int, storage_id: str) -> bytes | None:
+    """The whole blob when the page cache holds all of it and it is small, else None."""
+    size = _regular_size(fd, storage_id)
+    if _RWF_NOWAIT is None or size > INLINE_READ_MAX_BYTES:
+        return None
+    buffer = bytearray(size + 1)
+    try:
+        got = os.preadv(fd, [buffer], 0, _RWF_NOWAIT)
+    except OSError:
+        return None  # EAGAIN: not cached; EOPNOTSUPP: the file system cannot tell
+    # Asking for one byte more than the size and getting exactly the size means EOF.
+    return bytes(memoryview(buffer)[:got]) if got == size else None
+
+
+def _read_and_close(fd: int, storage_id: str) -> bytes:
+    """All bytes of the open blob, read (blocking) to EOF; closes the fd."""
+    try:
+        size = _regular_size(fd, storage_id)
+        chunks = [os.read(fd, size + 1)]
+        # A blob never changes once renamed into place, so the first read normally gets it
+        # all; read on to EOF regardless rather than trust the size.
+        while chunks[-1]:
+            chunks.append(os.read(fd, 1 << 20))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, _DIR_FLAGS)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
