@@ -173,7 +173,9 @@ class KafkaConsumerLoop:
         tp = TopicPartition(records[0].topic, records[0].partition)
         route = self._routes[tp.topic]
         if route.batch_handler is not None:
-            finished = await self._handle_in_batches(route, records)
+            # Decoded once here: a failed batch is split and retried, its halves need no re-decode.
+            envelopes = [_decode_or_none(record, route.model) for record in records]
+            finished = await self._handle_in_batches(route, records, envelopes)
         elif route.max_in_flight == 1:
             finished = len(records)
             for index, record in enumerate(records):  # strictly in order, stop at an unfinished
@@ -203,33 +205,37 @@ class KafkaConsumerLoop:
         return True
 
     async def _handle_in_batches(
-        self, route: Route, records: list[ConsumerRecord[bytes, bytes]]
+        self,
+        route: Route,
+        records: list[ConsumerRecord[bytes, bytes]],
+        envelopes: list[EventEnvelope[Any] | None],
     ) -> int:
         """Records in order as one batch; if that fails, each half the same way (down to one
         message, which takes the per-message path with its retries and dead-lettering).
 
         Halving isolates one bad message in about 2·log2(n) calls and keeps the rest of the
-        poll batched. Returns how many records from the start are finished.
+        poll batched. `envelopes` holds each record decoded (None: undecodable). Returns how
+        many records from the start are finished.
         """
-        if len(records) == 1 or self._stopping.is_set():
-            return int(await self._handle_one(records[0])) if len(records) == 1 else 0
-        if await self._handle_batch(route, records):
+        if len(records) == 1:
+            return int(await self._handle_one(records[0]))
+        if self._stopping.is_set():
+            return 0
+        if await self._handle_batch(route, records[0].topic, envelopes):
             return len(records)
         half = len(records) // 2
-        first = await self._handle_in_batches(route, records[:half])
+        first = await self._handle_in_batches(route, records[:half], envelopes[:half])
         if first < half:
             return first
-        return half + await self._handle_in_batches(route, records[half:])
+        return half + await self._handle_in_batches(route, records[half:], envelopes[half:])
 
     async def _handle_batch(
-        self, route: Route, records: list[ConsumerRecord[bytes, bytes]]
+        self, route: Route, topic: str, decoded: list[EventEnvelope[Any] | None]
     ) -> bool:
-        """One call for the whole run of records; False means "split it and try again"."""
+        """One call for the whole run of envelopes; False means "split it and try again"."""
         assert route.batch_handler is not None
-        topic = records[0].topic
-        try:
-            envelopes = [_decode(record, route.model) for record in records]
-        except (ValidationError, ValueError):
+        envelopes = [envelope for envelope in decoded if envelope is not None]
+        if len(envelopes) < len(decoded):
             return False  # the per-message path dead-letters the undecodable one
         now = datetime.now(UTC)
         waited = [max(0.0, (now - e.event_timestamp).total_seconds()) for e in envelopes]
@@ -344,6 +350,16 @@ class KafkaConsumerLoop:
             partition=record.partition,
             offset=record.offset,
         )
+
+
+def _decode_or_none(
+    record: ConsumerRecord[bytes, bytes], model: type[EventData]
+) -> EventEnvelope[Any] | None:
+    """`_decode`, with None for a record that does not decode (the batch path's marker)."""
+    try:
+        return _decode(record, model)
+    except (ValidationError, ValueError):
+        return None
 
 
 def _decode(record: ConsumerRecord[bytes, bytes], model: type[EventData]) -> EventEnvelope[Any]:

@@ -41,6 +41,8 @@ from services.essay_lifecycle_service.orm import (
 )
 from services.essay_lifecycle_service.protocols import EssayTransaction
 
+# The essays table for Core executemany UPDATEs (they take bindparams per row; the ORM's do not).
+_ESSAYS = cast(Table, EssayRow.__table__)
 _PAYLOAD_FIELDS = ("text_storage_id", "content_sha256", "student_name", "student_email")
 
 
@@ -252,10 +254,9 @@ class SqlEssayTransaction:
         # One executemany of guarded UPDATEs: a slot is claimed only while still free. The
         # batch lock makes "no longer free" impossible today; the guard and the check below
         # keep it a rolled-back retry rather than two texts in one slot if that ever changes.
-        essays = cast(Table, EssayRow.__table__)  # Core UPDATE: its executemany takes bindparams
         await self._session.execute(
-            update(essays)
-            .where(essays.c.essay_id == bindparam("slot"), essays.c.file_upload_id.is_(None))
+            update(_ESSAYS)
+            .where(_ESSAYS.c.essay_id == bindparam("slot"), _ESSAYS.c.file_upload_id.is_(None))
             .values(
                 file_upload_id=bindparam("upload_id"),
                 original_file_name=bindparam("file_name"),
@@ -358,10 +359,9 @@ class SqlEssayTransaction:
     ) -> None:
         if not results:
             return
-        essays = cast(Table, EssayRow.__table__)  # Core executemany: one statement per poll
         await self._session.execute(
-            update(essays)
-            .where(essays.c.essay_id == bindparam("essay"))
+            update(_ESSAYS)
+            .where(_ESSAYS.c.essay_id == bindparam("essay"))
             .values(
                 status=bindparam("status_"),
                 language=bindparam("language_"),
