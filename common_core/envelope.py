@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, Field
@@ -47,7 +48,13 @@ class EventEnvelope(BaseModel, Generic[T]):
         )
 
 
+@cache
 def envelope_type(model: type[T]) -> type[EventEnvelope[T]]:
-    """`EventEnvelope[model]`, for a payload model known only at run time (decoding, wrapping)."""
+    """`EventEnvelope[model]`, for a payload model known only at run time (decoding, wrapping).
+
+    Cached here because pydantic's own cache of parametrised generics holds them weakly: once
+    a garbage collection has dropped `EventEnvelope[model]`, the next use rebuilt its whole
+    schema (~1-8 ms), which profiles showed as a tenth of BOS's CPU in a batch.
+    """
     parametrised: type[EventEnvelope[T]] = cast(Any, EventEnvelope)[model]
     return parametrised

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from datetime import UTC, datetime
 
 import pytest
@@ -221,3 +223,12 @@ def test_terminal_batch_statuses() -> None:
         BatchStatus.PARTIALLY_COMPLETED,
         BatchStatus.FAILED,
     }
+
+
+def test_envelope_type_survives_garbage_collection() -> None:
+    """pydantic keeps parametrised generics only weakly; a collection must not make the next
+    message rebuild `EventEnvelope[model]` (milliseconds of schema building per message)."""
+    first = weakref.ref(envelope_type(BatchEssaysReady))
+    gc.collect()
+    assert first() is not None
+    assert envelope_type(BatchEssaysReady) is first()
