@@ -11,8 +11,9 @@ p50/p95 latency per kind and the server's CPU seconds (user + system, psutil) pe
 The server logs in the fleet's format (`console`) to /dev/null, so formatting still costs.
 `--py-spy PATH` records a raw py-spy profile of the server during the measured phase.
 
-Keep `-n` below ~4000: Hypercorn closes a keep-alive connection after 1000 requests
-(`keep_alive_max_requests`), and aiohttp does not retry a POST caught by that close.
+The bodies are made before the server is warmed up: a client whose event loop is busy for
+longer than Hypercorn's keep-alive timeout (5 s) misses the server closing its idle connections,
+reuses one, and aiohttp does not retry a POST that fails that way.
 """
 
 from __future__ import annotations
@@ -62,8 +63,10 @@ class Timings:
 def essay_text(size: int, rng: random.Random) -> bytes:
     """About `size` bytes of essay-like UTF-8 (with a non-ASCII letter, as real essays have)."""
     words: list[str] = ["Åsa"]
-    while sum(len(w) + 1 for w in words) < size:
+    length = len(words[0]) + 1
+    while length < size:
         words.append(rng.choice(WORDS))
+        length += len(words[-1]) + 1
     return " ".join(words).encode()
 
 
@@ -170,6 +173,7 @@ async def bench(args: argparse.Namespace) -> None:
         process = start_server(port, Path(tmp) / "store", args.log_format)
         connector = aiohttp.TCPConnector(limit=args.concurrency)
         try:
+            bodies = [essay_text(args.size, rng) for _ in range(stores)]
             async with aiohttp.ClientSession(connector=connector) as session:
                 await wait_healthy(session, base_url, process)
                 driver = Driver(session, base_url)
@@ -182,7 +186,6 @@ async def bench(args: argparse.Namespace) -> None:
                     [partial(driver.fetch, i, warm) for i in range(WARMUP_REQUESTS)],
                     args.concurrency,
                 )
-                bodies = [essay_text(args.size, rng) for _ in range(stores)]
                 store_times, fetch_times = Timings(), Timings()
                 store_jobs = [partial(driver.store, b, store_times) for b in bodies]
                 fetch_jobs = [
