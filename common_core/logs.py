@@ -4,10 +4,11 @@ Handlers bind `correlation_id` with `structlog.contextvars`, so every line logge
 or request is handled carries it, including lines from libraries that use `logging`.
 
 Our own lines go through structlog's native pipeline straight to stdout: a filtering logger
-drops a disabled level at the call (~0.1 µs, not the whole processor chain), and an enabled line
-skips the stdlib LogRecord and handler round trip, about half the cost per line. Library lines
-(aiokafka, Hypercorn, SQLAlchemy) keep going through `logging`, rendered by the same renderer
-with the same fields, to the same stdout.
+drops a disabled level at the call (measured ~1.5 µs, where the stdlib path ran the whole
+processor chain, ~18 µs), and an enabled line skips the stdlib LogRecord and handler round
+trip (info 112 -> 42 µs console, 75 -> 24 µs JSON). Library lines (aiokafka, Hypercorn,
+SQLAlchemy) keep going through `logging`, rendered by the same renderer with the same fields,
+to the same stdout.
 """
 
 from __future__ import annotations
