@@ -15,6 +15,9 @@ class ProcessingEvent(StrEnum):
     BATCH_SPELLCHECK_INITIATE_COMMAND = "batch.spellcheck.initiate.command"
     ESSAY_SPELLCHECK_REQUESTED = "essay.spellcheck.requested"
     ESSAY_SPELLCHECK_RESULT_RECEIVED = "essay.spellcheck.result.received"
+    BATCH_NLP_INITIATE_COMMAND = "batch.nlp.initiate.command"
+    ESSAY_NLP_REQUESTED = "essay.nlp.requested"
+    ESSAY_NLP_RESULT_RECEIVED = "essay.nlp.result.received"
     ESSAY_LIFECYCLE_STATE_UPDATED = "essay.lifecycle.state.updated"
     BATCH_PIPELINE_PROGRESS_UPDATED = "batch.pipeline.progress.updated"
     BATCH_LIFECYCLE_COMPLETED = "batch.lifecycle.completed"
@@ -27,6 +30,9 @@ class EssayStatus(StrEnum):
     AWAITING_SPELLCHECK = "awaiting_spellcheck"
     SPELLCHECKED_SUCCESS = "spellchecked_success"
     SPELLCHECK_FAILED = "spellcheck_failed"
+    AWAITING_NLP = "awaiting_nlp"
+    NLP_SUCCESS = "nlp_success"
+    NLP_FAILED = "nlp_failed"
 
 
 class BatchStatus(StrEnum):
@@ -66,6 +72,7 @@ class ProcessingStage(StrEnum):
     REGISTRATION = "registration"
     CONTENT_INGESTION = "content_ingestion"
     SPELLCHECK = "spellcheck"
+    NLP_METRICS = "nlp_metrics"
     COMPLETION = "completion"
 
 
@@ -75,6 +82,7 @@ class ContentType(StrEnum):
     ORIGINAL_ESSAY = "original_essay"
     CORRECTED_TEXT = "corrected_text"
     SPELLCHECK_LOG = "spellcheck_log"
+    NLP_METRICS = "nlp_metrics"
 
 
 class ErrorCode(StrEnum):

@@ -19,6 +19,7 @@ from common_core.enums import (
     ProcessingStage,
 )
 from common_core.metadata import EntityReference, StorageReferenceMetadata, SystemProcessingMetadata
+from common_core.nlp import NlpMetrics
 from common_core.pipeline import EssayCounts, ProcessingPipelineState
 
 
@@ -142,6 +143,60 @@ class SpellcheckResultDataV1(EventData):
     metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
 
 
+class BatchServiceNlpInitiateCommandDataV1(EventData):
+    """BOS -> ELS: compute NLP metrics for these essays (the ones spellchecked successfully).
+
+    Only ids: the corrected texts and their corrections counts are ELS's own records.
+    """
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.BATCH_NLP_INITIATE_COMMAND
+
+    essay_ids: list[str] = Field(description="Essays to analyse, each with a corrected text.")
+    language: Language = Field(description="Language inferred from the batch's course code.")
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+
+class NlpRequestedDataV1(EventData):
+    """ELS -> NLP Service: compute the metrics of one essay's spell-corrected text."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.ESSAY_NLP_REQUESTED
+
+    entity_ref: EntityReference = Field(description="The essay, with its batch as parent.")
+    corrected_text_storage_id: str = Field(
+        description="Content Service id of the spell-corrected text (ContentType.CORRECTED_TEXT)."
+    )
+    spellcheck_corrections: int = Field(
+        ge=0,
+        description="Corrections spellcheck made (its corrections_made): the numerator "
+        "of spelling_error_rate, so the worker never fetches the corrections log.",
+    )
+    language: Language = Field(description="Language of the essay.")
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+    def partition_key(self) -> str:
+        """Keyed by essay so a batch's essays spread over partitions and consumers."""
+        return self.entity_ref.entity_id
+
+
+class NlpResultDataV1(EventData):
+    """NLP Service -> ELS: the metrics of one essay; a failure is a result too."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.ESSAY_NLP_RESULT_RECEIVED
+
+    entity_ref: EntityReference = Field(description="The essay, with its batch as parent.")
+    status: EssayStatus = Field(description="nlp_success or nlp_failed.")
+    corrected_text_storage_id: str = Field(description="The text that was analysed.")
+    storage_metadata: StorageReferenceMetadata | None = Field(
+        default=None, description="The stored metrics JSON (ContentType.NLP_METRICS), on success."
+    )
+    metrics: NlpMetrics | None = Field(
+        default=None, description="The same metrics as the stored JSON, on success."
+    )
+    language: Language = Field(description="Language the essay was analysed in.")
+    error: str | None = Field(default=None, description="What went wrong, on failure.")
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+
 class EssayLifecycleStateUpdated(EventData):
     """ELS -> BOS: an essay changed status."""
 
@@ -184,6 +239,9 @@ EVENT_MODELS: dict[ProcessingEvent, type[EventData]] = {
         BatchServiceSpellcheckInitiateCommandDataV1,
         SpellcheckRequestedDataV1,
         SpellcheckResultDataV1,
+        BatchServiceNlpInitiateCommandDataV1,
+        NlpRequestedDataV1,
+        NlpResultDataV1,
         EssayLifecycleStateUpdated,
         BatchPipelineProgressUpdated,
         BatchLifecycleCompleted,

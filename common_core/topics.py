@@ -19,6 +19,9 @@ TOPICS: MappingProxyType[ProcessingEvent, str] = MappingProxyType(
         ),
         ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED: "huleedu.essay.spellcheck.requested.v1",
         ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED: "huleedu.essay.spellcheck.completed.v1",
+        ProcessingEvent.BATCH_NLP_INITIATE_COMMAND: "huleedu.els.nlp.initiate.command.v1",
+        ProcessingEvent.ESSAY_NLP_REQUESTED: "huleedu.essay.nlp.requested.v1",
+        ProcessingEvent.ESSAY_NLP_RESULT_RECEIVED: "huleedu.essay.nlp.completed.v1",
         ProcessingEvent.ESSAY_LIFECYCLE_STATE_UPDATED: "huleedu.essay.lifecycle.state.updated.v1",
         ProcessingEvent.BATCH_PIPELINE_PROGRESS_UPDATED: (
             "huleedu.batch.pipeline.progress.updated.v1"
@@ -41,6 +44,9 @@ def topic_name(event: ProcessingEvent) -> str:
     BATCH_SPELLCHECK_INITIATE_COMMAND   huleedu.els.spellcheck.initiate.command.v1
     ESSAY_SPELLCHECK_REQUESTED          huleedu.essay.spellcheck.requested.v1
     ESSAY_SPELLCHECK_RESULT_RECEIVED    huleedu.essay.spellcheck.completed.v1
+    BATCH_NLP_INITIATE_COMMAND          huleedu.els.nlp.initiate.command.v1
+    ESSAY_NLP_REQUESTED                 huleedu.essay.nlp.requested.v1
+    ESSAY_NLP_RESULT_RECEIVED           huleedu.essay.nlp.completed.v1
     ESSAY_LIFECYCLE_STATE_UPDATED       huleedu.essay.lifecycle.state.updated.v1
     BATCH_PIPELINE_PROGRESS_UPDATED     huleedu.batch.pipeline.progress.updated.v1
     BATCH_LIFECYCLE_COMPLETED           huleedu.batch.lifecycle.completed.v1

@@ -8,6 +8,7 @@ import weakref
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from common_core.enums import (
     BatchStatus,
@@ -27,6 +28,7 @@ from common_core.events import (
     BatchEssaysRegistered,
     BatchLifecycleCompleted,
     BatchPipelineProgressUpdated,
+    BatchServiceNlpInitiateCommandDataV1,
     BatchServiceSpellcheckInitiateCommandDataV1,
     EssayContentReady,
     EssayLifecycleStateUpdated,
@@ -34,10 +36,13 @@ from common_core.events import (
     EssayValidationFailed,
     EventData,
     FailedUpload,
+    NlpRequestedDataV1,
+    NlpResultDataV1,
     SpellcheckRequestedDataV1,
     SpellcheckResultDataV1,
 )
 from common_core.metadata import EntityReference, StorageReferenceMetadata, SystemProcessingMetadata
+from common_core.nlp import METRIC_NAMES, NlpMetrics
 from common_core.pipeline import EssayCounts, PipelineStateDetail, ProcessingPipelineState
 from common_core.topics import TOPICS, all_topics, dlt_topic_name, topic_name
 
@@ -50,6 +55,19 @@ META = SystemProcessingMetadata(
 REF = EssayProcessingInputRef(essay_id="essay-1", text_storage_id="a" * 32)
 STORAGE = StorageReferenceMetadata(
     references={ContentType.CORRECTED_TEXT: "b" * 32, ContentType.SPELLCHECK_LOG: "c" * 32}
+)
+METRICS = NlpMetrics(
+    word_count=120,
+    sentence_count=8,
+    paragraph_count=3,
+    mean_sentence_length=15.0,
+    type_token_ratio=0.6,
+    mtld=None,
+    lix=40.0,
+    flesch_reading_ease=None,
+    long_word_share=0.25,
+    rare_word_share=0.1,
+    spelling_error_rate=2.5,
 )
 
 SAMPLES: list[EventData] = [
@@ -109,6 +127,27 @@ SAMPLES: list[EventData] = [
         language=Language.ENGLISH,
         metadata=META,
     ),
+    BatchServiceNlpInitiateCommandDataV1(
+        batch_id="batch-1", essay_ids=["essay-1"], language=Language.ENGLISH, metadata=META
+    ),
+    NlpRequestedDataV1(
+        batch_id="batch-1",
+        entity_ref=ESSAY,
+        corrected_text_storage_id="b" * 32,
+        spellcheck_corrections=3,
+        language=Language.SWEDISH,
+        metadata=META,
+    ),
+    NlpResultDataV1(
+        batch_id="batch-1",
+        entity_ref=ESSAY,
+        status=EssayStatus.NLP_SUCCESS,
+        corrected_text_storage_id="b" * 32,
+        storage_metadata=StorageReferenceMetadata(references={ContentType.NLP_METRICS: "e" * 32}),
+        metrics=METRICS,
+        language=Language.SWEDISH,
+        metadata=META,
+    ),
     EssayLifecycleStateUpdated(
         batch_id="batch-1",
         entity_ref=ESSAY,
@@ -157,7 +196,8 @@ def test_envelope_round_trips_through_json(data: EventData) -> None:
 
 @pytest.mark.parametrize("data", SAMPLES, ids=lambda d: type(d).__name__)
 def test_partition_key_follows_the_design_table(data: EventData) -> None:
-    expected = "essay-1" if data.event is ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED else "batch-1"
+    per_essay = {ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED, ProcessingEvent.ESSAY_NLP_REQUESTED}
+    expected = "essay-1" if data.event in per_essay else "batch-1"
     assert data.partition_key() == expected
 
 
@@ -232,3 +272,61 @@ def test_envelope_type_survives_garbage_collection() -> None:
     gc.collect()
     assert first() is not None
     assert envelope_type(BatchEssaysReady) is first()
+
+
+@pytest.mark.parametrize(
+    ("event", "topic"),
+    [
+        (ProcessingEvent.BATCH_NLP_INITIATE_COMMAND, "huleedu.els.nlp.initiate.command.v1"),
+        (ProcessingEvent.ESSAY_NLP_REQUESTED, "huleedu.essay.nlp.requested.v1"),
+        (ProcessingEvent.ESSAY_NLP_RESULT_RECEIVED, "huleedu.essay.nlp.completed.v1"),
+    ],
+)
+def test_nlp_topics_follow_the_design_table(event: ProcessingEvent, topic: str) -> None:
+    assert topic_name(event) == topic
+
+
+def test_nlp_result_carries_the_metrics_as_json_values() -> None:
+    result = next(s for s in SAMPLES if isinstance(s, NlpResultDataV1))
+    envelope = EventEnvelope.wrap(result, source_service="nlp_service", correlation_id="c")
+    payload = json.loads(envelope.model_dump_json())["data"]
+    assert payload["status"] == "nlp_success"
+    assert payload["storage_metadata"]["references"] == {"nlp_metrics": "e" * 32}
+    assert list(payload["metrics"]) == list(METRIC_NAMES)
+    assert payload["metrics"]["mtld"] is None and payload["metrics"]["word_count"] == 120
+
+
+def test_metric_names_are_the_eleven_design_lists() -> None:
+    assert METRIC_NAMES == (
+        "word_count",
+        "sentence_count",
+        "paragraph_count",
+        "mean_sentence_length",
+        "type_token_ratio",
+        "mtld",
+        "lix",
+        "flesch_reading_ease",
+        "long_word_share",
+        "rare_word_share",
+        "spelling_error_rate",
+    )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"word_count": 0}, {"type_token_ratio": 1.5}, {"rare_word_share": -0.1}],
+    ids=["no-words", "ratio-above-one", "negative-share"],
+)
+def test_nlp_metrics_reject_impossible_values(bad: dict[str, float]) -> None:
+    with pytest.raises(ValidationError):
+        NlpMetrics.model_validate({**METRICS.model_dump(), **bad})
+
+
+def test_nlp_essay_statuses_and_stage_values() -> None:
+    assert [EssayStatus.AWAITING_NLP, EssayStatus.NLP_SUCCESS, EssayStatus.NLP_FAILED] == [
+        "awaiting_nlp",
+        "nlp_success",
+        "nlp_failed",
+    ]
+    assert ProcessingStage("nlp_metrics") is ProcessingStage.NLP_METRICS
+    assert ContentType("nlp_metrics") is ContentType.NLP_METRICS
