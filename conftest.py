@@ -1,16 +1,20 @@
-"""Fixtures shared by the whole suite: one real Kafka broker per test session."""
+"""Fixtures shared by the whole suite: one real Kafka broker and one real PostgreSQL server per
+test session (each started only when a test asks for it), and a fresh database per test."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import URL
 
 from scripts.kafka_topic_bootstrap import TopicBootstrapSettings, bootstrap_topics
 from scripts.local_kafka import LocalKafka, free_port
+from tests.support.postgres import create_database, drop_database, session_postgres_server
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +44,35 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def group_id(request: pytest.FixtureRequest) -> str:
     """A consumer group no other test uses, so tests never steal each other's messages."""
     return f"test-{request.node.name[:40]}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[URL]:
+    """Admin URL of the session's PostgreSQL server (see tests/support/postgres.py)."""
+    with session_postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url(postgres_admin_url: URL) -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    url = await create_database(postgres_admin_url)
+    try:
+        yield url
+    finally:
+        await drop_database(postgres_admin_url, url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Each test that takes it runs twice: on a fresh SQLite file and a fresh PostgreSQL
+    database — the two databases the services run on."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    postgres_admin_url: URL = request.getfixturevalue("postgres_admin_url")
+    url = await create_database(postgres_admin_url)
+    try:
+        yield url
+    finally:
+        await drop_database(postgres_admin_url, url)

@@ -13,7 +13,7 @@ import contextlib
 from datetime import datetime
 
 from sqlalchemy import DateTime, Index, LargeBinary, String, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common_core.envelope import EventEnvelope
@@ -26,7 +26,7 @@ logger = get_logger(__name__)
 
 
 class OutboxBase(DeclarativeBase):
-    """Own metadata, so each service creates the outbox next to its tables."""
+    """Own metadata, so each service's migrations create the outbox next to its tables."""
 
 
 class OutboxMessage(OutboxBase):
@@ -42,12 +42,6 @@ class OutboxMessage(OutboxBase):
     value: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-
-
-async def create_outbox_schema(engine: AsyncEngine) -> None:
-    """Create the outbox table if it does not exist (idempotent)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(OutboxBase.metadata.create_all)
 
 
 def enqueue(

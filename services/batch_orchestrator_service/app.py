@@ -27,7 +27,7 @@ from services.batch_orchestrator_service.api.health import health
 from services.batch_orchestrator_service.config import SERVICE_NAME, BOSSettings
 from services.batch_orchestrator_service.di import make_container
 from services.batch_orchestrator_service.kafka_consumer import BosConsumer
-from services.batch_orchestrator_service.repository import create_schema
+from services.batch_orchestrator_service.repository import migrate_schema
 
 logger = get_logger(__name__)
 
@@ -56,8 +56,8 @@ class BackgroundWork:
         self._stopped = False
 
     async def start(self) -> None:
-        """Create the schema, start the relay (sends anything left from a crash), then consume."""
-        await create_schema(await self._container.get(AsyncEngine))
+        """Migrate the schema, start the relay (sends anything left from a crash), then consume."""
+        await migrate_schema(await self._container.get(AsyncEngine))
         self._relay = await self._container.get(OutboxRelay)
         self._relay_task = asyncio.create_task(self._relay.run(), name="bos-outbox-relay")
         self._consumer = await self._container.get(BosConsumer)

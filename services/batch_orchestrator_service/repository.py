@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -16,23 +17,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from common_core.enums import BatchStatus, CourseCode, EssayStatus, Language
 from common_core.events import EssayProcessingInputRef, EventData, FailedUpload
 from common_core.metadata import utc_now
-from common_core.outbox import create_outbox_schema, enqueue
+from common_core.migrations import upgrade_to_head
+from common_core.outbox import enqueue
 from common_core.pipeline import ProcessingPipelineState
 from services.batch_orchestrator_service.config import SERVICE_NAME
 from services.batch_orchestrator_service.domain import Batch, EssayIdsInUseError, ResultCounts
 from services.batch_orchestrator_service.models.orm import (
-    Base,
     BatchEssayRow,
     BatchRow,
     EssayResultRow,
 )
 
+# BOS's Alembic environment; revision 0001 creates exactly the tables of models/orm.py.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
-async def create_schema(engine: AsyncEngine) -> None:
-    """Create BOS's tables and the outbox if missing (safe on every start)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    await create_outbox_schema(engine)
+
+async def migrate_schema(engine: AsyncEngine) -> None:
+    """Bring BOS's database to its newest migration (tables and outbox); safe on every start."""
+    await upgrade_to_head(engine.url, MIGRATIONS)
 
 
 def _utc(value: datetime) -> datetime:

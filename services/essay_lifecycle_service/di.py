@@ -1,6 +1,6 @@
 """Dishka wiring: what the API process and the worker process are made of.
 
-Both create the schema at start (idempotently), so either may start first on a fresh database.
+Both bring the schema to its newest migration at start, so either may start first.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from common_core.db import create_engine, session_factory
 from common_core.kafka import KafkaEventPublisher
 from common_core.outbox import OutboxRelay
 from services.essay_lifecycle_service.config import SERVICE_NAME, ELSSettings
-from services.essay_lifecycle_service.orm import create_schema
+from services.essay_lifecycle_service.orm import migrate_schema
 from services.essay_lifecycle_service.repository import SqlEssayStore, create_writer_engine
 from services.essay_lifecycle_service.views import EssayViews
 
@@ -28,7 +28,7 @@ class ApiProvider(Provider):
     async def views(self, settings: ELSSettings) -> AsyncIterator[EssayViews]:
         """Read views on the shared database; the engine is disposed when the app stops."""
         engine = create_engine(settings.database_url)
-        await create_schema(engine)
+        await migrate_schema(engine)
         yield EssayViews(session_factory(engine))
         await engine.dispose()
 
@@ -42,7 +42,7 @@ class WorkerProvider(Provider):
     async def store(self, settings: ELSSettings) -> AsyncIterator[SqlEssayStore]:
         """The handlers' unit-of-work factory on a write-serialising engine."""
         engine = create_writer_engine(settings.database_url)
-        await create_schema(engine)
+        await migrate_schema(engine)
         yield SqlEssayStore.for_engine(engine, SERVICE_NAME)
         await engine.dispose()
 

@@ -7,17 +7,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from common_core.outbox import create_outbox_schema
+from common_core.migrations import upgrade_to_head
 from services.essay_lifecycle_service.domain import Essay
+
+# ELS's Alembic environment; revision 0001 creates exactly the tables below.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class Base(DeclarativeBase):
@@ -123,19 +125,10 @@ def essay_from_row(row: EssayRow) -> Essay:
     )
 
 
-async def create_schema(engine: AsyncEngine, attempts: int = 3) -> None:
-    """Create ELS's tables and the outbox if missing; safe when API and worker start together.
+async def migrate_schema(engine: AsyncEngine) -> None:
+    """Bring ELS's database to its newest migration (tables and outbox).
 
-    Both processes create the schema at start. If the other one wins the race between "does
-    the table exist" and "CREATE TABLE", the next attempt finds the tables and does nothing.
+    Both the API and the worker call this at start; the migration lock makes the second a
+    no-op, so either may start first on a fresh database.
     """
-    for attempt in range(1, attempts + 1):
-        try:
-            async with engine.begin() as conn:
-                await conn.run_sync(Base.metadata.create_all)
-            await create_outbox_schema(engine)
-            return
-        except DBAPIError:
-            if attempt == attempts:
-                raise
-            await asyncio.sleep(0.1 * attempt)  # back off before re-checking, not a sync point
+    await upgrade_to_head(engine.url, MIGRATIONS)

@@ -8,16 +8,23 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common_core.db import create_engine, session_factory
 from common_core.enums import ProcessingEvent
 from common_core.kafka import KafkaEventPublisher
-from common_core.outbox import OutboxMessage, OutboxRelay, create_outbox_schema, enqueue
+from common_core.outbox import OutboxBase, OutboxMessage, OutboxRelay, enqueue
 from common_core.topics import topic_name
 from tests.support.events import registered
 from tests.support.kafka import collect_records
 
 pytestmark = pytest.mark.kafka
+
+
+async def create_outbox_table(engine: AsyncEngine) -> None:
+    """The outbox alone (services create it through their migrations)."""
+    async with engine.begin() as conn:
+        await conn.run_sync(OutboxBase.metadata.create_all)
 
 
 async def test_rows_committed_before_a_crash_are_published_by_the_next_relay(
@@ -28,7 +35,7 @@ async def test_rows_committed_before_a_crash_are_published_by_the_next_relay(
 
     # "Process one": commits state + outbox rows, then dies before publishing anything.
     engine = create_engine(url)
-    await create_outbox_schema(engine)
+    await create_outbox_table(engine)
     async with session_factory(engine)() as session:
         for batch_id in batch_ids:
             enqueue(session, registered(batch_id), correlation_id=batch_id, source_service="t")
@@ -37,7 +44,6 @@ async def test_rows_committed_before_a_crash_are_published_by_the_next_relay(
 
     # "Process two": a fresh engine and relay find the rows and publish them, in order.
     engine = create_engine(url)
-    await create_outbox_schema(engine)  # idempotent on an existing schema
     sessions = session_factory(engine)
     async with KafkaEventPublisher(kafka_bootstrap, "t") as publisher:
         relay = OutboxRelay(sessions, publisher, poll_interval=0.05)

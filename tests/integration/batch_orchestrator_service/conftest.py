@@ -1,16 +1,14 @@
-"""A real BOS app (Quart test_app: relay + consumer running), a SQLite file and the real broker."""
+"""A real BOS app (Quart test_app: relay + consumer running), a real database and broker."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -97,25 +95,20 @@ class RunningBos:
         return [json.loads(row.value) for row in rows]
 
 
-# Set to run every BOS integration test on PostgreSQL instead of a SQLite file (ids are unique
-# per test, so tests can share the database).
-POSTGRES_URL = os.environ.get("HULEEDU_TEST_BOS_POSTGRES_URL", "")
-
-
-def bos_settings_for(kafka_bootstrap: str, db_file: Path, group_id: str) -> BOSSettings:
-    """Settings of a test BOS: own DB file, own consumer group, fast relay polling."""
+def bos_settings_for(kafka_bootstrap: str, database_url: str, group_id: str) -> BOSSettings:
+    """Settings of a test BOS: own database, own consumer group, fast relay polling."""
     return BOSSettings(
         kafka_bootstrap_servers=kafka_bootstrap,
-        database_url=POSTGRES_URL or f"sqlite+aiosqlite:///{db_file}",
+        database_url=database_url,
         consumer_group_id=group_id,
         outbox_poll_interval_seconds=0.2,
     )
 
 
 @pytest.fixture
-def bos_settings(kafka_bootstrap: str, tmp_path: Path, group_id: str) -> BOSSettings:
-    """Settings for this test's BOS."""
-    return bos_settings_for(kafka_bootstrap, tmp_path / "bos.sqlite3", group_id)
+def bos_settings(kafka_bootstrap: str, database_url: str, group_id: str) -> BOSSettings:
+    """Settings for this test's BOS; every test using it runs on SQLite and on PostgreSQL."""
+    return bos_settings_for(kafka_bootstrap, database_url, group_id)
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
-"""Handlers of one batch racing each other on a real database (SQLite file; PostgreSQL if given).
+"""Handlers of one batch racing each other on the real databases (a SQLite file, PostgreSQL).
 
 A batch's BatchEssaysReady and its essays' results travel on different topics, so the consumer
 may run them at the same moment; the batch lock plus compare-and-set must keep counts exact.
-Set HULEEDU_TEST_BOS_POSTGRES_URL (e.g. postgresql+asyncpg://bos@127.0.0.1:55433/bos) to also
-run on PostgreSQL; docs/bos.md shows how to start a throwaway server.
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import DBAPIError
@@ -29,19 +26,14 @@ from services.batch_orchestrator_service.handlers import (
     handle_essay_lifecycle_state_updates,
     register_batch,
 )
-from services.batch_orchestrator_service.repository import SqlUnitOfWorkFactory, create_schema
-from tests.integration.batch_orchestrator_service.conftest import POSTGRES_URL, batch_meta
+from services.batch_orchestrator_service.repository import SqlUnitOfWorkFactory, migrate_schema
+from tests.integration.batch_orchestrator_service.conftest import batch_meta
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def units_of_work(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    if request.param == "postgresql" and not POSTGRES_URL:
-        pytest.skip("HULEEDU_TEST_BOS_POSTGRES_URL not set")
-    url = POSTGRES_URL if request.param == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/b.db"
-    engine = create_engine(url)
-    await create_schema(engine)
+@pytest.fixture
+async def units_of_work(database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    engine = create_engine(database_url)
+    await migrate_schema(engine)
     sessions = session_factory(engine)
     try:
         # No relay: these tests look at state, not at Kafka.

@@ -1,5 +1,4 @@
-"""ELS batch forms (one poll, one transaction) on the real database: SQLite, and PostgreSQL too
-when HULEEDU_TEST_POSTGRES_URL is set (see test_postgres.py for a throwaway server).
+"""ELS batch forms (one poll, one transaction) on the real databases: SQLite and PostgreSQL.
 
 The SQL behind them is set-based (multi-row INSERT ... ON CONFLICT, executemany claims,
 IN-list updates), so these check it does on each dialect what one-by-one handling did.
@@ -7,9 +6,7 @@ IN-list updates), so these check it does on each dialect what one-by-one handlin
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -24,7 +21,7 @@ from services.essay_lifecycle_service.handlers import (
     register_batch,
     start_spellcheck,
 )
-from services.essay_lifecycle_service.orm import create_schema
+from services.essay_lifecycle_service.orm import migrate_schema
 from services.essay_lifecycle_service.repository import SqlEssayStore, create_writer_engine
 from services.essay_lifecycle_service.tests.builders import (
     content_ready,
@@ -36,19 +33,11 @@ from services.essay_lifecycle_service.tests.builders import (
 )
 from services.essay_lifecycle_service.views import EssayViews
 
-POSTGRES_URL = os.environ.get("HULEEDU_TEST_POSTGRES_URL", "")
-DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not POSTGRES_URL, reason="HULEEDU_TEST_POSTGRES_URL not set"
-))]  # fmt: skip
 
-
-@pytest.fixture(params=DATABASES)
-async def store_and_views(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[tuple[SqlEssayStore, EssayViews]]:
-    url = POSTGRES_URL if request.param == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/e.db"
-    engine = create_writer_engine(url)
-    await create_schema(engine)
+@pytest.fixture
+async def store_and_views(database_url: str) -> AsyncIterator[tuple[SqlEssayStore, EssayViews]]:
+    engine = create_writer_engine(database_url)
+    await migrate_schema(engine)
     try:
         yield SqlEssayStore.for_engine(engine, SERVICE_NAME), EssayViews(session_factory(engine))
     finally:

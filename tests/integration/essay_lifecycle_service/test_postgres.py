@@ -1,15 +1,12 @@
-"""The same slot rules on PostgreSQL (compose's database), when a test server is given.
+"""The same slot rules on PostgreSQL (compose's database): three writers racing on one batch.
 
-Set HULEEDU_TEST_POSTGRES_URL, e.g. postgresql+asyncpg://els@127.0.0.1:55432/els, to run it;
-docs/els.md shows how to start a throwaway server. SQLite is covered by the other tests.
+Runs on the session's throwaway server (tests/support/postgres.py); SQLite is covered by the
+other tests.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-
-import pytest
 
 from common_core.db import session_factory
 from common_core.outbox import OutboxMessage
@@ -21,7 +18,7 @@ from services.essay_lifecycle_service.handlers import (
     register_batch,
     start_spellcheck,
 )
-from services.essay_lifecycle_service.orm import create_schema
+from services.essay_lifecycle_service.orm import migrate_schema
 from services.essay_lifecycle_service.repository import SqlEssayStore, create_writer_engine
 from services.essay_lifecycle_service.tests.builders import (
     content_ready,
@@ -33,15 +30,11 @@ from services.essay_lifecycle_service.tests.builders import (
 )
 from services.essay_lifecycle_service.views import EssayViews
 
-POSTGRES_URL = os.environ.get("HULEEDU_TEST_POSTGRES_URL", "")
 
-pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="HULEEDU_TEST_POSTGRES_URL not set")
-
-
-async def test_concurrent_registration_duplicates_and_rivals_on_postgres() -> None:
-    engines = [create_writer_engine(POSTGRES_URL) for _ in range(3)]
+async def test_concurrent_registration_duplicates_and_rivals_on_postgres(postgres_url: str) -> None:
+    engines = [create_writer_engine(postgres_url) for _ in range(3)]
     try:
-        await asyncio.gather(*(create_schema(engine) for engine in engines))  # racing starts
+        await asyncio.gather(*(migrate_schema(engine) for engine in engines))  # racing starts
         stores = [SqlEssayStore.for_engine(engine, SERVICE_NAME) for engine in engines]
         batch_id = new_id("pg")
         early, duplicate = content_ready(batch_id), content_ready(batch_id)

@@ -13,7 +13,7 @@ from common_core.outbox import OutboxMessage
 from common_core.topics import dlt_topic_name, topic_name
 from services.essay_lifecycle_service.config import SERVICE_NAME, ELSSettings
 from services.essay_lifecycle_service.handlers import assign_content_to_slot, register_batch
-from services.essay_lifecycle_service.orm import create_schema
+from services.essay_lifecycle_service.orm import migrate_schema
 from services.essay_lifecycle_service.repository import SqlEssayStore, create_writer_engine
 from services.essay_lifecycle_service.tests.builders import (
     content_ready,
@@ -127,7 +127,7 @@ async def test_events_committed_before_a_crash_are_published_after_restart(
 ) -> None:
     # "Process one" handles everything and commits, but dies before its relay published.
     engine = create_writer_engine(els_settings.database_url)
-    await create_schema(engine)
+    await migrate_schema(engine)
     store = SqlEssayStore.for_engine(engine, SERVICE_NAME)
     batch_id = new_id("crash")
     await register_batch(registered(batch_id, 1), "corr-crash", store)
