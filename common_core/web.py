@@ -8,6 +8,7 @@ unexpected exceptions become a 500 with no stack trace in the body (it goes to t
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import time
 import uuid
@@ -177,3 +178,22 @@ async def serve_app(app: Quart, host: str, port: int) -> None:
         loop.add_signal_handler(sig, stop.set)
     logger.info("http_serving", host=host, port=port)
     await serve(app, config, shutdown_trigger=stop.wait)
+
+
+async def require_json_body() -> None:
+    """For a POST: 415 unless the body is declared JSON, 400 (with the position) unless it
+    parses. quart-schema would read a non-JSON body as null and answer 422; the client
+    deserves the real reason. Use as a blueprint's before_request hook."""
+    if request.method != "POST":
+        return
+    if not request.is_json:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "request body must be JSON (Content-Type: application/json)",
+            {"content_type": request.content_type},
+        )
+    try:
+        json.loads(await request.get_data())
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", f"malformed JSON body: {exc}") from None

@@ -1,0 +1,29 @@
+"""Content Service's internal credential: one shared secret, compared in constant time."""
+
+from __future__ import annotations
+
+import hmac
+
+from pydantic import SecretStr
+
+from common_core.auth.errors import AuthError
+from common_core.auth.tokens import bearer_token
+
+
+def check_service_token(authorization: str | None, expected: SecretStr | str) -> None:
+    """Raise AuthError unless `authorization` is `Bearer <expected>`.
+
+    An empty `expected` refuses everything: a service left without a token must not be open.
+    Bytes are compared so a non-ASCII header cannot raise instead of failing (compare_digest
+    refuses non-ASCII str).
+    """
+    secret = expected.get_secret_value() if isinstance(expected, SecretStr) else expected
+    presented = bearer_token(authorization)
+    if not secret or not hmac.compare_digest(presented.encode(), secret.encode()):
+        raise AuthError("invalid_token", "the service token is not valid")
+
+
+def service_token_headers(token: SecretStr | str) -> dict[str, str]:
+    """The header a client of Content Service sends (none when no token is configured)."""
+    secret = token.get_secret_value() if isinstance(token, SecretStr) else token
+    return {"Authorization": f"Bearer {secret}"} if secret else {}

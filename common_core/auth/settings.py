@@ -1,0 +1,36 @@
+"""Settings every token-checking service shares, by the same names (each under its own prefix).
+
+Mix them into a service's settings class, e.g. `class BOSSettings(ServiceSettings,
+TokenVerificationSettings)`, which makes `BOS_IDENTITY_JWKS_URL`, `BOS_JWT_ISSUER` and
+`BOS_JWT_AUDIENCE`. identity_service signs with the same issuer and audience defaults.
+"""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_JWT_ISSUER = "huleedu-identity"
+DEFAULT_JWT_AUDIENCE = "huleedu-fleet"
+
+
+class TokenVerificationSettings(BaseSettings):
+    """Where the public keys are and which `iss` / `aud` a teacher's token must carry."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    identity_jwks_url: str = "http://127.0.0.1:3001/v1/auth/jwks.json"
+    jwt_issuer: str = DEFAULT_JWT_ISSUER
+    jwt_audience: str = DEFAULT_JWT_AUDIENCE
+
+
+class ContentServiceTokenSettings(BaseSettings):
+    """The shared secret that lets a service call Content Service (and Content Service check it).
+
+    Empty means "not configured": Content Service then refuses every call (fails closed), and
+    a client sends no Authorization header.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    content_service_token: SecretStr = SecretStr("")

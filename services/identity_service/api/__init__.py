@@ -1,0 +1,1 @@
+"""identity_service HTTP blueprints."""

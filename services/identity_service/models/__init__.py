@@ -1,0 +1,1 @@
+"""Request/response bodies and SQL tables of identity_service."""
