@@ -23,7 +23,7 @@ from services.identity_service.config import SERVICE_NAME, IdentitySettings
 from services.identity_service.di import make_container, own_token_verifier
 from services.identity_service.handlers import ensure_signing_key
 from services.identity_service.protocols import UnitOfWorkFactory
-from services.identity_service.repository import create_schema
+from services.identity_service.repository import migrate_schema
 from services.identity_service.signing import new_signing_key
 
 logger = get_logger(__name__)
@@ -31,7 +31,7 @@ logger = get_logger(__name__)
 
 async def prepare_store(container: AsyncContainer) -> None:
     """Schema up to date and an active signing key (made on the very first start only)."""
-    await create_schema(await container.get(AsyncEngine))
+    await migrate_schema(await container.get(AsyncEngine))
     key = await ensure_signing_key(
         (await container.get(UnitOfWorkFactory))(), utc_now(), new_signing_key
     )

@@ -35,7 +35,7 @@ from services.identity_service.handlers import (
     set_password,
 )
 from services.identity_service.passwords import Argon2Passwords
-from services.identity_service.repository import SqlUnitOfWorkFactory, create_schema
+from services.identity_service.repository import SqlUnitOfWorkFactory, migrate_schema
 from services.identity_service.signing import new_signing_key
 
 EXIT_EXISTS = 3
@@ -53,7 +53,7 @@ async def run(args: argparse.Namespace, settings: IdentitySettings) -> int:
     """Carry out one command; returns the process exit code."""
     engine = create_engine(settings.database_url)
     try:
-        await create_schema(engine)
+        await migrate_schema(engine)
         units_of_work = SqlUnitOfWorkFactory(session_factory(engine))
         lifetime = timedelta(seconds=settings.access_token_ttl_seconds)
         if args.command == "rotate-key":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -12,14 +13,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.metadata import utc_now
+from common_core.migrations import upgrade_to_head
 from services.identity_service.domain import EmailAlreadyRegisteredError, SigningKey, Teacher
-from services.identity_service.models.orm import Base, SigningKeyRow, TeacherRow
+from services.identity_service.models.orm import SigningKeyRow, TeacherRow
+
+# identity's Alembic environment; revision 0001 creates exactly the tables of models/orm.py.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-async def create_schema(engine: AsyncEngine) -> None:
-    """Create identity's tables if missing (safe on every start)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
+async def migrate_schema(engine: AsyncEngine) -> None:
+    """Bring identity's database to its newest migration; safe on every start."""
+    await upgrade_to_head(engine.url, MIGRATIONS)
 
 
 def _utc(value: datetime) -> datetime:

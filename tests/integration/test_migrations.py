@@ -25,11 +25,16 @@ from services.batch_orchestrator_service.models.orm import Base as BosBase
 from services.batch_orchestrator_service.repository import MIGRATIONS as BOS_MIGRATIONS
 from services.essay_lifecycle_service.orm import MIGRATIONS as ELS_MIGRATIONS
 from services.essay_lifecycle_service.orm import Base as ElsBase
+from services.identity_service.models.orm import Base as IdentityBase
+from services.identity_service.repository import MIGRATIONS as IDENTITY_MIGRATIONS
 
 SERVICES = {
     "batch_orchestrator_service": (BOS_MIGRATIONS, [BosBase.metadata, OutboxBase.metadata]),
     "essay_lifecycle_service": (ELS_MIGRATIONS, [ElsBase.metadata, OutboxBase.metadata]),
+    "identity_service": (IDENTITY_MIGRATIONS, [IdentityBase.metadata]),
 }
+# Services whose databases existed (made by create_all) before migrations did.
+ADOPTED = ["batch_orchestrator_service", "essay_lifecycle_service"]
 
 
 @pytest.fixture(params=sorted(SERVICES))
@@ -81,10 +86,11 @@ async def test_starts_racing_on_a_fresh_database_migrate_it_once(
     assert await run_sync(database_url, schema_diff(metadata)) == []
 
 
+@pytest.mark.parametrize("adopted", ADOPTED)
 async def test_a_database_made_by_create_all_is_adopted_and_keeps_its_rows(
-    service: tuple[Path, list[MetaData]], database_url: str
+    adopted: str, database_url: str
 ) -> None:
-    migrations, metadata = service
+    migrations, metadata = SERVICES[adopted]
 
     def create_all_and_a_row(connection: Connection) -> None:
         for each in metadata:

@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parents[2]
 CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_cost_kib": 1024, "argon2_parallelism": 1}
 
 
-def identity_settings(db_file: Path, **overrides: Any) -> IdentitySettings:
-    """Settings of a test identity service on `db_file` with cheap hashing."""
-    return IdentitySettings(
-        database_url=f"sqlite+aiosqlite:///{db_file}", **{**CHEAP_ARGON2, **overrides}
-    )
+def identity_settings(database: Path | str, **overrides: Any) -> IdentitySettings:
+    """Settings of a test identity service with cheap hashing, on a SQLite file (a Path) or
+    the database at a URL (e.g. the `database_url` fixture's)."""
+    url = f"sqlite+aiosqlite:///{database}" if isinstance(database, Path) else database
+    return IdentitySettings(database_url=url, **{**CHEAP_ARGON2, **overrides})
 
 
 @asynccontextmanager

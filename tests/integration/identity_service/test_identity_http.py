@@ -8,8 +8,9 @@ import uuid
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+from common_core.db import create_engine
 from tests.support.identity import (
     call,
     identity_settings,
@@ -24,9 +25,9 @@ def new_email() -> str:
     return f"teacher-{uuid.uuid4().hex[:10]}@school.example.se"
 
 
-async def test_register_login_and_me(tmp_path: Path) -> None:
+async def test_register_login_and_me(database_url: str) -> None:
     email = new_email()
-    async with serving_identity(identity_settings(tmp_path / "id.db")) as url, \
+    async with serving_identity(identity_settings(database_url)) as url, \
             aiohttp.ClientSession() as http:  # fmt: skip
         teacher = await register(http, url, f"  {email.upper()} ")
         assert teacher["email"] == email and set(teacher) == {"teacher_id", "email", "name"}
@@ -45,9 +46,9 @@ async def test_register_login_and_me(tmp_path: Path) -> None:
         assert headers["WWW-Authenticate"].startswith("Bearer")
 
 
-async def test_registration_refusals(tmp_path: Path) -> None:
+async def test_registration_refusals(database_url: str) -> None:
     email = new_email()
-    async with serving_identity(identity_settings(tmp_path / "id.db")) as url, \
+    async with serving_identity(identity_settings(database_url)) as url, \
             aiohttp.ClientSession() as http:  # fmt: skip
         await register(http, url, email)
         register_url = f"{url}/v1/auth/register"
@@ -146,8 +147,8 @@ async def test_attempts_per_client_address_are_throttled(tmp_path: Path) -> None
     assert status == 429 and 0 < int(headers["Retry-After"]) <= 60
 
 
-async def test_a_restart_keeps_accounts_keys_and_issued_tokens(tmp_path: Path) -> None:
-    settings, email = identity_settings(tmp_path / "id.db"), new_email()
+async def test_a_restart_keeps_accounts_keys_and_issued_tokens(database_url: str) -> None:
+    settings, email = identity_settings(database_url), new_email()
     async with aiohttp.ClientSession() as http:
         async with serving_identity(settings) as url:
             teacher = await register(http, url, email)
@@ -163,9 +164,9 @@ async def test_a_restart_keeps_accounts_keys_and_issued_tokens(tmp_path: Path) -
     assert status == 200 and me["teacher_id"] == teacher["teacher_id"]
 
 
-async def test_cli_creates_teachers_and_login_rehashes_to_new_parameters(tmp_path: Path) -> None:
-    db = tmp_path / "id.db"
-    url_of_db = f"sqlite+aiosqlite:///{db}"
+async def test_cli_creates_teachers_and_login_rehashes_to_new_parameters(postgres_url: str) -> None:
+    database_url = postgres_url  # the CLI on PostgreSQL; rotate-key runs it on SQLite
+    url_of_db = database_url
     email = new_email()
     code, output = await run_cli(url_of_db, "create-teacher", "--email", email, "--name", "Cli",
                                  stdin="a long password\n")  # fmt: skip
@@ -176,13 +177,13 @@ async def test_cli_creates_teachers_and_login_rehashes_to_new_parameters(tmp_pat
     code, output = await run_cli(url_of_db, "set-password", "--email", email, stdin="short\n")
     assert code == 2 and "short" not in output  # a refused password is never echoed
 
-    stronger = identity_settings(db, argon2_time_cost=2)
+    stronger = identity_settings(database_url, argon2_time_cost=2)
     async with serving_identity(stronger) as url, aiohttp.ClientSession() as http:
         await login(http, url, email, "a long password")
-    engine = create_engine(f"sqlite:///{db}")
-    with engine.connect() as conn:
-        stored = conn.execute(text("SELECT password_hash FROM teachers")).scalar_one()
-    engine.dispose()
+    engine = create_engine(database_url)
+    async with engine.connect() as conn:
+        stored = (await conn.execute(text("SELECT password_hash FROM teachers"))).scalar_one()
+    await engine.dispose()
     assert stored.startswith("$argon2id$") and ",t=2," in stored
 
 
