@@ -1,6 +1,6 @@
 """`pdm run fleet up` runs every service until Ctrl-C; `pdm run fleet demo` runs the demo.
 
-pdm run fleet up                    # broker + topics + six services, prints "fleet ready"
+pdm run fleet up                    # broker + topics + services, prints "fleet ready"
 pdm run fleet demo                  # against a running fleet
 pdm run fleet demo --start-fleet    # start the fleet, run the demo, stop (make demo)
 """
@@ -53,7 +53,10 @@ async def up(settings: FleetSettings) -> int:
         done, _ = await asyncio.wait({starting, waiter}, return_when=asyncio.FIRST_COMPLETED)
         if starting in done:
             starting.result()
-            say("fleet ready: content :8001, file :7001, BOS :5001, ELS API :6001 (Ctrl-C stops)")
+            say(
+                "fleet ready: identity :3001, content :8001, file :7001, BOS :5001, "
+                "ELS API :6001 (Ctrl-C stops)"
+            )
             await waiter
         else:
             starting.cancel()

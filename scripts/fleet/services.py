@@ -21,8 +21,10 @@ class ServiceSpec:
 
 
 def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
-    """The six processes, in start order, with state under `data_dir`."""
+    """The fleet's processes, in start order (identity first: the others verify its tokens),
+    with state under `data_dir`."""
     content_url = "http://127.0.0.1:8001"
+    identity_db = f"sqlite+aiosqlite:///{data_dir / 'identity.sqlite3'}"
     bos_db = f"sqlite+aiosqlite:///{data_dir / 'bos.sqlite3'}"
     els_db = f"sqlite+aiosqlite:///{data_dir / 'els.sqlite3'}"
 
@@ -33,6 +35,12 @@ def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
         }
 
     return [
+        ServiceSpec(
+            "identity_service",
+            "services.identity_service.app",
+            "http://127.0.0.1:3001/healthz",
+            {**common("IDENTITY_"), "IDENTITY_PORT": "3001", "IDENTITY_DATABASE_URL": identity_db},
+        ),
         ServiceSpec(
             "content_service",
             "services.content_service.app",

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import aiohttp
 
+from scripts.fleet.demo_teacher import ensure_demo_teacher
 from scripts.fleet.services import ServiceSpec, fleet_services
 from scripts.kafka_topic_bootstrap import TopicBootstrapSettings, bootstrap_topics
 from scripts.local_kafka import LocalKafka
@@ -122,7 +123,7 @@ class ManagedProcess:
 
 
 class Fleet:
-    """The broker (unless one is given), the topics and the six service processes."""
+    """The broker (unless one is given), the topics and the service processes."""
 
     def __init__(
         self, data_dir: Path, kafka_bootstrap: str | None = None, kafka_port: int = 9092
@@ -165,7 +166,12 @@ class Fleet:
         say(f"{len(topics)} topics ready")
         for process in self.processes:
             process.start()
-        await self.wait_healthy(health_timeout)
+        # The demo teacher is made beside the health checks (identity's CLI migrates too).
+        identity = next(p.spec for p in self.processes if p.spec.name == "identity_service")
+        demo_teacher, _ = await asyncio.gather(
+            ensure_demo_teacher(self.data_dir, identity, ROOT), self.wait_healthy(health_timeout)
+        )
+        say(demo_teacher)
 
     async def _watch_kafka(self, kafka: LocalKafka) -> None:
         """Restart the local broker if it dies, as compose's restart policy would."""

@@ -42,6 +42,10 @@ class Expected:
 
 
 DESIGN = {
+    "identity_service": Expected(
+        "identity_service", "services.identity_service.app", 3001, 3000, "IDENTITY_", "identity",
+        "port",
+    ),
     "content_service": Expected(
         "content_service", "services.content_service.app", 8001, 8000, "CONTENT_SERVICE_",
         "content", "port",
@@ -166,7 +170,11 @@ def test_infrastructure_dependencies() -> None:
     assert setup["restart"] == "no"
     assert setup["depends_on"]["kafka"]["condition"] == "service_healthy"
     assert "healthcheck" in service("kafka") and "healthcheck" in service("postgres")
-    for name in ("batch_orchestrator_service", "essay_lifecycle_api", "essay_lifecycle_worker"):
+    databased = (
+        "batch_orchestrator_service", "essay_lifecycle_api", "essay_lifecycle_worker",
+        "identity_service",
+    )  # fmt: skip
+    for name in databased:
         assert service(name)["depends_on"]["postgres"]["condition"] == "service_healthy"
         url = service(name)["environment"][f"{DESIGN[name].prefix}DATABASE_URL"]
         assert url.startswith("postgresql+asyncpg://") and "@postgres:5432/" in url
@@ -174,7 +182,9 @@ def test_infrastructure_dependencies() -> None:
     els_db = service("essay_lifecycle_api")["environment"]["ELS_DATABASE_URL"]
     assert bos_db.rsplit("/", 1)[1] != els_db.rsplit("/", 1)[1], "BOS and ELS share tables"
     init = (ROOT / "deploy" / "postgres" / "init.sql").read_text()
-    for db in (bos_db, els_db):
+    identity_db = service("identity_service")["environment"]["IDENTITY_DATABASE_URL"]
+    assert len({url.rsplit("/", 1)[1] for url in (bos_db, els_db, identity_db)}) == 3
+    for db in (bos_db, els_db, identity_db):
         assert f"CREATE DATABASE {db.rsplit('/', 1)[1]};" in init
 
 
