@@ -8,7 +8,8 @@
 
 Routes on other blueprints or the app itself (`/healthz`, `/metrics`, `/openapi.json`) stay
 open. Register the guard before the blueprint's other before_request hooks, so an anonymous
-caller gets 401 before any 4xx about its body.
+caller gets 401 before any 4xx about its body; `@teacher_required` on a single route goes
+directly under the route decorator (above `@validate_request`) for the same reason.
 """
 
 from __future__ import annotations
