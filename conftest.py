@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
+from common_core.processes import free_port
 from scripts.kafka_topic_bootstrap import TopicBootstrapSettings, bootstrap_topics
-from scripts.local_kafka import LocalKafka, free_port
+from scripts.local_kafka import LocalKafka
 from tests.support.postgres import create_database, drop_database, session_postgres_server
 
 

@@ -34,6 +34,19 @@ class EssayStatus(StrEnum):
     NLP_SUCCESS = "nlp_success"
     NLP_FAILED = "nlp_failed"
 
+    @property
+    def is_terminal(self) -> bool:
+        """True for a result: the essay's phase is over, successfully or not.
+
+        Only results move a batch's counts; the statuses before one are progress.
+        """
+        return self in _TERMINAL_ESSAY_STATUSES
+
+
+_TERMINAL_ESSAY_STATUSES = frozenset(
+    {EssayStatus.SPELLCHECKED_SUCCESS, EssayStatus.SPELLCHECK_FAILED}
+)
+
 
 class BatchStatus(StrEnum):
     """Batch lifecycle status owned by the Batch Orchestrator Service."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -26,6 +27,16 @@ class EntityReference(BaseModel):
         default=None, description="For an essay, the id of the batch it belongs to."
     )
 
+    @classmethod
+    def batch(cls, batch_id: str) -> EntityReference:
+        """A reference to a batch."""
+        return cls(entity_id=batch_id, entity_type="batch")
+
+    @classmethod
+    def essay(cls, essay_id: str, batch_id: str) -> EntityReference:
+        """A reference to an essay, with its batch as parent."""
+        return cls(entity_id=essay_id, entity_type="essay", parent_id=batch_id)
+
 
 class SystemProcessingMetadata(BaseModel):
     """Who produced an event, for what, and when; plus error details on failures."""
@@ -38,6 +49,18 @@ class SystemProcessingMetadata(BaseModel):
     timestamp: datetime = Field(default_factory=utc_now, description="When it was produced.")
     error_info: dict[str, Any] = Field(
         default_factory=dict, description="Error details when the event reports a failure."
+    )
+
+
+def event_metadata(
+    entity: EntityReference,
+    event: ProcessingEvent,
+    stage: ProcessingStage,
+    error_info: Mapping[str, Any] | None = None,
+) -> SystemProcessingMetadata:
+    """The `metadata` of an event a service emits about `entity` in `stage`."""
+    return SystemProcessingMetadata(
+        entity=entity, event=event, processing_stage=stage, error_info=dict(error_info or {})
     )
 
 

@@ -32,25 +32,7 @@ TOPICS: MappingProxyType[ProcessingEvent, str] = MappingProxyType(
 
 
 def topic_name(event: ProcessingEvent) -> str:
-    """Return the Kafka topic for an event.
-
-    ==================================  ============================================
-    event                               topic
-    ==================================  ============================================
-    BATCH_ESSAYS_REGISTERED             huleedu.batch.essays.registered.v1
-    ESSAY_CONTENT_READY                 huleedu.file.essay.content.ready.v1
-    ESSAY_VALIDATION_FAILED             huleedu.file.essay.validation.failed.v1
-    BATCH_ESSAYS_READY                  huleedu.els.batch.essays.ready.v1
-    BATCH_SPELLCHECK_INITIATE_COMMAND   huleedu.els.spellcheck.initiate.command.v1
-    ESSAY_SPELLCHECK_REQUESTED          huleedu.essay.spellcheck.requested.v1
-    ESSAY_SPELLCHECK_RESULT_RECEIVED    huleedu.essay.spellcheck.completed.v1
-    BATCH_NLP_INITIATE_COMMAND          huleedu.els.nlp.initiate.command.v1
-    ESSAY_NLP_REQUESTED                 huleedu.essay.nlp.requested.v1
-    ESSAY_NLP_RESULT_RECEIVED           huleedu.essay.nlp.completed.v1
-    ESSAY_LIFECYCLE_STATE_UPDATED       huleedu.essay.lifecycle.state.updated.v1
-    BATCH_PIPELINE_PROGRESS_UPDATED     huleedu.batch.pipeline.progress.updated.v1
-    BATCH_LIFECYCLE_COMPLETED           huleedu.batch.lifecycle.completed.v1
-    ==================================  ============================================
+    """Return the Kafka topic for an event, as mapped in `TOPICS` above (the one table).
 
     Raises:
         ValueError: the event has no topic; the message lists every mapped event and topic.

@@ -141,13 +141,40 @@ async def drain_body() -> None:
         pass
 
 
-def limit_request_body(app: Quart, max_bytes: int, drain_factor: int = 32) -> None:
-    """413 JSON for bodies larger than `max_bytes`, after draining them.
+# Bodies up to this many times the limit are read to their end and refused with a readable 413
+# (simple clients send the whole body before reading the answer); Quart cuts off anything larger.
+DRAIN_FACTOR = 4
 
-    Quart's MAX_CONTENT_LENGTH is set to `drain_factor` times the limit, so an absurd body is
-    still cut off by the server rather than read to its end.
+
+def cap_request_body(
+    app: Quart, max_bytes: int, *, drain_factor: int = DRAIN_FACTOR, max_form_parts: int = 0
+) -> None:
+    """Quart's own hard limits, `drain_factor` times ours (see DRAIN_FACTOR).
+
+    `max_form_parts`, when given, caps multipart parts the same way.
     """
     app.config["MAX_CONTENT_LENGTH"] = max_bytes * drain_factor
+    if max_form_parts:
+        app.config["MAX_FORM_PARTS"] = max_form_parts * drain_factor
+
+
+def payload_too_large(max_bytes: int, message: str | None = None) -> ApiError:
+    """The 413 for a body over `max_bytes`, naming the limit in its details."""
+    return ApiError(
+        413,
+        "payload_too_large",
+        message or f"the request body is larger than {max_bytes} bytes",
+        {"max_bytes": max_bytes},
+    )
+
+
+def limit_request_body(app: Quart, max_bytes: int, drain_factor: int = DRAIN_FACTOR) -> None:
+    """413 JSON for any request body larger than `max_bytes`, after draining it.
+
+    Checked before the route runs, so routes read bodies that are within the limit; a chunked
+    body (no declared length) is read once here and cached for the route.
+    """
+    cap_request_body(app, max_bytes, drain_factor=drain_factor)
 
     @app.before_request
     async def _refuse_oversized_body() -> None:
@@ -158,12 +185,7 @@ def limit_request_body(app: Quart, max_bytes: int, drain_factor: int = 32) -> No
             return
         elif len(await request.get_data(cache=True)) <= max_bytes:
             return  # a chunked body within the limit, cached for the route to read
-        raise ApiError(
-            413,
-            "payload_too_large",
-            f"the request body is larger than {max_bytes} bytes",
-            {"max_bytes": max_bytes},
-        )
+        raise payload_too_large(max_bytes)
 
 
 async def serve_app(app: Quart, host: str, port: int) -> None:

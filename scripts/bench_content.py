@@ -37,7 +37,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 
-from scripts.local_kafka import free_port
+from common_core.processes import free_port, terminate
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("the", "essay", "argues", "that", "students", "learn", "more", "when", "they", "write")
@@ -201,8 +201,7 @@ async def bench(args: argparse.Namespace) -> None:
                 cpu = (cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1])
                 stop_profiler(profiler)
         finally:
-            process.terminate()
-            process.wait(timeout=15)
+            terminate(process, timeout=15)
     report(args, stores, fetches, elapsed, cpu, store_times, fetch_times)
 
 

@@ -31,11 +31,11 @@ from pathlib import Path
 import psutil
 from spellchecker import SpellChecker
 
+from common_core.processes import free_port
 from scripts.bench_spellcheck import PyspellWords
 from scripts.essay_generator import generate_essay
 from scripts.fleet.client import FleetClient, FleetUrls
 from scripts.fleet.running import RunningFleet
-from scripts.local_kafka import free_port
 from services.spell_checker_service.corrector import TextCorrector
 from services.spell_checker_service.dictionaries import load_corrector
 

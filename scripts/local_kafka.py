@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,8 @@ from types import TracebackType
 from typing import Self
 
 from aiokafka.admin import AIOKafkaAdminClient
+
+from common_core.processes import free_port, terminate
 
 KAFKA_DIR = Path(__file__).resolve().parent / "kafka"
 POM = KAFKA_DIR / "pom.xml"
@@ -62,14 +63,6 @@ def fetch_jars() -> Path:
     tmp.rename(jars)
     marker.touch()
     return jars
-
-
-def free_port() -> int:
-    """A TCP port that was free a moment ago on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def random_cluster_id() -> str:
@@ -185,14 +178,8 @@ class LocalKafka:
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM (a clean shutdown), then SIGKILL if it does not exit in time."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            terminate(self.process, timeout)
 
     def __enter__(self) -> Self:
         self.start()

@@ -27,7 +27,7 @@ from typing import Self
 
 import asyncpg
 
-from scripts.local_kafka import free_port
+from common_core.processes import free_port
 
 SUPERUSER = "huleedu"
 

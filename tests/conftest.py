@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from common_core.processes import free_port
 from scripts.fleet.client import FleetClient, FleetUrls
 from scripts.fleet.running import RunningFleet
-from scripts.local_kafka import free_port
 
 
 @pytest.fixture(scope="session")

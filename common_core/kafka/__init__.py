@@ -8,7 +8,7 @@ from common_core.kafka.consumer import (
     Route,
     bound_to,
 )
-from common_core.kafka.producer import KafkaEventPublisher
+from common_core.kafka.producer import KafkaEventPublisher, running_publisher, start_publisher
 
 __all__ = [
     "BatchHandler",
@@ -18,4 +18,6 @@ __all__ = [
     "RetryPolicy",
     "Route",
     "bound_to",
+    "running_publisher",
+    "start_publisher",
 ]

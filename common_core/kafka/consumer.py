@@ -67,16 +67,28 @@ class Route:
     `batch_handler`, for in-order routes, takes every message of a partition's poll at once and
     must be all-or-nothing (one transaction): when it raises, nothing of it may remain, because
     the loop then hands the same messages over again in smaller runs (single ones to `handler`).
+    A route with a `batch_handler` needs no `handler`: a single message is a batch of one, so
+    both paths make the same decisions.
     """
 
     model: type[EventData]
-    handler: Handler
+    handler: Handler | None = None
     max_in_flight: int = 1
     batch_handler: BatchHandler | None = None
 
     def __post_init__(self) -> None:
         if self.batch_handler is not None and self.max_in_flight != 1:
             raise ValueError("a batch_handler route handles its messages in order")
+        if self.handler is None and self.batch_handler is None:
+            raise ValueError("a route needs a handler or a batch_handler")
+
+    async def handle_one(self, envelope: EventEnvelope[Any]) -> None:
+        """The single-message path: `handler`, else `batch_handler` with one message."""
+        if self.handler is not None:
+            await self.handler(envelope)
+        else:
+            assert self.batch_handler is not None  # __post_init__ guarantees one of them
+            await self.batch_handler([envelope])
 
 
 @contextmanager
@@ -282,7 +294,7 @@ class KafkaConsumerLoop:
         with bound_to(envelope, record.topic):
             started = time.perf_counter()
             try:
-                await self._call_with_retries(route.handler, envelope)
+                await self._call_with_retries(route.handle_one, envelope)
             except PermanentError as exc:
                 await self._dead_letter(record, "permanent_error", str(exc))
                 return

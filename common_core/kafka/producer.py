@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Sequence
 from types import TracebackType
 from typing import Self
 
 from aiokafka import AIOKafkaProducer
+from tenacity import AsyncRetrying, stop_after_delay, wait_exponential
 
 from common_core.envelope import EventEnvelope
 from common_core.events import EventData
@@ -106,3 +108,45 @@ class KafkaEventPublisher:
         except Exception:  # any failure means "not reachable" for a health check
             return False
         return True
+
+
+async def start_publisher(
+    bootstrap_servers: str, source_service: str, connect_timeout_seconds: float = 0.0
+) -> KafkaEventPublisher:
+    """A started publisher; retries for `connect_timeout_seconds` while the broker is starting.
+
+    0 means one attempt: the caller fails at once and its supervisor restarts it.
+    """
+    retrying = AsyncRetrying(
+        stop=stop_after_delay(connect_timeout_seconds),
+        wait=wait_exponential(multiplier=0.2, max=3.0),
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            publisher = KafkaEventPublisher(bootstrap_servers, source_service)
+            try:
+                await publisher.start()
+            except Exception as exc:
+                logger.warning("kafka_not_reachable_yet", error=repr(exc))
+                # A producer that failed to start cannot be restarted; drop it and build anew.
+                with contextlib.suppress(Exception):
+                    await publisher.stop()
+                raise
+            return publisher
+    raise AssertionError("unreachable: tenacity either returns or reraises")
+
+
+@contextlib.asynccontextmanager
+async def running_publisher(
+    bootstrap_servers: str, source_service: str, connect_timeout_seconds: float = 0.0
+) -> AsyncIterator[KafkaEventPublisher]:
+    """`start_publisher` for the length of a block; pending sends are flushed when it ends.
+
+    Every service's wiring (di.py) opens its one publisher this way.
+    """
+    publisher = await start_publisher(bootstrap_servers, source_service, connect_timeout_seconds)
+    try:
+        yield publisher
+    finally:
+        await publisher.stop()

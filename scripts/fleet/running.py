@@ -12,6 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from common_core.processes import terminate
 from scripts.fleet.services import fleet_services
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,11 +98,4 @@ class RunningFleet:
         """SIGTERM the runner (it stops every service and its broker); returns its exit code."""
         if self.process is None:
             return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return terminate(self.process, timeout)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import aiohttp
 
+from common_core.processes import exit_code, terminate_async
 from scripts.fleet.demo_teacher import ensure_demo_teacher
 from scripts.fleet.services import ServiceSpec, fleet_services
 from scripts.kafka_topic_bootstrap import TopicBootstrapSettings, bootstrap_topics
@@ -31,17 +32,6 @@ _COLOURS = ["36", "33", "35", "32", "34", "31", "37"]
 def say(message: str) -> None:
     """A line from the runner itself."""
     print(f"[fleet] {message}", flush=True)
-
-
-async def _exit_code(process: asyncio.subprocess.Process) -> int:
-    """Wait for the process itself to exit.
-
-    Not `process.wait()`: on Python 3.11 it also waits for the output pipe to close, which
-    never happens while an orphaned child of a killed service still holds it.
-    """
-    while process.returncode is None:  # noqa: ASYNC110 - no event exists for "reaped"
-        await asyncio.sleep(0.1)
-    return process.returncode
 
 
 def _kill_group(pgid: int) -> None:
@@ -85,7 +75,7 @@ class ManagedProcess:
             self.process = await self._spawn()
             self._on_start()
             pump = asyncio.create_task(self._pump_output(self.process))
-            code = await _exit_code(self.process)
+            code = await exit_code(self.process)
             # Children of the service (e.g. the spell checker's pool) may outlive it and keep
             # its output pipe open; like a container's cgroup, the whole group goes with it.
             _kill_group(self.process.pid)
@@ -108,16 +98,8 @@ class ManagedProcess:
     async def stop(self, timeout: float = 8.0) -> None:
         self._stopping = True
         process = self.process
-        if process is not None and process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(_exit_code(process), timeout)
-            except TimeoutError:
-                say(f"{self.spec.name} did not stop in {timeout}s; killing it")
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await _exit_code(process)
+        if process is not None and not await terminate_async(process, timeout):
+            say(f"{self.spec.name} did not stop in {timeout}s; killed it")
         if self._task is not None:
             await self._task
 

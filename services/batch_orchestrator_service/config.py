@@ -14,12 +14,11 @@ class BOSSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="BOS_", extra="ignore")
 
-    host: str = "127.0.0.1"
     port: int = 5001
     # SQLite file by default (zero set-up); docker compose points this at PostgreSQL.
     database_url: str = "sqlite+aiosqlite:///.data/bos.sqlite3"
     # One group for every BOS replica; tests override it so they never join a running fleet.
-    consumer_group_id: str = SERVICE_NAME
+    consumer_group: str = SERVICE_NAME
     # The relay is woken after each commit; the poll only matters after a crash or broker outage.
     outbox_poll_interval_seconds: float = 1.0
     # Largest request body accepted; a full registration (500 ids + instructions) is ~100 KB.

@@ -9,7 +9,7 @@ from quart_dishka import QuartProvider
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.db import create_engine, session_factory
-from common_core.kafka import KafkaEventPublisher
+from common_core.kafka import KafkaEventPublisher, running_publisher
 from common_core.outbox import OutboxRelay
 from services.batch_orchestrator_service.config import SERVICE_NAME, BOSSettings
 from services.batch_orchestrator_service.kafka_consumer import BosConsumer
@@ -37,10 +37,10 @@ class BosProvider(Provider):
     @provide(scope=Scope.APP)
     async def publisher(self, settings: BOSSettings) -> AsyncIterator[KafkaEventPublisher]:
         """The Kafka producer used by the outbox relay and for dead letters."""
-        publisher = KafkaEventPublisher(settings.kafka_bootstrap_servers, SERVICE_NAME)
-        await publisher.start()
-        yield publisher
-        await publisher.stop()
+        async with running_publisher(
+            settings.kafka_bootstrap_servers, SERVICE_NAME, settings.kafka_connect_timeout_seconds
+        ) as publisher:
+            yield publisher
 
     @provide(scope=Scope.APP)
     def relay(
@@ -69,7 +69,7 @@ class BosProvider(Provider):
         """The in-process Kafka consumer (started and stopped with the app)."""
         return BosConsumer(
             bootstrap_servers=settings.kafka_bootstrap_servers,
-            group_id=settings.consumer_group_id,
+            group_id=settings.consumer_group,
             publisher=publisher,
             uow_factory=units_of_work,
         )

@@ -31,7 +31,7 @@ from common_core.events import (
 )
 from common_core.kafka import PermanentError
 from common_core.logs import get_logger
-from common_core.metadata import EntityReference, SystemProcessingMetadata, utc_now
+from common_core.metadata import EntityReference, event_metadata, utc_now
 from common_core.pipeline import EssayCounts
 from services.batch_orchestrator_service.domain import (
     Batch,
@@ -52,11 +52,6 @@ BATCHES_FINISHED = Counter(
     "huleedu_bos_batches_finished_total", "Batches that reached a terminal status.", ["status"]
 )
 
-# Only these statuses are results; anything earlier in an essay's life is just progress noise.
-TERMINAL_ESSAY_STATUSES = frozenset(
-    {EssayStatus.SPELLCHECKED_SUCCESS, EssayStatus.SPELLCHECK_FAILED}
-)
-
 
 class ConcurrentUpdateError(Exception):
     """The batch changed status under us; the consumer retries and then sees the new state."""
@@ -74,8 +69,8 @@ async def register_batch(
                 batch_id=batch.batch_id,
                 expected_essay_count=batch.expected_essay_count,
                 essay_ids=list(batch.essay_ids),
-                metadata=_metadata(
-                    batch.batch_id,
+                metadata=event_metadata(
+                    EntityReference.batch(batch.batch_id),
                     ProcessingEvent.BATCH_ESSAYS_REGISTERED,
                     ProcessingStage.REGISTRATION,
                 ),
@@ -125,8 +120,8 @@ async def handle_batch_essays_ready(
                     batch_id=batch.batch_id,
                     essays_to_process=ready,
                     language=batch.language,
-                    metadata=_metadata(
-                        batch.batch_id,
+                    metadata=event_metadata(
+                        EntityReference.batch(batch.batch_id),
                         ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND,
                         ProcessingStage.SPELLCHECK,
                     ),
@@ -172,7 +167,7 @@ async def handle_essay_lifecycle_state_updates(
     """
     by_batch: dict[str, list[StateUpdate]] = {}
     for update in updates:
-        if update.event.status in TERMINAL_ESSAY_STATUSES:
+        if update.event.status.is_terminal:
             by_batch.setdefault(update.event.batch_id, []).append(update)
             continue
         # Half of all updates (awaiting_spellcheck) change nothing here: skip the database.
@@ -327,8 +322,8 @@ def _publish_completion(uow: UnitOfWork, batch: Batch, correlation_id: str) -> N
             status=batch.status,
             essay_counts=batch.pipeline_state.spellcheck.essay_counts.model_copy(),
             failed_uploads=len(batch.failed_uploads),
-            metadata=_metadata(
-                batch.batch_id,
+            metadata=event_metadata(
+                EntityReference.batch(batch.batch_id),
                 ProcessingEvent.BATCH_LIFECYCLE_COMPLETED,
                 ProcessingStage.COMPLETION,
             ),
@@ -343,21 +338,11 @@ def _progress(batch: Batch) -> BatchPipelineProgressUpdated:
         batch_id=batch.batch_id,
         batch_status=batch.status,
         pipeline_state=batch.pipeline_state.model_copy(deep=True),
-        metadata=_metadata(
-            batch.batch_id,
+        metadata=event_metadata(
+            EntityReference.batch(batch.batch_id),
             ProcessingEvent.BATCH_PIPELINE_PROGRESS_UPDATED,
             ProcessingStage.SPELLCHECK,
         ),
-    )
-
-
-def _metadata(
-    batch_id: str, event: ProcessingEvent, stage: ProcessingStage
-) -> SystemProcessingMetadata:
-    return SystemProcessingMetadata(
-        entity=EntityReference(entity_id=batch_id, entity_type="batch"),
-        event=event,
-        processing_stage=stage,
     )
 
 

@@ -22,7 +22,6 @@ from common_core.topics import topic_name
 from services.batch_orchestrator_service.handlers import (
     StateUpdate,
     handle_batch_essays_ready,
-    handle_essay_lifecycle_state_updated,
     handle_essay_lifecycle_state_updates,
 )
 from services.batch_orchestrator_service.protocols import UnitOfWorkFactory
@@ -37,11 +36,6 @@ def build_routes(uow_factory: UnitOfWorkFactory) -> dict[str, Route]:
 
     async def on_batch_essays_ready(envelope: EventEnvelope[BatchEssaysReady]) -> None:
         await handle_batch_essays_ready(envelope.data, envelope.correlation_id, uow_factory())
-
-    async def on_essay_state_updated(envelope: EventEnvelope[EssayLifecycleStateUpdated]) -> None:
-        await handle_essay_lifecycle_state_updated(
-            envelope.data, envelope.correlation_id, uow_factory()
-        )
 
     async def on_essay_state_updates(
         envelopes: Sequence[EventEnvelope[EssayLifecycleStateUpdated]],
@@ -59,11 +53,7 @@ def build_routes(uow_factory: UnitOfWorkFactory) -> dict[str, Route]:
         topic_name(ProcessingEvent.BATCH_ESSAYS_READY): Route(
             BatchEssaysReady, on_batch_essays_ready
         ),
-        STATE_TOPIC: Route(
-            EssayLifecycleStateUpdated,
-            on_essay_state_updated,
-            batch_handler=on_essay_state_updates,
-        ),
+        STATE_TOPIC: Route(EssayLifecycleStateUpdated, batch_handler=on_essay_state_updates),
     }
 
 

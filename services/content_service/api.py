@@ -8,7 +8,6 @@ from quart_dishka import inject
 
 from common_core.logs import get_logger
 from common_core.web import ApiError
-from services.content_service.config import ContentServiceSettings
 from services.content_service.store import (
     ContentNotFound,
     FileContentStore,
@@ -22,42 +21,15 @@ content_api = Blueprint("content", __name__)
 
 @content_api.post("/v1/content")
 @inject
-async def store_content(
-    store: FromDishka[FileContentStore], settings: FromDishka[ContentServiceSettings]
-) -> tuple[Response, int]:
+async def store_content(store: FromDishka[FileContentStore]) -> tuple[Response, int]:
     """Store the raw body with its Content-Type; answers 201 {storage_id}."""
-    data = await read_body_within(settings.max_content_bytes)
-    if data is None:
-        raise ApiError(
-            413,
-            "payload_too_large",
-            "the body exceeds the size limit",
-            {"max_bytes": settings.max_content_bytes},
-        )
+    # Within the size limit: limit_request_body refused larger bodies before the route.
+    data = await request.get_data(cache=False, as_text=False, parse_form_data=False)
     if not data:
         raise ApiError(400, "empty_content", "the request body is empty")
     storage_id = await store.save(data, request.headers.get("Content-Type", ""))
     logger.info("content_stored", storage_id=storage_id, size=len(data))
     return jsonify({"storage_id": storage_id}), 201
-
-
-async def read_body_within(limit: int) -> bytes | None:
-    """The request body, or None when it is larger than `limit`.
-
-    An oversized body is still read to its end and dropped: a simple client (urllib, curl
-    without Expect) sends the whole body before reading, and would see a reset connection
-    instead of the 413 if the server answered early. Quart's MAX_CONTENT_LENGTH (a multiple of
-    the limit) still cuts off anything absurd.
-    """
-    kept = bytearray()
-    size = 0
-    async for chunk in request.body:
-        size += len(chunk)
-        if size <= limit:
-            kept += chunk
-        elif kept:
-            kept = bytearray()
-    return bytes(kept) if size <= limit else None
 
 
 @content_api.get("/v1/content/<storage_id>")

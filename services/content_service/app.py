@@ -9,22 +9,17 @@ from quart_dishka import QuartDishka
 
 from common_core import runtime
 from common_core.logs import configure_logging
-from common_core.web import install_http_plumbing, serve_app
+from common_core.web import install_http_plumbing, limit_request_body, serve_app
 from services.content_service.api import content_api
-from services.content_service.config import ContentServiceSettings
+from services.content_service.config import SERVICE_NAME, ContentServiceSettings
 from services.content_service.di import make_container
 from services.content_service.store import FileContentStore
-
-SERVICE_NAME = "content_service"
-OVERSIZE_DRAIN_FACTOR = 4
 
 
 def create_app(settings: ContentServiceSettings) -> Quart:
     """The Quart app with its routes, JSON errors, metrics and Dishka container."""
     app = Quart(SERVICE_NAME)
-    # Bodies up to this are read (an oversized one to its end, then 413 from the route) so
-    # simple clients get the 413; beyond it Quart refuses at once.
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_content_bytes * OVERSIZE_DRAIN_FACTOR
+    limit_request_body(app, settings.max_content_bytes)
     install_http_plumbing(app)
     app.register_blueprint(content_api)
     container = make_container(settings)

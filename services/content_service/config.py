@@ -10,13 +10,14 @@ from pydantic_settings import SettingsConfigDict
 from common_core.config import ServiceSettings
 from services.content_service.store import DEFAULT_IO_THREADS
 
+SERVICE_NAME = "content_service"
+
 
 class ContentServiceSettings(ServiceSettings):
     """Where blobs live and how large one may be."""
 
     model_config = SettingsConfigDict(env_prefix="CONTENT_SERVICE_", extra="ignore")
 
-    host: str = "127.0.0.1"
     port: int = 8001
     content_store_root: Path = Field(
         default=Path(".data/content"), description="Directory holding every stored blob."

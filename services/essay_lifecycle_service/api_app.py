@@ -9,14 +9,14 @@ from common_core import runtime
 from common_core.logs import configure_logging
 from common_core.web import install_http_plumbing, serve_app
 from services.essay_lifecycle_service.api import els_api
-from services.essay_lifecycle_service.config import ELSSettings
+from services.essay_lifecycle_service.config import API_PROCESS_NAME, ELSSettings
 from services.essay_lifecycle_service.di import make_api_container
 from services.essay_lifecycle_service.views import EssayViews
 
 
 def create_app(settings: ELSSettings) -> Quart:
     """The Quart app with its routes, JSON errors, metrics and Dishka container."""
-    app = Quart("essay_lifecycle_api")
+    app = Quart(API_PROCESS_NAME)
     install_http_plumbing(app)
     app.register_blueprint(els_api)
     container = make_api_container(settings)
@@ -37,7 +37,7 @@ def create_app(settings: ELSSettings) -> Quart:
 def main() -> None:
     """Read settings from the environment and serve until SIGTERM/SIGINT."""
     settings = ELSSettings()
-    configure_logging("essay_lifecycle_api", settings.log_level, settings.log_format)
+    configure_logging(API_PROCESS_NAME, settings.log_level, settings.log_format)
     runtime.run(serve_app(create_app(settings), settings.host, settings.port))
 
 

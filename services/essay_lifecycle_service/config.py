@@ -8,6 +8,9 @@ from pydantic_settings import SettingsConfigDict
 from common_core.config import ServiceSettings
 
 SERVICE_NAME = "essay_lifecycle_service"
+# The two processes of the service log (and name their Quart app) by these.
+API_PROCESS_NAME = "essay_lifecycle_api"
+WORKER_PROCESS_NAME = "essay_lifecycle_worker"
 
 
 class ELSSettings(ServiceSettings):
@@ -15,7 +18,6 @@ class ELSSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="ELS_", extra="ignore")
 
-    host: str = Field(default="127.0.0.1", description="Interface the API binds to.")
     port: int = Field(default=6001, description="HTTP port of the API process.")
     metrics_port: int = Field(default=9091, description="Prometheus port of the worker process.")
     database_url: str = Field(
@@ -25,6 +27,6 @@ class ELSSettings(ServiceSettings):
     consumer_group: str = Field(
         default=SERVICE_NAME, description="Kafka consumer group of the worker."
     )
-    outbox_poll_interval: float = Field(
+    outbox_poll_interval_seconds: float = Field(
         default=1.0, gt=0, description="Seconds between outbox scans when nothing woke the relay."
     )

@@ -11,7 +11,7 @@ from dishka import AsyncContainer, Provider, Scope, from_context, make_async_con
 from quart_dishka import QuartProvider
 
 from common_core.db import create_engine, session_factory
-from common_core.kafka import KafkaEventPublisher
+from common_core.kafka import KafkaEventPublisher, running_publisher
 from common_core.outbox import OutboxRelay
 from services.essay_lifecycle_service.config import SERVICE_NAME, ELSSettings
 from services.essay_lifecycle_service.orm import migrate_schema
@@ -49,10 +49,10 @@ class WorkerProvider(Provider):
     @provide(scope=Scope.APP)
     async def publisher(self, settings: ELSSettings) -> AsyncIterator[KafkaEventPublisher]:
         """One producer for outbox rows and dead letters; flushed and closed at shutdown."""
-        publisher = KafkaEventPublisher(settings.kafka_bootstrap_servers, SERVICE_NAME)
-        await publisher.start()
-        yield publisher
-        await publisher.stop()
+        async with running_publisher(
+            settings.kafka_bootstrap_servers, SERVICE_NAME, settings.kafka_connect_timeout_seconds
+        ) as publisher:
+            yield publisher
 
     @provide(scope=Scope.APP)
     async def relay(
@@ -65,7 +65,7 @@ class WorkerProvider(Provider):
         """
         engine = create_engine(settings.database_url)
         relay = OutboxRelay(
-            session_factory(engine), publisher, poll_interval=settings.outbox_poll_interval
+            session_factory(engine), publisher, poll_interval=settings.outbox_poll_interval_seconds
         )
         store.on_events_committed = relay.notify
         yield relay

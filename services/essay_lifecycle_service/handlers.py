@@ -18,18 +18,17 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from common_core.enums import ContentType, EssayStatus, ProcessingEvent
+from common_core.enums import ContentType, EssayStatus
 from common_core.events import (
     BatchEssaysRegistered,
     BatchServiceSpellcheckInitiateCommandDataV1,
     EssayContentReady,
     EssayValidationFailed,
-    SpellcheckRequestedDataV1,
     SpellcheckResultDataV1,
 )
 from common_core.kafka import PermanentError
 from common_core.logs import get_logger
-from common_core.metadata import utc_now
+from common_core.metadata import EntityReference, utc_now
 from services.essay_lifecycle_service.domain import (
     TERMINAL_SPELLCHECK_STATUSES,
     Batch,
@@ -40,7 +39,7 @@ from services.essay_lifecycle_service.domain import (
     upload_from_failure,
 )
 from services.essay_lifecycle_service.metrics import ESSAY_TRANSITIONS
-from services.essay_lifecycle_service.outgoing import essay_ref, event_metadata, state_updated
+from services.essay_lifecycle_service.outgoing import spellcheck_requested, state_updated
 from services.essay_lifecycle_service.protocols import EssayStore
 from services.essay_lifecycle_service.uploads import (
     accept_uploads,
@@ -162,16 +161,9 @@ async def start_spellcheck(
                 logger.info("spellcheck_already_requested", essay_id=essay.essay_id)
                 continue
             requested.append(essay.essay_id)
-            entity = essay_ref(essay.essay_id, event.batch_id)
+            entity = EntityReference.essay(essay.essay_id, event.batch_id)
             tx.publish(
-                SpellcheckRequestedDataV1(
-                    batch_id=event.batch_id,
-                    entity_ref=entity,
-                    text_storage_id=ref.text_storage_id,
-                    language=event.language,
-                    metadata=event_metadata(entity, ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED),
-                ),
-                correlation_id,
+                spellcheck_requested(entity, ref.text_storage_id, event.language), correlation_id
             )
             tx.publish(state_updated(entity, EssayStatus.AWAITING_SPELLCHECK), correlation_id)
         if requested:
@@ -208,7 +200,7 @@ async def record_spellcheck_results(
                 continue
             essay_id = event.entity_ref.entity_id
             recorded.append((essay_id, outcome))
-            entity = essay_ref(essay_id, event.batch_id)
+            entity = EntityReference.essay(essay_id, event.batch_id)
             tx.publish(state_updated(entity, event.status), correlation_id)
         # One statement for the poll's results, after the decisions (ordering within a poll
         # matters only for repeats, which `_new_outcome` has already filtered out).

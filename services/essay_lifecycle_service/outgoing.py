@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from common_core.enums import ErrorCode, EssayStatus, ProcessingEvent, ProcessingStage
+from common_core.enums import ErrorCode, EssayStatus, Language, ProcessingEvent, ProcessingStage
 from common_core.events import (
     BatchEssaysReady,
     EssayLifecycleStateUpdated,
     EssayProcessingInputRef,
     FailedUpload,
+    SpellcheckRequestedDataV1,
 )
-from common_core.metadata import EntityReference, SystemProcessingMetadata
+from common_core.metadata import EntityReference, event_metadata
 from services.essay_lifecycle_service.domain import Essay, FailedUploadRecord
 
 
@@ -36,30 +37,36 @@ def batch_essays_ready(
             for f in failed
         ],
         metadata=event_metadata(
-            EntityReference(entity_id=batch_id, entity_type="batch"),
+            EntityReference.batch(batch_id),
             ProcessingEvent.BATCH_ESSAYS_READY,
             ProcessingStage.CONTENT_INGESTION,
         ),
     )
 
 
-def essay_ref(essay_id: str, batch_id: str) -> EntityReference:
-    return EntityReference(entity_id=essay_id, entity_type="essay", parent_id=batch_id)
-
-
-def event_metadata(
-    entity: EntityReference,
-    event: ProcessingEvent,
-    stage: ProcessingStage = ProcessingStage.SPELLCHECK,
-) -> SystemProcessingMetadata:
-    return SystemProcessingMetadata(entity=entity, event=event, processing_stage=stage)
+def spellcheck_requested(
+    entity: EntityReference, text_storage_id: str, language: Language
+) -> SpellcheckRequestedDataV1:
+    """Ask the spell checker to check one essay's text in the batch's language."""
+    return SpellcheckRequestedDataV1(
+        batch_id=entity.parent_id or entity.entity_id,
+        entity_ref=entity,
+        text_storage_id=text_storage_id,
+        language=language,
+        metadata=event_metadata(
+            entity, ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED, ProcessingStage.SPELLCHECK
+        ),
+    )
 
 
 def state_updated(entity: EntityReference, status: EssayStatus) -> EssayLifecycleStateUpdated:
+    """Tell BOS an essay changed status (BOS counts the results among them)."""
     return EssayLifecycleStateUpdated(
         batch_id=entity.parent_id or entity.entity_id,
         entity_ref=entity,
         status=status,
         phase=ProcessingStage.SPELLCHECK,
-        metadata=event_metadata(entity, ProcessingEvent.ESSAY_LIFECYCLE_STATE_UPDATED),
+        metadata=event_metadata(
+            entity, ProcessingEvent.ESSAY_LIFECYCLE_STATE_UPDATED, ProcessingStage.SPELLCHECK
+        ),
     )

@@ -22,7 +22,7 @@ from common_core.logs import configure_logging, get_logger
 from common_core.outbox import OutboxRelay
 from common_core.topics import topic_name
 from services.essay_lifecycle_service import handlers
-from services.essay_lifecycle_service.config import ELSSettings
+from services.essay_lifecycle_service.config import WORKER_PROCESS_NAME, ELSSettings
 from services.essay_lifecycle_service.di import make_worker_container
 from services.essay_lifecycle_service.protocols import EssayStore
 from services.essay_lifecycle_service.repository import SqlEssayStore
@@ -33,7 +33,8 @@ logger = get_logger("services.essay_lifecycle_service.worker_main")
 def build_routes(store: EssayStore) -> Mapping[str, Route]:
     """What the worker consumes: each topic's contract and the handler that decides on it.
 
-    The per-essay topics also take a whole poll at once (one transaction per poll).
+    The per-essay topics take a whole poll at once (one transaction per poll); a single
+    message (when a poll is split to find a poison message) is a poll of one.
     """
     return {
         topic_name(ProcessingEvent.BATCH_ESSAYS_REGISTERED): Route(
@@ -42,12 +43,10 @@ def build_routes(store: EssayStore) -> Mapping[str, Route]:
         ),
         topic_name(ProcessingEvent.ESSAY_CONTENT_READY): Route(
             events.EssayContentReady,
-            lambda env: handlers.assign_content_to_slot(env.data, env.correlation_id, store),
             batch_handler=lambda envs: handlers.assign_contents_to_slots(_pairs(envs), store),
         ),
         topic_name(ProcessingEvent.ESSAY_VALIDATION_FAILED): Route(
             events.EssayValidationFailed,
-            lambda env: handlers.record_validation_failure(env.data, env.correlation_id, store),
             batch_handler=lambda envs: handlers.record_validation_failures(_pairs(envs), store),
         ),
         topic_name(ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND): Route(
@@ -56,7 +55,6 @@ def build_routes(store: EssayStore) -> Mapping[str, Route]:
         ),
         topic_name(ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED): Route(
             events.SpellcheckResultDataV1,
-            lambda env: handlers.record_spellcheck_result(env.data, env.correlation_id, store),
             batch_handler=lambda envs: handlers.record_spellcheck_results(_pairs(envs), store),
         ),
     }
@@ -129,7 +127,7 @@ async def _serve(settings: ELSSettings) -> None:
 def main() -> None:
     """Read settings from the environment and work until SIGTERM/SIGINT."""
     settings = ELSSettings()
-    configure_logging("essay_lifecycle_worker", settings.log_level, settings.log_format)
+    configure_logging(WORKER_PROCESS_NAME, settings.log_level, settings.log_format)
     runtime.run(_serve(settings))
 
 

@@ -13,7 +13,7 @@ from quart import Blueprint, Response, jsonify, request
 from quart.datastructures import FileStorage
 from quart_dishka import inject
 
-from common_core.web import ApiError, correlation_id, drain_body
+from common_core.web import ApiError, correlation_id, drain_body, payload_too_large
 from services.file_service.config import FileServiceSettings
 from services.file_service.errors import too_large
 from services.file_service.handlers import UploadCollaborators, UploadedFile, upload_batch_files
@@ -92,9 +92,7 @@ async def _refuse(error: ApiError) -> NoReturn:
 
 
 def _request_too_large(max_bytes: int) -> ApiError:
-    return too_large(
-        "payload_too_large", f"the upload is larger than {max_bytes} bytes", max_bytes=max_bytes
-    )
+    return payload_too_large(max_bytes, f"the upload is larger than {max_bytes} bytes")
 
 
 def _has_data(upload: FileStorage) -> bool:

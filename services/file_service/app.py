@@ -8,15 +8,14 @@ from quart_dishka import QuartDishka
 
 from common_core import runtime
 from common_core.logs import configure_logging
-from common_core.web import install_http_plumbing, serve_app
+from common_core.web import cap_request_body, install_http_plumbing, serve_app
 from services.file_service.api import files_api
-from services.file_service.config import FileServiceSettings
-from services.file_service.di import SERVICE_NAME, make_container
+from services.file_service.config import SERVICE_NAME, FileServiceSettings
+from services.file_service.di import make_container
 from services.file_service.handlers import UploadCollaborators
 
 # Room for the batch_id field and a few stray fields on top of the allowed files.
 _EXTRA_FORM_PARTS = 16
-OVERSIZE_DRAIN_FACTOR = 4
 
 
 def create_app(settings: FileServiceSettings, container: AsyncContainer | None = None) -> Quart:
@@ -25,12 +24,12 @@ def create_app(settings: FileServiceSettings, container: AsyncContainer | None =
     `container` replaces the real wiring (tests hand in one with fakes).
     """
     app = Quart(SERVICE_NAME)
-    # Quart's own limits sit above ours: requests up to them are read to the end and refused
-    # by the route with a precise 413, which simple clients can read; beyond them Quart cuts
-    # the request off at once.
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes * OVERSIZE_DRAIN_FACTOR
-    app.config["MAX_FORM_PARTS"] = (
-        settings.max_files_per_request * OVERSIZE_DRAIN_FACTOR + _EXTRA_FORM_PARTS
+    # Only Quart's hard caps here: the route checks the limits itself, because the contract
+    # wants a wrong media type (415) named before a size (413) and a 413 naming the file.
+    cap_request_body(
+        app,
+        settings.max_request_bytes,
+        max_form_parts=settings.max_files_per_request + _EXTRA_FORM_PARTS,
     )
     install_http_plumbing(app)
     app.register_blueprint(files_api)

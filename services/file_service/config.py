@@ -7,6 +7,7 @@ from pydantic_settings import SettingsConfigDict
 
 from common_core.config import ServiceSettings
 
+SERVICE_NAME = "file_service"
 MIB = 1024 * 1024
 
 
@@ -15,7 +16,6 @@ class FileServiceSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="FILE_SERVICE_", extra="ignore")
 
-    host: str = "127.0.0.1"
     port: int = 7001
     content_service_url: str = "http://127.0.0.1:8001"
     bos_url: str = "http://127.0.0.1:5001"
@@ -37,6 +37,7 @@ class FileServiceSettings(ServiceSettings):
     kafka_publish_timeout_seconds: float = Field(
         default=20.0, gt=0, description="Wait for every event's ack before answering 503."
     )
+    # Uploads need only the producer (no consumer group), so it waits for a slow broker.
     kafka_connect_timeout_seconds: float = Field(
-        default=30.0, gt=0, description="Keep trying to reach Kafka at startup this long."
+        default=30.0, ge=0, description="Keep trying to reach Kafka at startup this long."
     )

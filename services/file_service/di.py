@@ -7,23 +7,16 @@ finalised when the container closes at shutdown, which stops the producer and th
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import suppress
 
 import aiohttp
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from quart_dishka import QuartProvider
-from tenacity import AsyncRetrying, stop_after_delay, wait_exponential
 
-from common_core.kafka import KafkaEventPublisher
-from common_core.logs import get_logger
+from common_core.kafka import running_publisher
 from services.file_service.clients import BosClient, ContentServiceClient
-from services.file_service.config import FileServiceSettings
+from services.file_service.config import SERVICE_NAME, FileServiceSettings
 from services.file_service.handlers import UploadCollaborators
 from services.file_service.protocols import BatchDirectory, EventPublisher, TextStorage
-
-SERVICE_NAME = "file_service"
-
-logger = get_logger(__name__)
 
 
 class FileServiceProvider(Provider):
@@ -41,9 +34,10 @@ class FileServiceProvider(Provider):
     @provide(scope=Scope.APP)
     async def publisher(self, settings: FileServiceSettings) -> AsyncIterator[EventPublisher]:
         """A started Kafka publisher, stopped (pending sends flushed) at shutdown."""
-        publisher = await start_publisher(settings)
-        yield publisher
-        await publisher.stop()
+        async with running_publisher(
+            settings.kafka_bootstrap_servers, SERVICE_NAME, settings.kafka_connect_timeout_seconds
+        ) as publisher:
+            yield publisher
 
     @provide(scope=Scope.APP)
     def batches(
@@ -78,28 +72,6 @@ class FileServiceProvider(Provider):
             store_concurrency=settings.content_store_concurrency,
             publish_timeout_seconds=settings.kafka_publish_timeout_seconds,
         )
-
-
-async def start_publisher(settings: FileServiceSettings) -> KafkaEventPublisher:
-    """Connect to Kafka, retrying for a while: the broker may still be starting."""
-    retrying = AsyncRetrying(
-        stop=stop_after_delay(settings.kafka_connect_timeout_seconds),
-        wait=wait_exponential(multiplier=0.2, max=3.0),
-        reraise=True,
-    )
-    async for attempt in retrying:
-        with attempt:
-            publisher = KafkaEventPublisher(settings.kafka_bootstrap_servers, SERVICE_NAME)
-            try:
-                await publisher.start()
-            except Exception as exc:
-                logger.warning("kafka_not_reachable_yet", error=repr(exc))
-                # A producer that failed to start cannot be restarted; drop it and build anew.
-                with suppress(Exception):
-                    await publisher.stop()
-                raise
-            return publisher
-    raise AssertionError("unreachable: tenacity either returns or reraises")
 
 
 def make_container(settings: FileServiceSettings) -> AsyncContainer:

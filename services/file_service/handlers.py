@@ -20,7 +20,12 @@ from typing import Any
 from common_core.enums import BatchStatus, ContentType, ErrorCode, ProcessingEvent, ProcessingStage
 from common_core.events import EssayContentReady, EssayValidationFailed, EventData
 from common_core.logs import get_logger
-from common_core.metadata import EntityReference, StorageReferenceMetadata, SystemProcessingMetadata
+from common_core.metadata import (
+    EntityReference,
+    StorageReferenceMetadata,
+    SystemProcessingMetadata,
+    event_metadata,
+)
 from services.file_service.errors import (
     BatchNotAwaitingContent,
     BatchNotFound,
@@ -209,11 +214,8 @@ async def _store_all(
 def _metadata(
     batch_id: str, event: ProcessingEvent, error: dict[str, Any] | None = None
 ) -> SystemProcessingMetadata:
-    return SystemProcessingMetadata(
-        entity=EntityReference(entity_id=batch_id, entity_type="batch"),
-        event=event,
-        processing_stage=ProcessingStage.CONTENT_INGESTION,
-        error_info=error or {},
+    return event_metadata(
+        EntityReference.batch(batch_id), event, ProcessingStage.CONTENT_INGESTION, error
     )
 
 

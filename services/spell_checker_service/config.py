@@ -7,13 +7,14 @@ from pydantic_settings import SettingsConfigDict
 
 from common_core.config import ServiceSettings
 
+SERVICE_NAME = "spell_checker_service"
+
 
 class SpellCheckerSettings(ServiceSettings):
     """Where Content Service is, where metrics are served, how checking is parallelised."""
 
     model_config = SettingsConfigDict(env_prefix="SPELL_CHECKER_", extra="ignore")
 
-    host: str = Field(default="127.0.0.1", description="Address the metrics server binds.")
     metrics_port: int = Field(default=8002, description="Port of GET /metrics.")
     content_service_url: str = Field(
         default="http://127.0.0.1:8001", description="Base URL of Content Service."
@@ -21,7 +22,7 @@ class SpellCheckerSettings(ServiceSettings):
     http_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Total time allowed for one Content Service call."
     )
-    consumer_group: str = Field(default="spell_checker_service", description="Kafka group id.")
+    consumer_group: str = Field(default=SERVICE_NAME, description="Kafka group id.")
     max_in_flight: int = Field(
         default=8,
         ge=1,

@@ -19,7 +19,11 @@ from common_core.enums import ContentType, EssayStatus, ProcessingEvent, Process
 from common_core.envelope import EventEnvelope
 from common_core.events import SpellcheckRequestedDataV1, SpellcheckResultDataV1
 from common_core.logs import get_logger
-from common_core.metadata import StorageReferenceMetadata, SystemProcessingMetadata
+from common_core.metadata import (
+    StorageReferenceMetadata,
+    SystemProcessingMetadata,
+    event_metadata,
+)
 from services.spell_checker_service.corrector import CheckResult
 from services.spell_checker_service.metrics import (
     CHECK_SECONDS,
@@ -144,9 +148,9 @@ def _failed(request: SpellcheckRequestedDataV1, error: str) -> SpellcheckResultD
 def _metadata(
     request: SpellcheckRequestedDataV1, error: str | None = None
 ) -> SystemProcessingMetadata:
-    return SystemProcessingMetadata(
-        entity=request.entity_ref,
-        event=ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED,
-        processing_stage=ProcessingStage.SPELLCHECK,
-        error_info={"message": error} if error else {},
+    return event_metadata(
+        request.entity_ref,
+        ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED,
+        ProcessingStage.SPELLCHECK,
+        {"message": error} if error else None,
     )

@@ -21,16 +21,15 @@ from common_core import runtime
 from common_core.enums import ProcessingEvent
 from common_core.envelope import EventEnvelope
 from common_core.events import SpellcheckRequestedDataV1, SpellcheckResultDataV1
-from common_core.kafka import KafkaConsumerLoop, KafkaEventPublisher, RetryPolicy, Route
+from common_core.kafka import KafkaConsumerLoop, RetryPolicy, Route, running_publisher
 from common_core.logs import configure_logging, get_logger
 from common_core.topics import topic_name
 from services.spell_checker_service.checker_pool import CheckerPool
 from services.spell_checker_service.clients import ContentClient
-from services.spell_checker_service.config import SpellCheckerSettings
+from services.spell_checker_service.config import SERVICE_NAME, SpellCheckerSettings
 from services.spell_checker_service.handlers import handle_spellcheck_request
 from services.spell_checker_service.protocols import CheckText
 
-SERVICE_NAME = "spell_checker_service"
 logger = get_logger(__name__)
 
 
@@ -44,7 +43,9 @@ async def kafka_clients(
     """
     timeout = aiohttp.ClientTimeout(total=settings.http_timeout_seconds)
     async with (
-        KafkaEventPublisher(settings.kafka_bootstrap_servers, SERVICE_NAME) as publisher,
+        running_publisher(
+            settings.kafka_bootstrap_servers, SERVICE_NAME, settings.kafka_connect_timeout_seconds
+        ) as publisher,
         aiohttp.ClientSession(timeout=timeout) as session,
     ):
         content = ContentClient(session, settings.content_service_url)

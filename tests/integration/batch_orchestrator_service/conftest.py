@@ -100,7 +100,7 @@ def bos_settings_for(kafka_bootstrap: str, database_url: str, group_id: str) -> 
     return BOSSettings(
         kafka_bootstrap_servers=kafka_bootstrap,
         database_url=database_url,
-        consumer_group_id=group_id,
+        consumer_group=group_id,
         outbox_poll_interval_seconds=0.2,
     )
 

@@ -81,7 +81,7 @@ async def on_topic(bos: RunningBos, topic: str, batch_id: str, count: int) -> li
 async def caught_up(bos: RunningBos) -> None:
     settings = bos.settings
     assert await wait_caught_up(
-        settings.kafka_bootstrap_servers, settings.consumer_group_id, [READY, STATE]
+        settings.kafka_bootstrap_servers, settings.consumer_group, [READY, STATE]
     )
 
 
@@ -279,7 +279,7 @@ async def test_unknown_batch_is_dead_lettered_and_the_consumer_goes_on(
         headers = {k: v.decode() for k, v in dead.headers}
         assert headers["dlt.reason"] == "permanent_error"
         assert "unknown batch_id" in headers["dlt.error"] and ghost in headers["dlt.error"]
-        assert headers["dlt.consumer_group"] == bos.settings.consumer_group_id
+        assert headers["dlt.consumer_group"] == bos.settings.consumer_group
     assert (await bos.client.get("/healthz")).status_code == 200
 
 

@@ -14,7 +14,7 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 from quart import Quart
 
-from scripts.local_kafka import free_port
+from common_core.processes import free_port
 
 
 @asynccontextmanager

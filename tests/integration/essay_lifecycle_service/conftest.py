@@ -116,7 +116,7 @@ def els_settings(kafka_bootstrap: str, tmp_path: Path, group_id: str) -> ELSSett
         kafka_bootstrap_servers=kafka_bootstrap,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'els.sqlite3'}",
         consumer_group=group_id,
-        outbox_poll_interval=0.2,
+        outbox_poll_interval_seconds=0.2,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from common_core.kafka import KafkaEventPublisher
-from scripts.local_kafka import free_port
+from common_core.processes import free_port
 from services.essay_lifecycle_service.tests.builders import content_ready, new_id, registered
 from tests.integration.essay_lifecycle_service.conftest import start_group_at_end
 from tests.support.kafka import poll

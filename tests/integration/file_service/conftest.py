@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from scripts.local_kafka import free_port
+from common_core.processes import free_port
 from services.content_service.app import create_app as create_content_app
 from services.content_service.config import ContentServiceSettings
 from services.file_service.app import create_app as create_file_app

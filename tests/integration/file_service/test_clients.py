@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from scripts.local_kafka import free_port
+from common_core.processes import free_port
 from services.file_service.clients import BosClient, ContentServiceClient
 from services.file_service.errors import BosUnavailable, ContentServiceUnavailable
 

@@ -17,9 +17,9 @@ from common_core.envelope import envelope_type
 from common_core.events import EssayContentReady, EssayValidationFailed
 from common_core.kafka import KafkaEventPublisher
 from common_core.metadata import EntityReference, StorageReferenceMetadata, SystemProcessingMetadata
+from common_core.processes import free_port
 from common_core.topics import topic_name
 from common_core.web import CORRELATION_HEADER
-from scripts.local_kafka import free_port
 from services.content_service.app import create_app as create_content_app
 from services.content_service.config import ContentServiceSettings
 from services.file_service.tests.fixtures import encode_multipart, make_docx, make_pdf

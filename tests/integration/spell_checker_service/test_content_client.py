@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from scripts.local_kafka import free_port
+from common_core.processes import free_port
 from services.spell_checker_service.clients import ContentClient
 from services.spell_checker_service.protocols import (
     ContentUnavailable,

@@ -8,7 +8,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from common_core.enums import EssayStatus, Language
-from scripts.local_kafka import free_port
+from common_core.processes import free_port
 from tests.integration.spell_checker_service.conftest import (
     REQUESTS,
     content_service_at,

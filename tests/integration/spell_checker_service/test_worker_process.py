@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from common_core.enums import EssayStatus, Language
-from scripts.local_kafka import free_port
+from common_core.processes import free_port
 from tests.integration.spell_checker_service.conftest import (
     ContentServiceUnderTest,
     request_and_wait,

@@ -1,0 +1,61 @@
+"""Child processes on this machine, for scripts/ and tests: a free port, a clean stop.
+
+Stdlib only. Stopping is the same everywhere a script runs a child (a service, the broker, the
+fleet runner): SIGTERM so it shuts down cleanly, and SIGKILL only if it has not exited in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+import subprocess
+
+
+def free_port() -> int:
+    """A TCP port that was free a moment ago on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def terminate(process: subprocess.Popen[bytes], timeout: float) -> int:
+    """SIGTERM `process`, SIGKILL it if it has not exited after `timeout` s; its exit code."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
+async def exit_code(process: asyncio.subprocess.Process) -> int:
+    """Wait for an asyncio child to exit; its exit code.
+
+    Not `process.wait()`: on Python 3.11 it also waits for the output pipe to close, which
+    never happens while an orphaned grandchild still holds it.
+    """
+    while process.returncode is None:  # noqa: ASYNC110 - no event exists for "reaped"
+        await asyncio.sleep(0.1)
+    return process.returncode
+
+
+async def terminate_async(process: asyncio.subprocess.Process, timeout: float) -> bool:
+    """`terminate` for an asyncio child; False when it had to be killed."""
+    if process.returncode is not None:
+        return True
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(exit_code(process), timeout)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await exit_code(process)
+        return False
+    return True
