@@ -58,6 +58,11 @@ class BatchEssaysRegistered(EventData):
 
     expected_essay_count: int = Field(ge=1, description="How many essays the batch expects.")
     essay_ids: list[str] = Field(description="The batch's essay slots, one per expected essay.")
+    teacher_id: str | None = Field(
+        default=None,
+        description="The teacher who registered the batch (BOS fills it; ELS keeps it per "
+        "batch). Optional, so messages from before it existed still decode.",
+    )
     metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
 
 
@@ -205,6 +210,11 @@ class EssayLifecycleStateUpdated(EventData):
     entity_ref: EntityReference = Field(description="The essay, with its batch as parent.")
     status: EssayStatus = Field(description="The essay's new status.")
     phase: ProcessingStage = Field(description="The pipeline phase the status belongs to.")
+    teacher_id: str | None = Field(
+        default=None,
+        description="The batch's teacher (ELS fills it from its batch row); the gateway "
+        "pushes the update to that teacher only. Optional: older messages still decode.",
+    )
     metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
 
 
@@ -215,6 +225,11 @@ class BatchPipelineProgressUpdated(EventData):
 
     batch_status: BatchStatus = Field(description="The batch's status at the snapshot.")
     pipeline_state: ProcessingPipelineState = Field(description="The full pipeline state.")
+    teacher_id: str | None = Field(
+        default=None,
+        description="The batch's teacher (BOS fills it); the gateway pushes the message to "
+        "that teacher only. Optional: older messages still decode.",
+    )
     metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
 
 
@@ -226,6 +241,11 @@ class BatchLifecycleCompleted(EventData):
     status: BatchStatus = Field(description="completed, partially_completed or failed.")
     essay_counts: EssayCounts = Field(description="Final spellcheck counts.")
     failed_uploads: int = Field(default=0, ge=0, description="Files rejected at upload.")
+    teacher_id: str | None = Field(
+        default=None,
+        description="The batch's teacher (BOS fills it); the gateway pushes the message to "
+        "that teacher only. Optional: older messages still decode.",
+    )
     metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
 
 

@@ -330,3 +330,24 @@ def test_nlp_essay_statuses_and_stage_values() -> None:
     ]
     assert ProcessingStage("nlp_metrics") is ProcessingStage.NLP_METRICS
     assert ContentType("nlp_metrics") is ContentType.NLP_METRICS
+
+
+TEACHER_ROUTED = (
+    BatchEssaysRegistered,
+    EssayLifecycleStateUpdated,
+    BatchPipelineProgressUpdated,
+    BatchLifecycleCompleted,
+)
+
+
+@pytest.mark.parametrize("model", TEACHER_ROUTED, ids=lambda m: m.__name__)
+def test_teacher_id_is_optional_and_round_trips(model: type[EventData]) -> None:
+    """Messages written before teacher_id existed still decode; new ones carry it through."""
+    sample = next(s for s in SAMPLES if type(s) is model)
+    old = sample.model_dump(mode="json")
+    old.pop("teacher_id")
+    assert model.model_validate(old).model_dump()["teacher_id"] is None
+    with_teacher = model.model_validate({**old, "teacher_id": "teacher-7"})
+    envelope = EventEnvelope.wrap(with_teacher, source_service="test", correlation_id="c")
+    decoded = envelope_type(model).model_validate_json(envelope.model_dump_json())
+    assert decoded.data.model_dump()["teacher_id"] == "teacher-7"
