@@ -1,6 +1,7 @@
 # Quick start: `make demo` runs the fleet's demo, `make test` runs the whole suite.
 # Both install what they need on first run: PDM into .tools/pdm, the project into .venv,
-# and (on first broker start) Apache Kafka jars from Maven Central into ~/.cache.
+# the spell checker's lexicon cache, and (on first broker start) Apache Kafka jars from
+# Maven Central into ~/.cache.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PDM_HOME := .tools/pdm
@@ -18,6 +19,9 @@ $(PDM): scripts/pdm-requirements.txt
 .venv/.installed: $(PDM) pyproject.toml pdm.lock
 	$(PDM) use --quiet -f $(PYTHON)
 	$(PDM) install --frozen-lockfile -G :all
+	# Build the spell checker's Hunspell-filtered lexicons into ~/.cache/huleedu once
+	# (~1 minute), so no checker process pays for it at start-up.
+	$(PDM) run python -m services.spell_checker_service.lexicon
 	touch $@
 
 install: .venv/.installed

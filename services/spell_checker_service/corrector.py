@@ -1,17 +1,24 @@
 """Whole-text correction: tokenise, decide which words may be touched, splice in corrections.
 
 Only the characters of a corrected word change; everything between words is copied from the
-original text, so a text with nothing to correct comes back byte-identical.
+original text, so a text with nothing to correct comes back byte-identical. For a word the
+checker does not know: a capitalised one goes to the name judge (`names.py`), and the
+candidates are chosen with the neighbouring words where the language has a context model
+(`context.py`).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
+from services.spell_checker_service.names import NameJudge, in_title_line
 from services.spell_checker_service.tokenizer import (
     CURLY_APOSTROPHE,
+    WordToken,
     is_checkable,
     iter_words,
     match_case,
@@ -23,12 +30,40 @@ _CLITICS = frozenset({"s", "t", "ll", "ve", "re", "d", "m"})
 _UNCHANGED_LIMIT = 100_000
 
 
+# The neighbour of a word, looked for within a few characters and not across a sentence end.
+_PREVIOUS_WORD = re.compile(r"([^\W\d_]+(?:['\u2019][^\W\d_]+)*)[\s,;:\"'\u201d()-]*$")
+_NEXT_WORD = re.compile(r"[\s,;:\"'\u201c()-]*([^\W\d_]+(?:['\u2019][^\W\d_]+)*)")
+_NEIGHBOUR_REACH = 40
+
+
 class WordChecker(Protocol):
     """What the corrector needs from an engine: lowercase word in, correction or None out."""
 
     def known(self, word: str) -> bool: ...
 
     def correction(self, word: str) -> str | None: ...
+
+
+class RankingChecker(WordChecker, Protocol):
+    """An engine that also exposes its ranked candidates and its error model."""
+
+    def suggestions(self, word: str) -> tuple[tuple[str, float], ...]: ...
+
+    def frequency(self, word: str) -> int: ...
+
+    def cost(self, word: str, candidate: str) -> float: ...
+
+
+class ContextModel(Protocol):
+    """Chooses among ranked candidates with the previous and the following word."""
+
+    def choose(
+        self,
+        ranked: Sequence[tuple[str, float]],
+        previous: str | None,
+        following: str | None,
+        frequency: Callable[[str], int],
+    ) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -62,13 +97,26 @@ class CheckResult:
 
 
 class TextCorrector:
-    """Corrects whole texts in one language with one word checker."""
+    """Corrects whole texts in one language with one word checker.
 
-    def __init__(self, checker: WordChecker) -> None:
+    With a `names` judge, capitalised words are checked too, and kept when the evidence says
+    name; without one (a bare word checker, as in the benchmark's pyspellchecker run), a
+    capitalised word inside a sentence is taken for a name, the old rule.
+    """
+
+    def __init__(
+        self,
+        checker: WordChecker,
+        *,
+        names: NameJudge | None = None,
+        context: ContextModel | None = None,
+    ) -> None:
         self.checker = checker
-        # Word forms (as written) the checker leaves as they are. Where a word stands only ever
-        # prevents a correction (a name, a URL), so these are unchanged everywhere, and the
-        # tokenizer skips them before any context work: most words of an essay are among them.
+        self._names = names
+        self._context = context
+        # Word forms (as written) the checker knows or can do nothing with, wherever they
+        # stand: the tokenizer skips them before any context work (most words of an essay).
+        # A word kept as a name is not among them: the evidence is the text's own.
         self._unchanged: set[str] = set()
 
     def correct(self, text: str) -> CheckResult:
@@ -78,13 +126,13 @@ class TextCorrector:
         cursor = 0
         unchanged = self._unchanged
         for token in iter_words(text, skip=unchanged):
-            if not is_checkable(token):
+            if not is_checkable(token, names_judged=self._names is not None):
                 continue
-            replacement = self._replacement(token.text)
-            fixed = token.text if replacement is None else match_case(token.text, replacement)
+            replacement = self._replacement(token, text)
+            if replacement is None:
+                continue
+            fixed = match_case(token.text, replacement)
             if fixed == token.text:
-                if len(unchanged) < _UNCHANGED_LIMIT:
-                    unchanged.add(token.text)
                 continue
             pieces.append(text[cursor : token.start])
             pieces.append(fixed)
@@ -95,11 +143,32 @@ class TextCorrector:
         pieces.append(text[cursor:])
         return CheckResult("".join(pieces), tuple(corrections))
 
-    def _replacement(self, word: str) -> str | None:
+    def _replacement(self, token: WordToken, text: str) -> str | None:
+        """The lowercase replacement for a token, or None to leave it."""
+        word = token.text
         key = unicodedata.normalize("NFC", word.lower()).replace(CURLY_APOSTROPHE, "'")
         if "'" in key and self._is_fine_contraction(key):
+            self._remember_unchanged(word)
             return None
-        return self.checker.correction(key)
+        correction = self.checker.correction(key)
+        if correction is None:
+            self._remember_unchanged(word)
+            return None
+        checker = self.checker
+        if self._context is not None and _ranks(checker):
+            ranked = checker.suggestions(key)
+            if ranked and ranked[0][0] == correction:
+                previous, following = _neighbours(text, token)
+                correction = self._context.choose(ranked, previous, following, checker.frequency)
+        if word[0].isupper() and self._names is not None and _ranks(checker):
+            free = token.sentence_start or in_title_line(text, token.start)
+            if self._names.keep_as_name(word, correction, checker, text=text, free_capital=free):
+                return None
+        return correction
+
+    def _remember_unchanged(self, word: str) -> None:
+        if len(self._unchanged) < _UNCHANGED_LIMIT:
+            self._unchanged.add(word)
 
     def _is_fine_contraction(self, key: str) -> bool:
         """Known as a whole (it's, o'clock) or a known stem with a usual clitic (we'll)."""
@@ -107,3 +176,16 @@ class TextCorrector:
             return True
         stem, _, clitic = key.rpartition("'")
         return clitic in _CLITICS and self.checker.known(stem)
+
+
+def _ranks(checker: WordChecker) -> TypeGuard[RankingChecker]:
+    return hasattr(checker, "suggestions")
+
+
+def _neighbours(text: str, token: WordToken) -> tuple[str | None, str | None]:
+    """The lowercase words just before and after `token` in the same sentence, if any."""
+    before = _PREVIOUS_WORD.search(text, max(0, token.start - _NEIGHBOUR_REACH), token.start)
+    after = _NEXT_WORD.match(text, token.end, token.end + _NEIGHBOUR_REACH)
+    previous = before.group(1).lower() if before and not token.sentence_start else None
+    following = after.group(1).lower() if after else None
+    return previous, following

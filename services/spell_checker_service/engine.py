@@ -1,11 +1,12 @@
-"""The word engine: pyspellchecker's ranking over a precomputed single-deletes index.
+"""The word engine: candidates from a precomputed single-deletes index, ranked by a noisy channel.
 
 pyspellchecker picks, for an unknown word, the most frequent known word at edit distance 1,
 else at distance 2, and finds distance-2 words by generating every edit of every edit (~10^5
-strings for a nine-letter word). We keep the same frequency dictionary and the same ranking,
-but find distance-2 candidates by probing an index from each dictionary word's one-letter
-deletes with a few thousand strings derived from the misspelling, then keep the probes' hits
-that really are two edits away. A per-process cache answers repeated words at once.
+strings for a nine-letter word). We find the same candidate sets by probing an index from each
+dictionary word's one-letter deletes with a few thousand strings derived from the misspelling,
+keep the probes' hits that really are one or two edits away, and rank all of them together by
+frequency and the error model's cost (`error_model.py`). A per-process cache answers repeated
+words at once.
 
 Why the probes find everything (w a dictionary word two edits from x, none one edit away):
 - w two letters shorter: w is a double delete of x, looked up directly;
@@ -20,9 +21,22 @@ The unit tests check this against brute force (edits of edits) on random misspel
 
 from __future__ import annotations
 
+import math
 import unicodedata
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import lru_cache
+
+from services.spell_checker_service.error_model import edit_cost
+
+# How much one unit of error cost weighs against a factor of ten in frequency (chosen on
+# Norvig's development set, spell-testset1, and the Swedish tuning list; see docs/spellcheck.md).
+ERROR_WEIGHT = 3.5
+# Two-edit candidates are looked for only when no one-edit candidate scores this well: the
+# two-edit search costs ~10 ms a word in Python, the one-edit one ~0.1 ms. 2.0 is the lowest
+# level that loses nothing on the development sets (Norvig's testset1, the Swedish tuning list).
+TWO_EDITS_BELOW = 2.0
+# How many ranked candidates a word keeps for the context model to choose from.
+SUGGESTIONS = 8
 
 # The index maps a delete to its one word (most deletes have exactly one) or a tuple of words:
 # a str value costs a third of a list's memory on 1.3 million English keys.
@@ -64,34 +78,40 @@ def build_deletes_index(words: Iterable[str]) -> _Index:
 
 
 class SpellingEngine:
-    """Known-word lookup and best correction for single lowercase words of one language."""
+    """Known-word lookup and ranked corrections for single lowercase words of one language.
+
+    Candidates are the dictionary words at most two edits away (found through the deletes
+    index); they are ranked by a noisy channel: log10(frequency) - error_weight * the error
+    model's cost of the edits (`error_model.edit_cost`), so a common word reached by a cheap,
+    typical slip beats a rare word one arbitrary edit away.
+    """
 
     def __init__(
         self,
         frequencies: Mapping[str, int],
         alphabet: Collection[str],
         *,
-        compounds: bool = False,
-        compound_override: int | None = None,
-        compound_heads: Collection[str] | None = None,
+        extra_known: Callable[[str], bool] | None = None,
+        override_frequency: int | None = None,
         prefer_accent_variants: bool = False,
+        error_weight: float = ERROR_WEIGHT,
         cache_size: int = 200_000,
     ) -> None:
         self._freq = dict(frequencies)
         self._alphabet = "".join(sorted(set(alphabet)))
-        self._compounds = compounds
-        # A "compound" one edit from a common word is far more often that word misspelled
-        # (tilbaka = til + baka, but meant tillbaka): words this frequent win over the split.
-        self._compound_override = compound_override
-        # A first part may be a stem that is no word of its own in the list ("skol" in
-        # skolgården), so a language can pass a wider set for heads than the dictionary.
-        self._heads: Collection[str] = (
-            frozenset(compound_heads) if compound_heads is not None else self._freq.keys()
-        )
+        # Words no list holds but the language's spelling dictionary accepts (compounds,
+        # rare inflections): known, never suggested.
+        self._extra_known = extra_known
+        # A word known only that way yet one edit from a word this frequent is far more often
+        # that word misspelled (`tilbaka` for tillbaka): the frequent word wins.
+        self._override_frequency = override_frequency
         # pyspellchecker lets a candidate that differs only in accents win ("pere" -> "père").
         # Right for English; wrong for Swedish, where å, ä and ö are letters, not accents.
         self._prefer_accent_variants = prefer_accent_variants
+        self._error_weight = error_weight
         self._index = build_deletes_index(self._freq)
+        self._log_freq: dict[str, float] = {}
+        self.suggestions = lru_cache(maxsize=cache_size)(self._suggestions)
         self.correction = lru_cache(maxsize=cache_size)(self._correction)
 
     def __len__(self) -> int:
@@ -102,9 +122,13 @@ class SpellingEngine:
         """Number of distinct deletes in the index (for start-up figures)."""
         return len(self._index)
 
+    def frequency(self, word: str) -> int:
+        """The word's count in the ranked lexicon (0 when it is not in it)."""
+        return self._freq.get(word, 0)
+
     def known(self, word: str) -> bool:
-        """In the dictionary, or (for compounding languages) two dictionary words joined."""
-        return word in self._freq or (self._compounds and self._is_compound(word))
+        """In the ranked lexicon, or accepted by the language's spelling dictionary."""
+        return word in self._freq or (self._extra_known is not None and self._extra_known(word))
 
     def candidates(self, word: str) -> set[str]:
         """The words pyspellchecker would choose from: itself if known, else the known words
@@ -117,34 +141,48 @@ class SpellingEngine:
         """The replacement for a lowercase word, or None when it is known or hopeless."""
         if word in self._freq:
             return None
-        if self._compounds and self._is_compound(word):
-            if self._compound_override is None:
+        if self._extra_known is not None and self._extra_known(word):
+            if self._override_frequency is None:
                 return None
-            common = self._compound_override
+            common = self._override_frequency
             near = {w for w in self._distance1(word) if self._freq[w] >= common}
-            return self._best(word, near)
-        best = self._best(word, self.candidates(word))
-        return best if best != word else None
+            ranked = self._rank(word, near)
+            return ranked[0][0] if ranked else None
+        ranked = self.suggestions(word)
+        return ranked[0][0] if ranked else None
 
-    def _best(self, word: str, candidates: set[str]) -> str | None:
-        """The most frequent candidate (ties: the alphabetically last, to be deterministic)."""
-        if not candidates:
-            return None
+    def _suggestions(self, word: str) -> tuple[tuple[str, float], ...]:
+        """Up to SUGGESTIONS dictionary words within two edits, best first, with their scores
+        (log10 frequency minus the weighted error cost); empty for a known word."""
+        if word in self._freq:
+            return ()
+        near = self._distance1(word)
+        ranked = self._rank(word, near)
+        if not ranked or ranked[0][1] < TWO_EDITS_BELOW:
+            near |= self._distance2(word, _edits1(word, self._alphabet))
+            ranked = self._rank(word, near)
+        return ranked[:SUGGESTIONS]
+
+    def cost(self, word: str, candidate: str) -> float:
+        """The error model's cost of writing `word` for `candidate`."""
+        return edit_cost(word, candidate)
+
+    def _rank(self, word: str, candidates: set[str]) -> tuple[tuple[str, float], ...]:
         pool = list(candidates)
         if self._prefer_accent_variants:
             plain = _without_accents(word)
             pool = [c for c in pool if _without_accents(c) == plain] or pool
-        return max(pool, key=lambda c: (self._freq[c], c))
+        weight = self._error_weight
+        scored = [(c, self._log_frequency(c) - weight * edit_cost(word, c)) for c in pool]
+        # Ties: the alphabetically last, to be deterministic.
+        scored.sort(key=lambda pair: (pair[1], pair[0]), reverse=True)
+        return tuple(scored)
 
-    def _is_compound(self, word: str) -> bool:
-        # Swedish writes compounds as one word (sommarlovet = sommar + lovet), far more than
-        # any frequency list holds; parts of 3+ letters, with an optional linking "s".
-        heads = self._heads
-        for i in range(3, len(word) - 2):
-            head, tail = word[:i], word[i:]
-            if tail in self._freq and (head in heads or (head[-1] == "s" and head[:-1] in heads)):
-                return True
-        return False
+    def _log_frequency(self, word: str) -> float:
+        value = self._log_freq.get(word)
+        if value is None:
+            value = self._log_freq[word] = math.log10(self._freq[word])
+        return value
 
     def _distance1(self, word: str) -> set[str]:
         """Dictionary words one edit from `word`: pyspellchecker's known(edits1(word)).

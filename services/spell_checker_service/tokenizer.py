@@ -96,13 +96,14 @@ def iter_words(text: str, skip: Container[str] = frozenset()) -> Iterator[WordTo
         at_sentence_start = False
 
 
-def is_checkable(token: WordToken) -> bool:
+def is_checkable(token: WordToken, *, names_judged: bool = False) -> bool:
     """Whether the checker may correct this word at all.
 
     Left alone: single letters, very long strings, acronyms (ALL CAPS), words with capitals
-    after the first letter (iPhone, McDonald), and capitalised words inside a sentence, which
-    are names ("Becuase" at the start of a sentence is still checked). Parts of hyphenated
-    words shorter than three letters (e-mail, x-ray) are prefixes, not words.
+    after the first letter (iPhone, McDonald), and parts of hyphenated words shorter than three
+    letters (e-mail, x-ray), which are prefixes, not words. A capitalised word inside a sentence
+    is checked only when a name judge will weigh the evidence (`names_judged`); without one it
+    is taken for a name ("Becuase" at the start of a sentence is still checked).
     """
     word = token.text
     if len(word) < 2 or len(word) > 30:
@@ -111,7 +112,7 @@ def is_checkable(token: WordToken) -> bool:
         return False
     if token.hyphenated and len(word) < 3:
         return False
-    return not (word[0].isupper() and not token.sentence_start)
+    return names_judged or not (word[0].isupper() and not token.sentence_start)
 
 
 def match_case(template: str, word: str) -> str:

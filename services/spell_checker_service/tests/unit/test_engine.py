@@ -81,15 +81,23 @@ def test_accent_variant_preferred_when_asked() -> None:
     assert accented.correction("pere") == "père"
 
 
-def test_compounds_are_known_unless_one_edit_from_a_common_word() -> None:
-    words = {"sommar": 100, "lovet": 100, "skol": 50, "gården": 50, "till": 10_000,
-             "baka": 20, "tillbaka": 5_000, "bil": 80}  # fmt: skip
-    engine = SpellingEngine(words, "abcdefghijklmnopqrstuvwxyzåäö", compounds=True,
-                            compound_override=1_000)  # fmt: skip
+def test_words_only_the_spelling_dictionary_knows_are_kept_unless_one_edit_from_a_common_word() -> (
+    None
+):
+    words = {"till": 10_000, "tillbaka": 5_000, "sommar": 100}
+    accepted = {"sommarlovet", "tilbaka"}.__contains__  # as a dictionary accepting compounds
+    engine = SpellingEngine(
+        words, "abcdefghijklmnopqrstuvwxyzåäö", extra_known=accepted, override_frequency=1_000
+    )
     assert engine.known("sommarlovet")
     assert engine.correction("sommarlovet") is None
-    assert engine.correction("skolsgården") is None  # linking s
     assert engine.correction("tilbaka") == "tillbaka"  # "til" + "baka" would hide it
+
+
+def test_two_cheap_slips_beat_one_arbitrary_edit_to_a_rarer_word() -> None:
+    engine = SpellingEngine({"accommodate": 1_000, "accumulate": 1_000}, "acdemotu")
+    # two doubled letters written once vs. one replacement and more: the doubling wins
+    assert engine.suggestions("acomodate")[0][0] == "accommodate"
 
 
 def test_repeated_words_are_answered_from_the_cache() -> None:

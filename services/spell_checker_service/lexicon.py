@@ -1,0 +1,209 @@
+"""What counts as a word: a Hunspell dictionary decides, wordfreq ranks.
+
+A frequency list counted from web and subtitle text holds people's commonest misspellings
+(`mycke`, `tyvär`, `dont`) next to real words, and no frequency cut-off separates them. A
+spelling dictionary is written by people to hold only correct forms, so it is the authority;
+wordfreq only orders the words it accepts. Kept from wordfreq:
+
+- every word of at least MIN_ZIPF that Hunspell accepts in lower case (the ranked lexicon,
+  the words the engine may suggest);
+- very common words (zipf >= TRUSTED_ZIPF) Hunspell lacks (`ok`, `facebook`, English words in
+  Swedish text), unless one edit from a word at least TYPO_GAP zipf more frequent (what a
+  common misspelling of a common word looks like) or a more frequent contraction without its
+  apostrophe (`dont` for don't);
+- for English, British spellings of words en_US accepts (`neighbours`, `realise`);
+- words Hunspell accepts only capitalised (`anna` -> Anna, `stockholm`, but also `wednesday`,
+  `english`) are kept, and listed as names for the name judge too.
+
+Hunspell itself (libhunspell through chunspell) still answers for words outside the lexicon:
+Swedish compounds (`skolgården`) and rare inflections are words although no list holds them.
+
+Filtering ~200,000 words through Hunspell takes 5-30 s, so the result is cached in
+~/.cache/huleedu/spellcheck (or $XDG_CACHE_HOME), keyed by everything it depends on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from services.spell_checker_service.engine import build_deletes_index, one_edit_apart
+
+# Swedish has far more word forms (compounds, inflections): a higher floor keeps its index
+# (and each checker process) to a size like English's; rarer words are still known via
+# Hunspell, only not suggested.
+MIN_ZIPF = {"en": 1.0, "sv": 2.0}
+TRUSTED_ZIPF = 4.0
+TYPO_GAP = 1.5
+COUNT_SCALE = 1e9  # wordfreq frequencies are fractions of all words; the engine ranks counts
+DATA = Path(__file__).resolve().parent / "data"
+# Bump when the filtering below changes, so cached lexicons are rebuilt.
+_FORMAT = 4
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One language's ranked words (lowercase -> count) and its names (lowercase)."""
+
+    frequencies: dict[str, int]
+    names: frozenset[str]
+
+
+def hunspell(language: str) -> Any:
+    """The language's Hunspell dictionary: en_US as chunspell ships it; Debian's sv_SE
+    (Göran Andersson's dictionary, LGPL-3, in data/)."""
+    import hunspell as chunspell  # chunspell's module name
+
+    if language == "en":
+        return chunspell.Hunspell("en_US")
+    return chunspell.Hunspell("sv_SE", hunspell_data_dir=str(DATA))
+
+
+def load_lexicon(language: str, alphabet: str, checker: Any) -> Lexicon:
+    """The language's lexicon, from the cache when one was built from the same inputs."""
+    key = _cache_key(language, alphabet)
+    path = _cache_dir() / f"lexicon-{language}-{key}.marshal"
+    try:
+        frequencies, names = marshal.loads(path.read_bytes())
+        return Lexicon(frequencies, frozenset(names))
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    lexicon = build_lexicon(language, alphabet, checker)
+    _write_atomically(path, marshal.dumps((lexicon.frequencies, sorted(lexicon.names))))
+    return lexicon
+
+
+def build_lexicon(language: str, alphabet: str, checker: Any) -> Lexicon:
+    """Filter wordfreq's list for `language` through Hunspell (see the module docstring)."""
+    from wordfreq import get_frequency_dict
+
+    allowed = set(alphabet) | {"'"}
+    floor = 10 ** (MIN_ZIPF[language] - 9)
+    words = {
+        word: frequency
+        for word, frequency in get_frequency_dict(language).items()
+        if frequency >= floor
+        and len(word) > 1
+        and set(word) <= allowed
+        and word[0] != "'"
+        and word[-1] != "'"
+    }
+    accepted: dict[str, float] = {}
+    names: set[str] = set()
+    unaccepted: dict[str, float] = {}
+    for word, frequency in words.items():
+        if checker.spell(word) or (language == "en" and _british(word, checker)):
+            accepted[word] = frequency
+        elif checker.spell(word[0].upper() + word[1:]):
+            names.add(word)
+            accepted[word] = frequency  # also a word: `wednesday`, `english`, `anna`
+        else:
+            unaccepted[word] = frequency
+    trusted = 10 ** (TRUSTED_ZIPF - 9)
+    common = {w: f for w, f in unaccepted.items() if f >= trusted}
+    # A contraction written without its apostrophe (`dont`, `im`) is a slip, however common.
+    unapostrophed = {w.replace("'", ""): f for w, f in accepted.items() if "'" in w}
+    for word in common.keys() - _likely_typos(common, accepted, 10**TYPO_GAP):
+        if unapostrophed.get(word, 0.0) <= common[word]:
+            accepted[word] = common[word]
+    return Lexicon(
+        {word: max(1, round(f * COUNT_SCALE)) for word, f in accepted.items()},
+        frozenset(names),
+    )
+
+
+# British spellings en_US lacks, as (British ending, American ending): Swedish schools teach
+# British English as often as American, so `neighbours` and `realise` are words.
+_BRITISH_ENDINGS = (
+    ("our", "or"),
+    ("ours", "ors"),
+    ("oured", "ored"),
+    ("ouring", "oring"),
+    ("ise", "ize"),
+    ("ised", "ized"),
+    ("ises", "izes"),
+    ("ising", "izing"),
+    ("isation", "ization"),
+    ("isations", "izations"),
+    ("yse", "yze"),
+    ("ysed", "yzed"),
+    ("tre", "ter"),
+    ("tres", "ters"),
+    ("ogue", "og"),
+    ("ogues", "ogs"),
+    ("ence", "ense"),
+    ("lled", "led"),
+    ("lling", "ling"),
+    ("ller", "ler"),
+)
+
+
+def _british(word: str, checker: Any) -> bool:
+    """A British spelling of a word en_US accepts (`colour`, `organised`, `travelled`)."""
+    for british, american in _BRITISH_ENDINGS:
+        if word.endswith(british) and checker.spell(word[: -len(british)] + american):
+            return True
+    return False
+
+
+def _likely_typos(candidates: dict[str, float], words: dict[str, float], ratio: float) -> set[str]:
+    """Candidates with a word one edit away at least `ratio` times as frequent."""
+    index = build_deletes_index(words)
+    typos: set[str] = set()
+    for word, frequency in candidates.items():
+        deletes = {word[:i] + word[i + 1 :] for i in range(len(word))}
+        near = {d for d in deletes if d in words}
+        for probe in (word, *deletes):
+            held = index.get(probe, ())
+            near.update((held,) if isinstance(held, str) else held)
+        near.discard(word)
+        if any(words[n] >= frequency * ratio for n in near if one_edit_apart(word, n)):
+            typos.add(word)
+    return typos
+
+
+def _cache_key(language: str, alphabet: str) -> str:
+    digest = hashlib.sha256()
+    for part in (
+        str(_FORMAT),
+        language,
+        alphabet,
+        f"{MIN_ZIPF[language]} {TRUSTED_ZIPF} {TYPO_GAP}",
+        metadata.version("wordfreq"),
+        metadata.version("chunspell"),
+    ):
+        digest.update(part.encode() + b"\0")
+    if language == "sv":
+        for name in ("sv_SE.aff", "sv_SE.dic"):
+            digest.update((DATA / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "huleedu" / "spellcheck"
+
+
+def _write_atomically(path: Path, payload: bytes) -> None:
+    """Write via a temporary file and rename: checker processes start in parallel and may
+    build the same lexicon at once; a reader never sees a half-written file. A read-only home
+    only costs the rebuild next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+            handle.write(payload)
+        os.replace(handle.name, path)
+    except OSError:
+        return
+
+
+if __name__ == "__main__":  # `make install` warms the cache: python -m ...lexicon
+    from services.spell_checker_service.dictionaries import load_all
+
+    load_all()
