@@ -1,5 +1,6 @@
 """Kafka plumbing shared by every service: one publisher, one consuming loop, topic admin."""
 
+from common_core.kafka.background import BackgroundConsumer
 from common_core.kafka.consumer import (
     BatchHandler,
     KafkaConsumerLoop,
@@ -11,6 +12,7 @@ from common_core.kafka.consumer import (
 from common_core.kafka.producer import KafkaEventPublisher, running_publisher, start_publisher
 
 __all__ = [
+    "BackgroundConsumer",
     "BatchHandler",
     "KafkaConsumerLoop",
     "KafkaEventPublisher",

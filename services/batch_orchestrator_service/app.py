@@ -19,6 +19,7 @@ from quart_schema import QuartSchema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common_core import runtime
+from common_core.kafka import BackgroundConsumer
 from common_core.logs import configure_logging, get_logger
 from common_core.outbox import OutboxRelay
 from common_core.web import install_http_plumbing, limit_request_body, serve_app
@@ -26,7 +27,6 @@ from services.batch_orchestrator_service.api.batches import batches
 from services.batch_orchestrator_service.api.health import health
 from services.batch_orchestrator_service.config import SERVICE_NAME, BOSSettings
 from services.batch_orchestrator_service.di import make_container
-from services.batch_orchestrator_service.kafka_consumer import BosConsumer
 from services.batch_orchestrator_service.repository import migrate_schema
 
 logger = get_logger(__name__)
@@ -52,7 +52,7 @@ class BackgroundWork:
         self._container = container
         self._relay: OutboxRelay | None = None
         self._relay_task: asyncio.Task[None] | None = None
-        self._consumer: BosConsumer | None = None
+        self._consumer: BackgroundConsumer | None = None
         self._stopped = False
 
     async def start(self) -> None:
@@ -60,7 +60,7 @@ class BackgroundWork:
         await migrate_schema(await self._container.get(AsyncEngine))
         self._relay = await self._container.get(OutboxRelay)
         self._relay_task = asyncio.create_task(self._relay.run(), name="bos-outbox-relay")
-        self._consumer = await self._container.get(BosConsumer)
+        self._consumer = await self._container.get(BackgroundConsumer)
         await self._consumer.start()
         logger.info("bos_started")
 

@@ -9,10 +9,15 @@ from quart_dishka import QuartProvider
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.db import create_engine, session_factory
-from common_core.kafka import KafkaEventPublisher, running_publisher
+from common_core.kafka import (
+    BackgroundConsumer,
+    KafkaConsumerLoop,
+    KafkaEventPublisher,
+    running_publisher,
+)
 from common_core.outbox import OutboxRelay
 from services.batch_orchestrator_service.config import SERVICE_NAME, BOSSettings
-from services.batch_orchestrator_service.kafka_consumer import BosConsumer
+from services.batch_orchestrator_service.kafka_consumer import build_routes
 from services.batch_orchestrator_service.protocols import UnitOfWorkFactory
 from services.batch_orchestrator_service.repository import SqlUnitOfWorkFactory
 
@@ -57,7 +62,7 @@ class BosProvider(Provider):
         self, sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay
     ) -> UnitOfWorkFactory:
         """Fresh transactions for routes and consumed messages."""
-        return SqlUnitOfWorkFactory(sessions, on_commit=relay.notify)
+        return SqlUnitOfWorkFactory(sessions, on_events_committed=relay.notify)
 
     @provide(scope=Scope.APP)
     def consumer(
@@ -65,14 +70,15 @@ class BosProvider(Provider):
         settings: BOSSettings,
         publisher: KafkaEventPublisher,
         units_of_work: UnitOfWorkFactory,
-    ) -> BosConsumer:
+    ) -> BackgroundConsumer:
         """The in-process Kafka consumer (started and stopped with the app)."""
-        return BosConsumer(
+        loop = KafkaConsumerLoop(
             bootstrap_servers=settings.kafka_bootstrap_servers,
             group_id=settings.consumer_group,
-            publisher=publisher,
-            uow_factory=units_of_work,
+            routes=build_routes(units_of_work),
+            dead_letter_publisher=publisher,
         )
+        return BackgroundConsumer(loop, name="bos-consumer")
 
 
 def make_container(settings: BOSSettings) -> AsyncContainer:

@@ -24,6 +24,10 @@ class EssayIdsInUseError(Exception):
     """Some requested essay ids already belong to another batch."""
 
 
+class ConcurrentUpdateError(Exception):
+    """The batch changed status under us; the consumer retries and then sees the new state."""
+
+
 @dataclass(frozen=True)
 class BatchRegistration:
     """A validated registration request (the REST layer has checked every field)."""

@@ -1,4 +1,5 @@
-"""BOS's decisions, one plain function per command or event (DESIGN.md flow steps 1, 4 and 8).
+"""BOS's decisions, one plain function per command or event (event flow steps 1, 4 and 8 of
+docs/architecture.md).
 
 Each runs in one unit of work: the state change and the events reporting it commit together
 (transactional outbox), and each is idempotent because Kafka delivers at least once.
@@ -12,30 +13,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from prometheus_client import Counter
-
 from common_core.enums import (
     BatchStatus,
     EssayStatus,
-    ProcessingEvent,
-    ProcessingStage,
     language_for_course,
 )
 from common_core.events import (
     BatchEssaysReady,
-    BatchEssaysRegistered,
-    BatchLifecycleCompleted,
-    BatchPipelineProgressUpdated,
-    BatchServiceSpellcheckInitiateCommandDataV1,
     EssayLifecycleStateUpdated,
 )
 from common_core.kafka import PermanentError
 from common_core.logs import get_logger
-from common_core.metadata import EntityReference, event_metadata, utc_now
+from common_core.metadata import utc_now
 from common_core.pipeline import EssayCounts
 from services.batch_orchestrator_service.domain import (
     Batch,
     BatchRegistration,
+    ConcurrentUpdateError,
     ResultCounts,
     essay_counts,
     finish,
@@ -43,18 +37,16 @@ from services.batch_orchestrator_service.domain import (
     start_spellcheck,
     unique_ready_essays,
 )
+from services.batch_orchestrator_service.metrics import BATCHES_FINISHED, BATCHES_REGISTERED
+from services.batch_orchestrator_service.outgoing import (
+    batch_completed,
+    batch_registered,
+    progress_snapshot,
+    spellcheck_command,
+)
 from services.batch_orchestrator_service.protocols import UnitOfWork
 
 logger = get_logger(__name__)
-
-BATCHES_REGISTERED = Counter("huleedu_bos_batches_registered_total", "Batches registered.")
-BATCHES_FINISHED = Counter(
-    "huleedu_bos_batches_finished_total", "Batches that reached a terminal status.", ["status"]
-)
-
-
-class ConcurrentUpdateError(Exception):
-    """The batch changed status under us; the consumer retries and then sees the new state."""
 
 
 async def register_batch(
@@ -64,19 +56,7 @@ async def register_batch(
     batch = new_batch(registration, utc_now())
     async with uow:
         await uow.batches.add(batch)
-        uow.publish(
-            BatchEssaysRegistered(
-                batch_id=batch.batch_id,
-                expected_essay_count=batch.expected_essay_count,
-                essay_ids=list(batch.essay_ids),
-                metadata=event_metadata(
-                    EntityReference.batch(batch.batch_id),
-                    ProcessingEvent.BATCH_ESSAYS_REGISTERED,
-                    ProcessingStage.REGISTRATION,
-                ),
-            ),
-            correlation_id,
-        )
+        uow.publish(batch_registered(batch), correlation_id)
         await uow.commit()
     BATCHES_REGISTERED.inc()
     logger.info(
@@ -113,21 +93,9 @@ async def handle_batch_essays_ready(
             batch.pipeline_state.spellcheck.essay_counts = EssayCounts(
                 total=len(ready), pending=len(ready)
             )
-            uow.publish(_progress(batch), correlation_id)
+            uow.publish(progress_snapshot(batch), correlation_id)
             start_spellcheck(batch, ready, now)
-            uow.publish(
-                BatchServiceSpellcheckInitiateCommandDataV1(
-                    batch_id=batch.batch_id,
-                    essays_to_process=ready,
-                    language=batch.language,
-                    metadata=event_metadata(
-                        EntityReference.batch(batch.batch_id),
-                        ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND,
-                        ProcessingStage.SPELLCHECK,
-                    ),
-                ),
-                correlation_id,
-            )
+            uow.publish(spellcheck_command(batch, ready), correlation_id)
             # Results can overtake this event (another topic, so another partition); any
             # already recorded count from the start.
             results = await uow.batches.result_counts(batch.batch_id, batch.ready_essay_ids)
@@ -309,41 +277,14 @@ def _apply_results(
         detail.essay_counts = counts
         batch.updated_at = now
     if changed or always_publish:
-        uow.publish(_progress(batch), correlation_id)
+        uow.publish(progress_snapshot(batch), correlation_id)
     return changed
 
 
 def _publish_completion(uow: UnitOfWork, batch: Batch, correlation_id: str) -> None:
     """The final progress snapshot and BatchLifecycleCompleted, in the finishing transaction."""
-    uow.publish(_progress(batch), correlation_id)
-    uow.publish(
-        BatchLifecycleCompleted(
-            batch_id=batch.batch_id,
-            status=batch.status,
-            essay_counts=batch.pipeline_state.spellcheck.essay_counts.model_copy(),
-            failed_uploads=len(batch.failed_uploads),
-            metadata=event_metadata(
-                EntityReference.batch(batch.batch_id),
-                ProcessingEvent.BATCH_LIFECYCLE_COMPLETED,
-                ProcessingStage.COMPLETION,
-            ),
-        ),
-        correlation_id,
-    )
-
-
-def _progress(batch: Batch) -> BatchPipelineProgressUpdated:
-    """A snapshot; copied because the handler may change the state again before commit."""
-    return BatchPipelineProgressUpdated(
-        batch_id=batch.batch_id,
-        batch_status=batch.status,
-        pipeline_state=batch.pipeline_state.model_copy(deep=True),
-        metadata=event_metadata(
-            EntityReference.batch(batch.batch_id),
-            ProcessingEvent.BATCH_PIPELINE_PROGRESS_UPDATED,
-            ProcessingStage.SPELLCHECK,
-        ),
-    )
+    uow.publish(progress_snapshot(batch), correlation_id)
+    uow.publish(batch_completed(batch), correlation_id)
 
 
 def _log_transition(batch: Batch, **fields: object) -> None:

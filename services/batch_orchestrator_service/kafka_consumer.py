@@ -1,9 +1,11 @@
-"""Where BOS's messages come in: topic -> contract -> handler, and the loop running in the app."""
+"""Where BOS's messages come in: topic -> contract -> handler.
+
+The consuming loop over this table runs inside the web app's process (a BackgroundConsumer,
+wired in di.py and started by app.py); each call opens its own unit of work.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Sequence
 from functools import partial
 
@@ -11,9 +13,6 @@ from common_core.enums import ProcessingEvent
 from common_core.envelope import EventEnvelope
 from common_core.events import BatchEssaysReady, EssayLifecycleStateUpdated
 from common_core.kafka import (
-    KafkaConsumerLoop,
-    KafkaEventPublisher,
-    RetryPolicy,
     Route,
     bound_to,
 )
@@ -55,58 +54,3 @@ def build_routes(uow_factory: UnitOfWorkFactory) -> dict[str, Route]:
         ),
         STATE_TOPIC: Route(EssayLifecycleStateUpdated, batch_handler=on_essay_state_updates),
     }
-
-
-class BosConsumer:
-    """The consuming loop as a background task of the web app, watched by /healthz."""
-
-    def __init__(
-        self,
-        *,
-        bootstrap_servers: str,
-        group_id: str,
-        publisher: KafkaEventPublisher,
-        uow_factory: UnitOfWorkFactory,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self._loop = KafkaConsumerLoop(
-            bootstrap_servers=bootstrap_servers,
-            group_id=group_id,
-            routes=build_routes(uow_factory),
-            dead_letter_publisher=publisher,
-            retry=retry,
-        )
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Connect and start consuming in the background."""
-        try:
-            await self._loop.start()
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await self._loop.close()
-            raise
-        self._task = asyncio.create_task(self._loop.run(), name="bos-consumer")
-        self._task.add_done_callback(self._report_exit)
-
-    @property
-    def alive(self) -> bool:
-        """True while the loop task runs; a dead consumer makes /healthz answer 503."""
-        return self._task is not None and not self._task.done()
-
-    async def stop(self) -> None:
-        """Let the loop finish the message in hand, commit, leave the group, and wait for it."""
-        if self._task is None:
-            return
-        await self._loop.stop()
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            await self._task
-
-    @staticmethod
-    def _report_exit(task: asyncio.Task[None]) -> None:
-        if task.cancelled():
-            logger.warning("consumer_cancelled")
-        elif (exc := task.exception()) is not None:
-            logger.error("consumer_died", error=repr(exc), exc_info=exc)
-        else:
-            logger.info("consumer_stopped")

@@ -1,12 +1,11 @@
-"""Where BOS state is written: SQL repository and the unit of work that pairs it with the outbox."""
+"""Where BOS state is written: the SQL batch repository and BOS's unit of work (outbox-backed)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,11 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.enums import BatchStatus, CourseCode, EssayStatus, Language
-from common_core.events import EssayProcessingInputRef, EventData, FailedUpload
+from common_core.events import EssayProcessingInputRef, FailedUpload
 from common_core.metadata import utc_now
 from common_core.migrations import upgrade_to_head
-from common_core.outbox import enqueue
 from common_core.pipeline import ProcessingPipelineState
+from common_core.unit_of_work import OutboxUnitOfWork
 from services.batch_orchestrator_service.config import SERVICE_NAME
 from services.batch_orchestrator_service.domain import Batch, EssayIdsInUseError, ResultCounts
 from services.batch_orchestrator_service.models.orm import (
@@ -184,59 +183,27 @@ class SqlBatchRepository:
         )
 
 
-class SqlUnitOfWork:
-    """A session-wide transaction whose queued events go to the outbox in the same commit."""
+class SqlUnitOfWork(OutboxUnitOfWork):
+    """BOS's unit of work: the batches repository on one transaction, events to the outbox."""
 
     batches: SqlBatchRepository
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], on_commit: Callable[[], None]
-    ) -> None:
-        self._sessions = sessions
-        self._on_commit = on_commit
-        self._session: AsyncSession | None = None
-
-    async def __aenter__(self) -> Self:
-        self._session = self._sessions()
-        self.batches = SqlBatchRepository(self._session)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Roll back anything uncommitted and release the connection."""
-        if self._session is not None:
-            await self._session.rollback()
-            await self._session.close()
-            self._session = None
-
-    def _active(self) -> AsyncSession:
-        if self._session is None:
-            raise RuntimeError("unit of work used outside 'async with'")
-        return self._session
-
-    def publish(self, event: EventData, correlation_id: str) -> None:
-        """Add the event to the outbox inside this transaction."""
-        enqueue(self._active(), event, correlation_id, SERVICE_NAME)
-
-    async def commit(self) -> None:
-        """Commit state and events together, then wake the relay to send the events now."""
-        await self._active().commit()
-        self._on_commit()
+    def opened(self, session: AsyncSession) -> None:
+        """The repository reads and writes inside this transaction."""
+        self.batches = SqlBatchRepository(session)
 
 
 class SqlUnitOfWorkFactory:
-    """Makes SqlUnitOfWork instances sharing one session factory and commit hook."""
+    """A fresh SqlUnitOfWork per request or consumed message, on one session factory."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], on_commit: Callable[[], None]
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        on_events_committed: Callable[[], None] | None = None,
     ) -> None:
-        self._sessions = sessions
-        self._on_commit = on_commit
+        self.sessions = sessions
+        self._on_events_committed = on_events_committed
 
     def __call__(self) -> SqlUnitOfWork:
-        """A fresh unit of work; `on_commit` (the relay's notify) runs after each commit."""
-        return SqlUnitOfWork(self._sessions, self._on_commit)
+        """A new unit of work; committed events wake the relay (`on_events_committed`)."""
+        return SqlUnitOfWork(self.sessions, SERVICE_NAME, self._on_events_committed)

@@ -1,17 +1,24 @@
-"""REST entrypoints for batches: parse, call the handler, answer (DESIGN.md, Public REST API)."""
+"""REST entrypoints for batches: parse, call the handler, answer; domain errors become HTTP here.
+
+The routes and their answers are the contract's (docs/architecture.md, Public REST API).
+"""
 
 from __future__ import annotations
 
-import json
-
 from dishka import FromDishka
 from pydantic import ValidationError
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response
 from quart_dishka import inject
 from quart_schema import validate_request, validate_response
 from quart_schema.validation import RequestSchemaValidationError
 
-from common_core.web import ApiError, correlation_id, error_response, validation_details
+from common_core.web import (
+    ApiError,
+    correlation_id,
+    error_response,
+    require_json_body,
+    validation_details,
+)
 from services.batch_orchestrator_service.domain import Batch, EssayIdsInUseError
 from services.batch_orchestrator_service.handlers import register_batch
 from services.batch_orchestrator_service.models.api import (
@@ -29,23 +36,15 @@ def status_url(batch_id: str) -> str:
     return f"/v1/batches/{batch_id}"
 
 
-@batches.before_request
-async def _require_json_body() -> None:
-    if request.method != "POST":
-        return
-    # quart-schema would read a non-JSON body as null and answer 422; the client deserves 415.
-    if not request.is_json:
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            "request body must be JSON (Content-Type: application/json)",
-            {"content_type": request.content_type},
-        )
-    # Parse once here so a syntax error is reported with its position, not as Werkzeug prose.
-    try:
-        json.loads(await request.get_data())
-    except ValueError as exc:
-        raise ApiError(400, "bad_request", f"malformed JSON body: {exc}") from None
+# 415 for a non-JSON body and 400 (with the position) for malformed JSON, before quart-schema.
+batches.before_request(require_json_body)
+
+
+@batches.errorhandler(EssayIdsInUseError)
+async def _essay_ids_in_use(exc: EssayIdsInUseError) -> Response:
+    return error_response(
+        409, "essay_ids_in_use", "essay ids must be unique across batches", str(exc)
+    )
 
 
 @batches.errorhandler(RequestSchemaValidationError)
@@ -71,12 +70,7 @@ async def register(
 ) -> tuple[RegisterBatchResponse, int, dict[str, str]]:
     """Register a batch; answers 202 once it is stored (its event is on Kafka moments later)."""
     cid = correlation_id()
-    try:
-        batch = await register_batch(data.to_registration(), cid, units_of_work())
-    except EssayIdsInUseError as exc:
-        raise ApiError(
-            409, "essay_ids_in_use", "essay ids must be unique across batches", str(exc)
-        ) from exc
+    batch = await register_batch(data.to_registration(), cid, units_of_work())
     url = status_url(batch.batch_id)
     body = RegisterBatchResponse(
         batch_id=batch.batch_id, correlation_id=cid, essay_ids=batch.essay_ids, status_url=url

@@ -11,10 +11,9 @@ from quart_schema import hide
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from common_core.kafka import KafkaEventPublisher
+from common_core.kafka import BackgroundConsumer, KafkaEventPublisher
 from common_core.logs import get_logger
 from common_core.web import error_response
-from services.batch_orchestrator_service.kafka_consumer import BosConsumer
 
 logger = get_logger(__name__)
 
@@ -40,7 +39,7 @@ async def database_answers(engine: AsyncEngine) -> bool:
 async def healthz(
     engine: FromDishka[AsyncEngine],
     publisher: FromDishka[KafkaEventPublisher],
-    consumer: FromDishka[BosConsumer],
+    consumer: FromDishka[BackgroundConsumer],
 ) -> Response:
     """Liveness of every dependency BOS needs to make progress."""
     database, kafka = await asyncio.gather(

@@ -17,9 +17,8 @@ from common_core.db import create_engine, session_factory
 from common_core.enums import BatchStatus, CourseCode, EssayStatus, ProcessingStage
 from common_core.events import BatchEssaysReady, EssayLifecycleStateUpdated, EssayProcessingInputRef
 from common_core.metadata import EntityReference
-from services.batch_orchestrator_service.domain import BatchRegistration
+from services.batch_orchestrator_service.domain import BatchRegistration, ConcurrentUpdateError
 from services.batch_orchestrator_service.handlers import (
-    ConcurrentUpdateError,
     StateUpdate,
     handle_batch_essays_ready,
     handle_essay_lifecycle_state_updated,
@@ -37,7 +36,7 @@ async def units_of_work(database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory
     sessions = session_factory(engine)
     try:
         # No relay: these tests look at state, not at Kafka.
-        yield SqlUnitOfWorkFactory(sessions, on_commit=lambda: None)
+        yield SqlUnitOfWorkFactory(sessions)
     finally:
         await engine.dispose()
 

@@ -15,11 +15,10 @@ from common_core.events import (
     EssayProcessingInputRef,
     FailedUpload,
 )
-from common_core.kafka import KafkaEventPublisher
+from common_core.kafka import BackgroundConsumer, KafkaEventPublisher
 from common_core.metadata import EntityReference
 from common_core.topics import dlt_topic_name, topic_name
 from services.batch_orchestrator_service.config import BOSSettings
-from services.batch_orchestrator_service.kafka_consumer import BosConsumer
 from tests.integration.batch_orchestrator_service.conftest import (
     RunningBos,
     batch_meta,
@@ -308,7 +307,7 @@ async def test_restart_keeps_the_batch_and_carries_on(
 
 async def test_healthz_is_503_when_the_consumer_is_gone(bos: RunningBos) -> None:
     container = bos.app.extensions["QUART_DISHKA"].container
-    consumer: BosConsumer = await container.get(BosConsumer)
+    consumer: BackgroundConsumer = await container.get(BackgroundConsumer)
     await consumer.stop()
 
     response = await bos.client.get("/healthz")

@@ -19,8 +19,8 @@ from common_core.events import (
 )
 from common_core.kafka import PermanentError
 from common_core.pipeline import EssayCounts
+from services.batch_orchestrator_service.domain import ConcurrentUpdateError
 from services.batch_orchestrator_service.handlers import (
-    ConcurrentUpdateError,
     handle_batch_essays_ready,
     handle_essay_lifecycle_state_updated,
 )

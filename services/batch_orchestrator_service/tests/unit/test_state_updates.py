@@ -17,9 +17,8 @@ from common_core.events import (
 from common_core.kafka import PermanentError
 from common_core.pipeline import EssayCounts
 from common_core.topics import topic_name
-from services.batch_orchestrator_service.domain import Batch
+from services.batch_orchestrator_service.domain import Batch, ConcurrentUpdateError
 from services.batch_orchestrator_service.handlers import (
-    ConcurrentUpdateError,
     StateUpdate,
     handle_batch_essays_ready,
     handle_essay_lifecycle_state_updated,
