@@ -21,6 +21,7 @@ class ProcessingEvent(StrEnum):
     ESSAY_LIFECYCLE_STATE_UPDATED = "essay.lifecycle.state.updated"
     BATCH_PIPELINE_PROGRESS_UPDATED = "batch.pipeline.progress.updated"
     BATCH_LIFECYCLE_COMPLETED = "batch.lifecycle.completed"
+    BATCH_DELETED = "batch.deleted"
 
 
 class EssayStatus(StrEnum):

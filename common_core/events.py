@@ -249,6 +249,20 @@ class BatchLifecycleCompleted(EventData):
     metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
 
 
+class BatchDeleted(EventData):
+    """BOS -> every service: the batch was deleted (by its teacher, or by retention). Each
+    service forgets every row and blob of it and drops whatever still arrives for it."""
+
+    event: ClassVar[ProcessingEvent] = ProcessingEvent.BATCH_DELETED
+
+    teacher_id: str | None = Field(
+        default=None,
+        description="The teacher the batch belonged to, so the gateway can tell that teacher's "
+        "open pages. Optional: older messages still decode.",
+    )
+    metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+
 EVENT_MODELS: dict[ProcessingEvent, type[EventData]] = {
     model.event: model
     for model in (
@@ -265,5 +279,6 @@ EVENT_MODELS: dict[ProcessingEvent, type[EventData]] = {
         EssayLifecycleStateUpdated,
         BatchPipelineProgressUpdated,
         BatchLifecycleCompleted,
+        BatchDeleted,
     )
 }

@@ -27,6 +27,7 @@ TOPICS: MappingProxyType[ProcessingEvent, str] = MappingProxyType(
             "huleedu.batch.pipeline.progress.updated.v1"
         ),
         ProcessingEvent.BATCH_LIFECYCLE_COMPLETED: "huleedu.batch.lifecycle.completed.v1",
+        ProcessingEvent.BATCH_DELETED: "huleedu.batch.deleted.v1",
     }
 )
 

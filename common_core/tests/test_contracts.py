@@ -24,6 +24,7 @@ from common_core.enums import (
 from common_core.envelope import EventEnvelope, envelope_type
 from common_core.events import (
     EVENT_MODELS,
+    BatchDeleted,
     BatchEssaysReady,
     BatchEssaysRegistered,
     BatchLifecycleCompleted,
@@ -174,6 +175,7 @@ SAMPLES: list[EventData] = [
         failed_uploads=1,
         metadata=META,
     ),
+    BatchDeleted(batch_id="batch-1", teacher_id="teacher-1", metadata=META),
 ]
 
 
@@ -337,6 +339,7 @@ TEACHER_ROUTED = (
     EssayLifecycleStateUpdated,
     BatchPipelineProgressUpdated,
     BatchLifecycleCompleted,
+    BatchDeleted,
 )
 
 
@@ -351,3 +354,8 @@ def test_teacher_id_is_optional_and_round_trips(model: type[EventData]) -> None:
     envelope = EventEnvelope.wrap(with_teacher, source_service="test", correlation_id="c")
     decoded = envelope_type(model).model_validate_json(envelope.model_dump_json())
     assert decoded.data.model_dump()["teacher_id"] == "teacher-7"
+
+
+def test_batch_deleted_topic_follows_the_design_table() -> None:
+    assert topic_name(ProcessingEvent.BATCH_DELETED) == "huleedu.batch.deleted.v1"
+    assert BatchDeleted(batch_id="b-9", metadata=META).partition_key() == "b-9"
