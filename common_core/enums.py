@@ -45,7 +45,12 @@ class EssayStatus(StrEnum):
 
 
 _TERMINAL_ESSAY_STATUSES = frozenset(
-    {EssayStatus.SPELLCHECKED_SUCCESS, EssayStatus.SPELLCHECK_FAILED}
+    {
+        EssayStatus.SPELLCHECKED_SUCCESS,
+        EssayStatus.SPELLCHECK_FAILED,
+        EssayStatus.NLP_SUCCESS,
+        EssayStatus.NLP_FAILED,
+    }
 )
 
 

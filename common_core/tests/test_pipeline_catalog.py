@@ -93,3 +93,10 @@ def test_pipeline_for_stage_maps_a_lifecycle_phase_to_its_pipeline() -> None:
     assert pipeline_for_stage(ProcessingStage.NLP_METRICS).name == "nlp_metrics"
     with pytest.raises(KeyError, match="registration"):
         pipeline_for_stage(ProcessingStage.REGISTRATION)
+
+
+def test_each_phase_ends_in_a_terminal_essay_status() -> None:
+    """A phase's results are terminal statuses (they move BOS's counts); waiting is not."""
+    for spec in PIPELINES.values():
+        assert spec.success_status.is_terminal and spec.failure_status.is_terminal
+        assert not spec.awaiting_status.is_terminal

@@ -90,4 +90,14 @@ def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
                 "SPELL_CHECKER_CONTENT_SERVICE_URL": content_url,
             },
         ),
+        ServiceSpec(
+            "nlp_service",
+            "services.nlp_service.worker_main",
+            "http://127.0.0.1:8003/metrics",
+            {
+                **common("NLP_"),
+                "NLP_METRICS_PORT": "8003",
+                "NLP_CONTENT_SERVICE_URL": content_url,
+            },
+        ),
     ]
