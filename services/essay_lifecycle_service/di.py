@@ -15,7 +15,8 @@ from common_core.kafka import KafkaEventPublisher, running_publisher
 from common_core.outbox import OutboxRelay
 from services.essay_lifecycle_service.config import SERVICE_NAME, ELSSettings
 from services.essay_lifecycle_service.orm import migrate_schema
-from services.essay_lifecycle_service.repository import SqlEssayStore, create_writer_engine
+from services.essay_lifecycle_service.protocols import UnitOfWorkFactory
+from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
 from services.essay_lifecycle_service.views import EssayViews
 
 
@@ -34,16 +35,18 @@ class ApiProvider(Provider):
 
 
 class WorkerProvider(Provider):
-    """The worker writes through the store and publishes through the outbox relay."""
+    """The worker writes through units of work and publishes through the outbox relay."""
 
     settings = from_context(provides=ELSSettings, scope=Scope.APP)
 
     @provide(scope=Scope.APP)
-    async def store(self, settings: ELSSettings) -> AsyncIterator[SqlEssayStore]:
-        """The handlers' unit-of-work factory on a write-serialising engine."""
+    async def units_of_work(
+        self, settings: ELSSettings, relay: OutboxRelay
+    ) -> AsyncIterator[UnitOfWorkFactory]:
+        """The handlers' units of work on a write-serialising engine; commits wake the relay."""
         engine = create_writer_engine(settings.database_url)
         await migrate_schema(engine)
-        yield SqlEssayStore.for_engine(engine, SERVICE_NAME)
+        yield SqlUnitOfWorkFactory.for_engine(engine, on_events_committed=relay.notify)
         await engine.dispose()
 
     @provide(scope=Scope.APP)
@@ -56,9 +59,9 @@ class WorkerProvider(Provider):
 
     @provide(scope=Scope.APP)
     async def relay(
-        self, settings: ELSSettings, store: SqlEssayStore, publisher: KafkaEventPublisher
+        self, settings: ELSSettings, publisher: KafkaEventPublisher
     ) -> AsyncIterator[OutboxRelay]:
-        """The outbox relay, woken by the store after every commit that queued events.
+        """The outbox relay, woken after every commit that queued events.
 
         It has its own plain engine: its read-publish-mark round must not hold the handlers'
         write lock while it waits for Kafka acknowledgements.
@@ -67,7 +70,6 @@ class WorkerProvider(Provider):
         relay = OutboxRelay(
             session_factory(engine), publisher, poll_interval=settings.outbox_poll_interval_seconds
         )
-        store.on_events_committed = relay.notify
         yield relay
         await engine.dispose()
 

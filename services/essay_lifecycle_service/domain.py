@@ -1,24 +1,33 @@
 """ELS's own vocabulary: batches, essay slots and uploads as plain records, and the rules on them.
 
-No I/O here. The handlers decide with these records; the repository stores them.
+No I/O here. The handlers decide with these records and rules; the repository stores them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from common_core.enums import ContentType, ErrorCode, EssayStatus
-from common_core.events import EssayContentReady, EssayValidationFailed
+from common_core.events import EssayContentReady, EssayValidationFailed, SpellcheckResultDataV1
 
 AWAITING_CONTENT = "awaiting_content"
 """Status of a slot that holds no content (yet); ELS-local, the contract's statuses follow it."""
 
-TERMINAL_SPELLCHECK_STATUSES = frozenset(
-    {EssayStatus.SPELLCHECKED_SUCCESS.value, EssayStatus.SPELLCHECK_FAILED.value}
-)
+
+def has_result(status: str) -> bool:
+    """True once an essay (status as stored) has its result; the first result wins."""
+    return status != AWAITING_CONTENT and EssayStatus(status).is_terminal
+
+
+def arrival_times(now: Callable[[], datetime], count: int) -> list[datetime]:
+    """Strictly increasing receive times: pending uploads are placed in arrival order later."""
+    times = [now()]
+    for _ in range(count - 1):
+        times.append(max(now(), times[-1] + timedelta(microseconds=1)))
+    return times
 
 
 class UploadKind(StrEnum):
@@ -176,6 +185,23 @@ class SpellcheckOutcome:
     spellcheck_log_storage_id: str | None
     corrections_made: int | None
     error: str | None
+
+
+def spellcheck_outcome(event: SpellcheckResultDataV1) -> SpellcheckOutcome:
+    """What a spellcheck result records on its essay: status and artifact references."""
+    references = event.storage_metadata
+    return SpellcheckOutcome(
+        status=event.status,
+        language=event.language.value,
+        corrected_text_storage_id=(
+            references.storage_id(ContentType.CORRECTED_TEXT) if references else None
+        ),
+        spellcheck_log_storage_id=(
+            references.storage_id(ContentType.SPELLCHECK_LOG) if references else None
+        ),
+        corrections_made=event.corrections_made,
+        error=event.error,
+    )
 
 
 def upload_from_content(

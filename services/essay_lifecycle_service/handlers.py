@@ -1,20 +1,23 @@
-"""ELS decisions: one plain async function per incoming event.
+"""ELS decisions: one plain async function per incoming event, and every transaction ELS opens.
 
-Each takes the event, the envelope's correlation id (stamped on everything emitted) and an
-`EssayStore`; it does all its reads, writes and event emissions in one transaction, so a crash
-at any point either leaves no trace or a complete, already-published-or-queued result. Every
-handler is idempotent: at-least-once delivery may hand it the same event again.
+Each takes the event, the envelope's correlation id (stamped on everything emitted) and a fresh
+`UnitOfWork`; it does all its reads, writes and event emissions in that one transaction, so a
+crash at any point either leaves no trace or a complete, already-published-or-queued result.
+Every handler is idempotent: at-least-once delivery may hand it the same event again.
 
-The per-essay events (contents, failures, results) also come in a batch form that applies a
-whole Kafka poll in one transaction: a 200-essay batch is then a few commits instead of 200.
-The single form is the batch form with one event, so both make the same decisions.
+The per-essay events (contents, failures, results) come a Kafka poll at a time, applied in one
+transaction: a 200-essay batch is then a few commits instead of 200. The single forms are the
+batch forms with one event, so both make the same decisions.
+
+A message moves one way through this service: worker_main.py (routes) -> here (decide) ->
+domain.py (pure rules) and repository.py (state) -> outgoing.py (events to queue).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 
@@ -30,32 +33,43 @@ from common_core.kafka import PermanentError
 from common_core.logs import get_logger
 from common_core.metadata import EntityReference, utc_now
 from services.essay_lifecycle_service.domain import (
-    TERMINAL_SPELLCHECK_STATUSES,
+    DUPLICATE_CONTENT_CODE,
+    DUPLICATE_CONTENT_MESSAGE,
     Batch,
     Essay,
+    Placement,
     SpellcheckOutcome,
+    Upload,
     UploadKind,
+    arrival_times,
+    has_result,
+    plan_placements,
+    spellcheck_outcome,
     upload_from_content,
     upload_from_failure,
 )
-from services.essay_lifecycle_service.metrics import ESSAY_TRANSITIONS
-from services.essay_lifecycle_service.outgoing import spellcheck_requested, state_updated
-from services.essay_lifecycle_service.protocols import EssayStore
-from services.essay_lifecycle_service.uploads import (
-    accept_uploads,
-    count_upload,
-    lock_batches,
-    place_uploads,
-    publish_ready_if_complete,
+from services.essay_lifecycle_service.metrics import (
+    BATCHES_READY,
+    ESSAY_TRANSITIONS,
+    UPLOAD_OUTCOMES,
 )
+from services.essay_lifecycle_service.outgoing import (
+    batch_essays_ready,
+    spellcheck_requested,
+    state_updated,
+)
+from services.essay_lifecycle_service.protocols import EssayRepository, UnitOfWork
 
 logger = get_logger(__name__)
 
 Clock = Callable[[], datetime]
 
+# Outcomes that count toward a batch's readiness (an excess or duplicate upload never does).
+_COUNTED = frozenset({UploadKind.CONTENT, UploadKind.FAILED})
+
 
 async def register_batch(
-    event: BatchEssaysRegistered, correlation_id: str, store: EssayStore, now: Clock = utc_now
+    event: BatchEssaysRegistered, correlation_id: str, uow: UnitOfWork, now: Clock = utc_now
 ) -> None:
     """Create the batch's slots, then place the uploads that arrived before it, oldest first."""
     if len(event.essay_ids) != event.expected_essay_count or len(set(event.essay_ids)) != len(
@@ -65,21 +79,22 @@ async def register_batch(
             f"batch {event.batch_id}: essay_ids must be {event.expected_essay_count} unique ids"
         )
     at = now()
-    placed: list[UploadKind] = []
-    async with store.transaction() as tx:
-        await tx.lock_batch(event.batch_id)
-        if await tx.get_batch(event.batch_id) is not None:
+    async with uow:
+        await uow.essays.lock_batch(event.batch_id)
+        if await uow.essays.get_batch(event.batch_id) is not None:
             logger.info("batch_already_registered", batch_id=event.batch_id)
             return
-        taken = await tx.taken_essay_ids(event.essay_ids)
+        taken = await uow.essays.taken_essay_ids(event.essay_ids)
         if taken:
             raise PermanentError(f"batch {event.batch_id}: essay ids already used: {sorted(taken)}")
         batch = Batch(event.batch_id, event.expected_essay_count, list(event.essay_ids))
-        await tx.add_batch(batch, at)
-        placed = await place_uploads(tx, batch, await tx.pending_uploads(event.batch_id), at)
-        await publish_ready_if_complete(tx, batch, correlation_id, at)
+        await uow.essays.add_batch(batch, at)
+        pending = await uow.essays.pending_uploads(event.batch_id)
+        placed = await _place_uploads(uow.essays, batch, pending, at)
+        await _publish_ready_if_complete(uow, batch, correlation_id, at)
+        await uow.commit()
     for kind in placed:
-        count_upload(kind.value)
+        _count_upload(kind.value)
     logger.info(
         "batch_registered",
         batch_id=event.batch_id,
@@ -89,17 +104,17 @@ async def register_batch(
 
 
 async def assign_content_to_slot(
-    event: EssayContentReady, correlation_id: str, store: EssayStore, now: Clock = utc_now
+    event: EssayContentReady, correlation_id: str, uow: UnitOfWork, now: Clock = utc_now
 ) -> None:
     """Give the content one free slot of its batch (exactly once), or keep it pending/excess."""
-    await assign_contents_to_slots([(event, correlation_id)], store, now)
+    await assign_contents_to_slots([(event, correlation_id)], uow, now)
 
 
 async def assign_contents_to_slots(
-    events: Sequence[tuple[EssayContentReady, str]], store: EssayStore, now: Clock = utc_now
+    events: Sequence[tuple[EssayContentReady, str]], uow: UnitOfWork, now: Clock = utc_now
 ) -> None:
     """`assign_content_to_slot` for several contents, in order, in one transaction."""
-    times = _arrival_times(now, len(events))
+    times = arrival_times(now, len(events))
     uploads = [upload_from_content(e, cid, at) for (e, cid), at in zip(events, times, strict=True)]
     for upload in uploads:
         if upload.text_storage_id is None:
@@ -107,52 +122,42 @@ async def assign_contents_to_slots(
                 f"upload {upload.file_upload_id} has no "
                 f"{ContentType.ORIGINAL_ESSAY.value} reference"
             )
-    await accept_uploads(uploads, store)
+    await _accept_uploads(uploads, uow)
 
 
 async def record_validation_failure(
-    event: EssayValidationFailed, correlation_id: str, store: EssayStore, now: Clock = utc_now
+    event: EssayValidationFailed, correlation_id: str, uow: UnitOfWork, now: Clock = utc_now
 ) -> None:
     """Count a rejected file toward the batch's readiness, so the batch never waits for it."""
-    await record_validation_failures([(event, correlation_id)], store, now)
+    await record_validation_failures([(event, correlation_id)], uow, now)
 
 
 async def record_validation_failures(
-    events: Sequence[tuple[EssayValidationFailed, str]], store: EssayStore, now: Clock = utc_now
+    events: Sequence[tuple[EssayValidationFailed, str]], uow: UnitOfWork, now: Clock = utc_now
 ) -> None:
     """`record_validation_failure` for several rejected files, in one transaction."""
-    times = _arrival_times(now, len(events))
-    await accept_uploads(
-        [upload_from_failure(e, cid, at) for (e, cid), at in zip(events, times, strict=True)],
-        store,
-    )
-
-
-def _arrival_times(now: Clock, count: int) -> list[datetime]:
-    """Strictly increasing receive times: pending uploads are placed in arrival order later."""
-    times = [now()]
-    for _ in range(count - 1):
-        times.append(max(now(), times[-1] + timedelta(microseconds=1)))
-    return times
+    times = arrival_times(now, len(events))
+    uploads = [upload_from_failure(e, cid, at) for (e, cid), at in zip(events, times, strict=True)]
+    await _accept_uploads(uploads, uow)
 
 
 async def start_spellcheck(
     event: BatchServiceSpellcheckInitiateCommandDataV1,
     correlation_id: str,
-    store: EssayStore,
+    uow: UnitOfWork,
     now: Clock = utc_now,
 ) -> None:
     """Hand each ready essay to the spell checker; essays already handed out are skipped."""
     at = now()
     language = event.language.value
     requested: list[str] = []
-    async with store.transaction() as tx:
-        await tx.lock_batch(event.batch_id)
-        if await tx.get_batch(event.batch_id) is None:
+    async with uow:
+        await uow.essays.lock_batch(event.batch_id)
+        if await uow.essays.get_batch(event.batch_id) is None:
             raise PermanentError(f"spellcheck command for unknown batch {event.batch_id}")
-        await tx.set_batch_language(event.batch_id, language)
+        await uow.essays.set_batch_language(event.batch_id, language)
         # One query for the batch's essays, not one per essay (200 essays: 1.6 s -> less).
-        essays = {e.essay_id: e for e in await tx.essays_of_batch(event.batch_id)}
+        essays = {e.essay_id: e for e in await uow.essays.essays_of_batch(event.batch_id)}
         for ref in event.essays_to_process:
             essay = essays.get(ref.essay_id)
             if essay is None:
@@ -162,37 +167,40 @@ async def start_spellcheck(
                 continue
             requested.append(essay.essay_id)
             entity = EntityReference.essay(essay.essay_id, event.batch_id)
-            tx.publish(
+            uow.publish(
                 spellcheck_requested(entity, ref.text_storage_id, event.language), correlation_id
             )
-            tx.publish(state_updated(entity, EssayStatus.AWAITING_SPELLCHECK), correlation_id)
+            uow.publish(state_updated(entity, EssayStatus.AWAITING_SPELLCHECK), correlation_id)
         if requested:
-            await tx.set_statuses(requested, EssayStatus.AWAITING_SPELLCHECK, at, language=language)
+            await uow.essays.set_statuses(
+                requested, EssayStatus.AWAITING_SPELLCHECK, at, language=language
+            )
+        await uow.commit()
     ESSAY_TRANSITIONS.labels(EssayStatus.AWAITING_SPELLCHECK.value).inc(len(requested))
     logger.info("spellcheck_requested", batch_id=event.batch_id, essays=len(requested))
 
 
 async def record_spellcheck_result(
-    event: SpellcheckResultDataV1, correlation_id: str, store: EssayStore, now: Clock = utc_now
+    event: SpellcheckResultDataV1, correlation_id: str, uow: UnitOfWork, now: Clock = utc_now
 ) -> None:
     """Store the result's status and artifacts and tell BOS; a repeated result changes nothing."""
-    await record_spellcheck_results([(event, correlation_id)], store, now)
+    await record_spellcheck_results([(event, correlation_id)], uow, now)
 
 
 async def record_spellcheck_results(
     events: Sequence[tuple[SpellcheckResultDataV1, str]],
-    store: EssayStore,
+    uow: UnitOfWork,
     now: Clock = utc_now,
 ) -> None:
     """`record_spellcheck_result` for several results, in order, in one transaction."""
     for event, _ in events:
-        if event.status.value not in TERMINAL_SPELLCHECK_STATUSES:
+        if not event.status.is_terminal:
             raise PermanentError(f"spellcheck result with non-terminal status {event.status.value}")
     at = now()
     recorded: list[tuple[str, SpellcheckOutcome]] = []
-    async with store.transaction() as tx:
-        await lock_batches(tx, (event.batch_id for event, _ in events))
-        essays = await tx.get_essays([event.entity_ref.entity_id for event, _ in events])
+    async with uow:
+        await _lock_batches(uow.essays, (event.batch_id for event, _ in events))
+        essays = await uow.essays.get_essays([event.entity_ref.entity_id for event, _ in events])
         for event, correlation_id in events:
             with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
                 outcome = _new_outcome(essays, event)
@@ -201,10 +209,11 @@ async def record_spellcheck_results(
             essay_id = event.entity_ref.entity_id
             recorded.append((essay_id, outcome))
             entity = EntityReference.essay(essay_id, event.batch_id)
-            tx.publish(state_updated(entity, event.status), correlation_id)
+            uow.publish(state_updated(entity, event.status), correlation_id)
         # One statement for the poll's results, after the decisions (ordering within a poll
         # matters only for repeats, which `_new_outcome` has already filtered out).
-        await tx.record_spellchecks(recorded, at)
+        await uow.essays.record_spellchecks(recorded, at)
+        await uow.commit()
     for _, outcome in recorded:
         ESSAY_TRANSITIONS.labels(outcome.status.value).inc()
     logger.info("spellcheck_results_recorded", recorded=len(recorded), received=len(events))
@@ -222,21 +231,140 @@ def _new_outcome(
     essay = essays.get(essay_id)
     if essay is None or essay.batch_id != event.batch_id:
         raise PermanentError(f"spellcheck result for unknown essay {essay_id}")
-    if essay.status in TERMINAL_SPELLCHECK_STATUSES:
+    if has_result(essay.status):
         # The first result wins: BOS has already counted it, a second would contradict it.
         logger.info("spellcheck_result_already_recorded", essay_id=essay_id)
         return None
     essays[essay_id] = replace(essay, status=event.status.value)
-    references = event.storage_metadata
-    return SpellcheckOutcome(
-        status=event.status,
-        language=event.language.value,
-        corrected_text_storage_id=(
-            references.storage_id(ContentType.CORRECTED_TEXT) if references else None
-        ),
-        spellcheck_log_storage_id=(
-            references.storage_id(ContentType.SPELLCHECK_LOG) if references else None
-        ),
-        corrections_made=event.corrections_made,
-        error=event.error,
+    return spellcheck_outcome(event)
+
+
+async def _accept_uploads(uploads: Sequence[Upload], uow: UnitOfWork) -> None:
+    """Record each upload once; place those of registered batches, keep the others pending."""
+    outcomes: list[str] = []
+    async with uow:
+        await _lock_batches(uow.essays, (upload.batch_id for upload in uploads))
+        new_ids = await uow.essays.add_uploads(uploads)
+        fresh: dict[str, list[Upload]] = {}  # batch id -> its new uploads, in arrival order
+        for upload in uploads:
+            if upload.file_upload_id in new_ids:
+                new_ids.discard(upload.file_upload_id)  # a repeat in the same poll is seen too
+                fresh.setdefault(upload.batch_id, []).append(upload)
+            else:
+                _log(upload, "upload_already_seen")
+                outcomes.append("duplicate")
+        for batch_id, batch_uploads in fresh.items():
+            batch = await uow.essays.get_batch(batch_id)
+            if batch is None:
+                for upload in batch_uploads:
+                    _log(upload, "upload_pending_registration", batch_id=batch_id)
+                outcomes += [UploadKind.PENDING.value] * len(batch_uploads)
+                continue
+            last = batch_uploads[-1]
+            kinds = await _place_uploads(uow.essays, batch, batch_uploads, last.received_at)
+            outcomes += [kind.value for kind in kinds]
+            counted = [u for u, kind in zip(batch_uploads, kinds, strict=True) if kind in _COUNTED]
+            if counted:  # stamped with the upload that completed the batch, if one did
+                await _publish_ready_if_complete(
+                    uow, batch, counted[-1].correlation_id, counted[-1].received_at
+                )
+        await uow.commit()
+    for outcome in outcomes:
+        _count_upload(outcome)
+
+
+async def _place_uploads(
+    essays: EssayRepository, batch: Batch, uploads: Sequence[Upload], at: datetime
+) -> list[UploadKind]:
+    """Decide what a registered batch's new uploads become and record it, in a few statements.
+
+    The batch's state is read once and the decisions are made in memory (`plan_placements`),
+    so a poll of 200 contents is a handful of queries rather than ten per upload.
+    """
+    if not uploads:
+        return []
+    plan = plan_placements(
+        uploads,
+        batch.expected_essay_count,
+        await essays.slot_counts(batch.batch_id),
+        await essays.free_slots(batch.batch_id),
+        await essays.assigned_content_hashes(batch.batch_id),
     )
+    claims = [(p.essay_id, p.upload) for p in plan if p.essay_id is not None]
+    await essays.claim_slots(claims)
+    for kind in (UploadKind.CONTENT, UploadKind.FAILED, UploadKind.EXCESS):
+        ids = [p.upload.file_upload_id for p in plan if p.kind is kind]
+        if ids:
+            await essays.set_upload_kinds(ids, kind)
+    duplicates = [p.upload.file_upload_id for p in plan if p.kind is UploadKind.DUPLICATE]
+    if duplicates:
+        await essays.set_upload_kinds(
+            duplicates,
+            UploadKind.DUPLICATE,
+            error_code=DUPLICATE_CONTENT_CODE,
+            message=DUPLICATE_CONTENT_MESSAGE,
+        )
+    if claims:
+        await essays.set_statuses(
+            [essay_id for essay_id, _ in claims], EssayStatus.READY_FOR_PROCESSING, at
+        )
+    for placement in plan:
+        _log_placement(batch, placement)
+    return [p.kind for p in plan]
+
+
+async def _publish_ready_if_complete(
+    uow: UnitOfWork, batch: Batch, correlation_id: str, at: datetime
+) -> None:
+    """Queue BatchEssaysReady when every expected essay is accounted for, once per batch."""
+    counts = await uow.essays.slot_counts(batch.batch_id)
+    if not counts.is_complete(batch.expected_essay_count):
+        return
+    if not await uow.essays.mark_ready_published(batch.batch_id, at):
+        return  # already published by an earlier transaction
+    essays = await uow.essays.essays_of_batch(batch.batch_id)
+    failed = await uow.essays.failed_uploads(batch.batch_id)
+    uow.publish(batch_essays_ready(batch.batch_id, essays, failed), correlation_id)
+    BATCHES_READY.inc()
+    logger.info(
+        "batch_essays_ready", batch_id=batch.batch_id, ready=counts.assigned, failed=counts.failed
+    )
+
+
+async def _lock_batches(essays: EssayRepository, batch_ids: Iterable[str]) -> None:
+    """Lock every batch a transaction touches, in one order, so two workers cannot deadlock."""
+    for batch_id in sorted(set(batch_ids)):
+        await essays.lock_batch(batch_id)
+
+
+def _count_upload(outcome: str) -> None:
+    """Metrics after commit, so a rolled-back attempt is not counted."""
+    UPLOAD_OUTCOMES.labels(outcome).inc()
+    if outcome == UploadKind.CONTENT.value:
+        ESSAY_TRANSITIONS.labels(EssayStatus.READY_FOR_PROCESSING.value).inc()
+
+
+def _log_placement(batch: Batch, placement: Placement) -> None:
+    upload, kind = placement.upload, placement.kind
+    fields = {"batch_id": batch.batch_id, "file_upload_id": upload.file_upload_id}
+    if kind is UploadKind.CONTENT:
+        _log(upload, "content_assigned", essay_id=placement.essay_id, **fields)
+    elif kind is UploadKind.FAILED:
+        _log(upload, "upload_failed", **fields)
+    elif kind is UploadKind.DUPLICATE:
+        _log(upload, "duplicate_content", level="warning", **fields)
+    else:
+        _log(
+            upload,
+            "excess_upload",
+            level="warning",
+            file_name=upload.file_name,
+            expected_essay_count=batch.expected_essay_count,
+            **fields,
+        )
+
+
+def _log(upload: Upload, event: str, level: str = "info", **fields: object) -> None:
+    """Log about one upload under its own correlation id (a poll mixes several)."""
+    with structlog.contextvars.bound_contextvars(correlation_id=upload.correlation_id):
+        getattr(logger, level)(event, **fields)

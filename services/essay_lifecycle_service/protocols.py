@@ -1,11 +1,11 @@
-"""The seam between ELS's decisions (handlers) and its storage (repository, or a fake in tests)."""
+"""The seams between ELS's decisions (handlers) and its storage (repository, or fakes in tests)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
 from common_core.events import EventData
 from services.essay_lifecycle_service.domain import (
@@ -19,12 +19,8 @@ from services.essay_lifecycle_service.domain import (
 )
 
 
-class EssayTransaction(Protocol):
-    """One unit of work: all a handler writes for one message, events included, commits at once.
-
-    Events go through `publish`, which stores them in the transactional outbox, so an event
-    exists exactly when the state change it reports was committed.
-    """
+class EssayRepository(Protocol):
+    """Batches, their essay slots and the uploads ELS was told about, inside one transaction."""
 
     async def lock_batch(self, batch_id: str) -> None:
         """Serialise work on one batch until the transaction ends (no-op if already exclusive)."""
@@ -114,14 +110,40 @@ class EssayTransaction(Protocol):
         """Remember the language the batch is being checked in."""
         ...
 
+
+class UnitOfWork(Protocol):
+    """One transaction: state changes and the events reporting them commit together.
+
+    Events go through `publish`, which stores them in the transactional outbox, so an event
+    exists exactly when the state change it reports was committed. Leaving the block without
+    `commit()` rolls everything back.
+    """
+
+    @property
+    def essays(self) -> EssayRepository:
+        """The repository, read and written inside this transaction."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+
     def publish(self, data: EventData, correlation_id: str) -> None:
         """Emit an event when (and only if) this transaction commits."""
         ...
 
-
-class EssayStore(Protocol):
-    """Opens units of work; the transaction commits when the block exits without an error."""
-
-    def transaction(self) -> AbstractAsyncContextManager[EssayTransaction]:
-        """A new unit of work."""
+    async def commit(self) -> None:
+        """Commit state and queued events atomically."""
         ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh unit of work per consumed message (or poll)."""
+
+    def __call__(self) -> UnitOfWork: ...

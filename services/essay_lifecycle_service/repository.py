@@ -1,13 +1,12 @@
-"""ELS state in SQL: the unit of work the worker's handlers write through, and its engine.
+"""Where ELS state is written: the SQL repository, ELS's unit of work and the writer engine.
 
-Every handler runs in one transaction that also holds its outgoing events (transactional
-outbox), so state and events commit together or not at all.
+Every handler runs in one unit of work that also holds its outgoing events (transactional
+outbox), so state and events commit together or not at all. The API reads through views.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -17,8 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.db import create_engine, session_factory
-from common_core.events import EventData
-from common_core.outbox import enqueue
+from common_core.unit_of_work import OutboxUnitOfWork
+from services.essay_lifecycle_service.config import SERVICE_NAME
 from services.essay_lifecycle_service.domain import (
     AWAITING_CONTENT,
     Batch,
@@ -39,7 +38,6 @@ from services.essay_lifecycle_service.orm import (
     as_utc,
     essay_from_row,
 )
-from services.essay_lifecycle_service.protocols import EssayTransaction
 
 # The essays table for Core executemany UPDATEs (they take bindparams per row; the ORM's do not).
 _ESSAYS = cast(Table, EssayRow.__table__)
@@ -69,42 +67,12 @@ def create_writer_engine(url: str) -> AsyncEngine:
     return engine
 
 
-class SqlEssayStore:
-    """Opens SQL units of work; tells the outbox relay when one committed events."""
+class SqlEssayRepository:
+    """EssayRepository over one SQLAlchemy session in an open transaction."""
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        source_service: str,
-        on_events_committed: Callable[[], None] | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self._source_service = source_service
-        self.on_events_committed = on_events_committed
-
-    @classmethod
-    def for_engine(cls, engine: AsyncEngine, source_service: str) -> SqlEssayStore:
-        """A store on an engine made by `create_writer_engine`."""
-        return cls(session_factory(engine), source_service)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[EssayTransaction]:
-        """Commit on a clean exit, roll back (events included) on an exception."""
-        async with self._sessions() as session, session.begin():
-            tx = SqlEssayTransaction(session, self._source_service)
-            yield tx
-        if tx.published and self.on_events_committed is not None:
-            self.on_events_committed()
-
-
-class SqlEssayTransaction:
-    """EssayTransaction over one SQLAlchemy session in an open transaction."""
-
-    def __init__(self, session: AsyncSession, source_service: str) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._source_service = source_service
         self._dialect = session.get_bind().dialect.name
-        self.published = 0
 
     def _insert(self, table: Any) -> Any:
         """INSERT with ON CONFLICT support for the dialect in use."""
@@ -394,6 +362,35 @@ class SqlEssayTransaction:
             update(BatchRow).where(BatchRow.batch_id == batch_id).values(language=language)
         )
 
-    def publish(self, data: EventData, correlation_id: str) -> None:
-        enqueue(self._session, data, correlation_id, self._source_service)
-        self.published += 1
+
+class SqlUnitOfWork(OutboxUnitOfWork):
+    """ELS's unit of work: the repository on one transaction, events to the outbox."""
+
+    essays: SqlEssayRepository
+
+    def opened(self, session: AsyncSession) -> None:
+        """The repository reads and writes inside this transaction."""
+        self.essays = SqlEssayRepository(session)
+
+
+class SqlUnitOfWorkFactory:
+    """A fresh SqlUnitOfWork per consumed message or poll, on one session factory."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        on_events_committed: Callable[[], None] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self._on_events_committed = on_events_committed
+
+    @classmethod
+    def for_engine(
+        cls, engine: AsyncEngine, on_events_committed: Callable[[], None] | None = None
+    ) -> SqlUnitOfWorkFactory:
+        """Units of work on an engine made by `create_writer_engine`."""
+        return cls(session_factory(engine), on_events_committed)
+
+    def __call__(self) -> SqlUnitOfWork:
+        """A new unit of work; committed events wake the relay (`on_events_committed`)."""
+        return SqlUnitOfWork(self.sessions, SERVICE_NAME, self._on_events_committed)

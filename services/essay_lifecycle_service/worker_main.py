@@ -24,38 +24,44 @@ from common_core.topics import topic_name
 from services.essay_lifecycle_service import handlers
 from services.essay_lifecycle_service.config import WORKER_PROCESS_NAME, ELSSettings
 from services.essay_lifecycle_service.di import make_worker_container
-from services.essay_lifecycle_service.protocols import EssayStore
-from services.essay_lifecycle_service.repository import SqlEssayStore
+from services.essay_lifecycle_service.protocols import UnitOfWorkFactory
 
 logger = get_logger("services.essay_lifecycle_service.worker_main")
 
 
-def build_routes(store: EssayStore) -> Mapping[str, Route]:
+def build_routes(units_of_work: UnitOfWorkFactory) -> Mapping[str, Route]:
     """What the worker consumes: each topic's contract and the handler that decides on it.
 
-    The per-essay topics take a whole poll at once (one transaction per poll); a single
-    message (when a poll is split to find a poison message) is a poll of one.
+    Every call gets a fresh unit of work. The per-essay topics take a whole poll at once (one
+    transaction per poll); a single message (when a poll is split to find a poison message)
+    is a poll of one.
     """
     return {
         topic_name(ProcessingEvent.BATCH_ESSAYS_REGISTERED): Route(
             events.BatchEssaysRegistered,
-            lambda env: handlers.register_batch(env.data, env.correlation_id, store),
+            lambda env: handlers.register_batch(env.data, env.correlation_id, units_of_work()),
         ),
         topic_name(ProcessingEvent.ESSAY_CONTENT_READY): Route(
             events.EssayContentReady,
-            batch_handler=lambda envs: handlers.assign_contents_to_slots(_pairs(envs), store),
+            batch_handler=lambda envs: handlers.assign_contents_to_slots(
+                _pairs(envs), units_of_work()
+            ),
         ),
         topic_name(ProcessingEvent.ESSAY_VALIDATION_FAILED): Route(
             events.EssayValidationFailed,
-            batch_handler=lambda envs: handlers.record_validation_failures(_pairs(envs), store),
+            batch_handler=lambda envs: handlers.record_validation_failures(
+                _pairs(envs), units_of_work()
+            ),
         ),
         topic_name(ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND): Route(
             events.BatchServiceSpellcheckInitiateCommandDataV1,
-            lambda env: handlers.start_spellcheck(env.data, env.correlation_id, store),
+            lambda env: handlers.start_spellcheck(env.data, env.correlation_id, units_of_work()),
         ),
         topic_name(ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED): Route(
             events.SpellcheckResultDataV1,
-            batch_handler=lambda envs: handlers.record_spellcheck_results(_pairs(envs), store),
+            batch_handler=lambda envs: handlers.record_spellcheck_results(
+                _pairs(envs), units_of_work()
+            ),
         ),
     }
 
@@ -75,12 +81,11 @@ async def run_worker(
     container = make_worker_container(settings)
     metrics_server = None
     try:
-        store = await container.get(SqlEssayStore)
         relay = await container.get(OutboxRelay)
         consumer = KafkaConsumerLoop(
             bootstrap_servers=settings.kafka_bootstrap_servers,
             group_id=settings.consumer_group,
-            routes=build_routes(store),
+            routes=build_routes(await container.get(UnitOfWorkFactory)),
             dead_letter_publisher=await container.get(KafkaEventPublisher),
         )
         await consumer.start()

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from common_core.db import session_factory
 from common_core.outbox import OutboxMessage
-from services.essay_lifecycle_service.config import SERVICE_NAME
 from services.essay_lifecycle_service.handlers import (
     assign_contents_to_slots,
     record_spellcheck_results,
@@ -22,7 +21,11 @@ from services.essay_lifecycle_service.handlers import (
     start_spellcheck,
 )
 from services.essay_lifecycle_service.orm import migrate_schema
-from services.essay_lifecycle_service.repository import SqlEssayStore, create_writer_engine
+from services.essay_lifecycle_service.repository import (
+    SqlUnitOfWork,
+    SqlUnitOfWorkFactory,
+    create_writer_engine,
+)
 from services.essay_lifecycle_service.tests.builders import (
     content_ready,
     new_id,
@@ -35,18 +38,18 @@ from services.essay_lifecycle_service.views import EssayViews
 
 
 @pytest.fixture
-async def store_and_views(database_url: str) -> AsyncIterator[tuple[SqlEssayStore, EssayViews]]:
+async def store_and_views(database_url: str) -> AsyncIterator[tuple[SqlUnitOfWork, EssayViews]]:
     engine = create_writer_engine(database_url)
     await migrate_schema(engine)
     try:
-        yield SqlEssayStore.for_engine(engine, SERVICE_NAME), EssayViews(session_factory(engine))
+        yield SqlUnitOfWorkFactory.for_engine(engine)(), EssayViews(session_factory(engine))
     finally:
         await engine.dispose()
 
 
-async def ready_events(store: SqlEssayStore, batch_id: str) -> int:
-    async with store._sessions() as session:
-        count = await session.scalar(
+async def ready_events(store: SqlUnitOfWork, batch_id: str) -> int:
+    async with store:
+        count = await store.session.scalar(
             select(func.count())
             .select_from(OutboxMessage)
             .where(OutboxMessage.key == batch_id, OutboxMessage.topic.like("%essays.ready%"))
@@ -55,7 +58,7 @@ async def ready_events(store: SqlEssayStore, batch_id: str) -> int:
 
 
 async def test_a_poll_of_every_kind_of_upload_lands_as_one_by_one_would(
-    store_and_views: tuple[SqlEssayStore, EssayViews],
+    store_and_views: tuple[SqlUnitOfWork, EssayViews],
 ) -> None:
     store, views = store_and_views
     batch_id = new_id("poll")
@@ -89,7 +92,7 @@ async def test_a_poll_of_every_kind_of_upload_lands_as_one_by_one_would(
 
 
 async def test_a_poll_of_results_is_recorded_once_each(
-    store_and_views: tuple[SqlEssayStore, EssayViews],
+    store_and_views: tuple[SqlUnitOfWork, EssayViews],
 ) -> None:
     store, views = store_and_views
     batch_id = new_id("results")

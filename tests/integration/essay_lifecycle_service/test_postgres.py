@@ -10,7 +10,6 @@ import asyncio
 
 from common_core.db import session_factory
 from common_core.outbox import OutboxMessage
-from services.essay_lifecycle_service.config import SERVICE_NAME
 from services.essay_lifecycle_service.handlers import (
     assign_content_to_slot,
     record_spellcheck_result,
@@ -19,7 +18,7 @@ from services.essay_lifecycle_service.handlers import (
     start_spellcheck,
 )
 from services.essay_lifecycle_service.orm import migrate_schema
-from services.essay_lifecycle_service.repository import SqlEssayStore, create_writer_engine
+from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
 from services.essay_lifecycle_service.tests.builders import (
     content_ready,
     new_id,
@@ -35,16 +34,16 @@ async def test_concurrent_registration_duplicates_and_rivals_on_postgres(postgre
     engines = [create_writer_engine(postgres_url) for _ in range(3)]
     try:
         await asyncio.gather(*(migrate_schema(engine) for engine in engines))  # racing starts
-        stores = [SqlEssayStore.for_engine(engine, SERVICE_NAME) for engine in engines]
+        stores = [SqlUnitOfWorkFactory.for_engine(engine) for engine in engines]
         batch_id = new_id("pg")
         early, duplicate = content_ready(batch_id), content_ready(batch_id)
         rivals = [content_ready(batch_id) for _ in range(3)]
         await asyncio.gather(
-            assign_content_to_slot(early, "c", stores[0]),
-            register_batch(registered(batch_id, 3), "c", stores[1]),
-            *(assign_content_to_slot(duplicate, "c", stores[i % 3]) for i in range(6)),
-            *(assign_content_to_slot(r, "c", stores[i % 3]) for i, r in enumerate(rivals)),
-            record_validation_failure(validation_failed(batch_id), "c", stores[2]),
+            assign_content_to_slot(early, "c", stores[0]()),
+            register_batch(registered(batch_id, 3), "c", stores[1]()),
+            *(assign_content_to_slot(duplicate, "c", stores[i % 3]()) for i in range(6)),
+            *(assign_content_to_slot(r, "c", stores[i % 3]()) for i, r in enumerate(rivals)),
+            record_validation_failure(validation_failed(batch_id), "c", stores[2]()),
         )
         views = EssayViews(session_factory(engines[0]))
         view = await views.batch_essays(batch_id)
@@ -64,10 +63,10 @@ async def test_concurrent_registration_duplicates_and_rivals_on_postgres(postgre
         assert len(ready_rows) == 1
 
         essay_id = next(e["essay_id"] for e in view["essays"] if e["file_upload_id"])
-        await start_spellcheck(spellcheck_command(batch_id, [(essay_id, "t")]), "c", stores[0])
+        await start_spellcheck(spellcheck_command(batch_id, [(essay_id, "t")]), "c", stores[0]())
         await asyncio.gather(
             *(
-                record_spellcheck_result(spellcheck_result(batch_id, essay_id), "c", stores[i])
+                record_spellcheck_result(spellcheck_result(batch_id, essay_id), "c", stores[i]())
                 for i in range(3)
             )
         )

@@ -13,7 +13,7 @@ from common_core.enums import ContentType, ProcessingEvent
 from services.essay_lifecycle_service.config import SERVICE_NAME, ELSSettings
 from services.essay_lifecycle_service.handlers import assign_content_to_slot, register_batch
 from services.essay_lifecycle_service.orm import UploadRow, migrate_schema
-from services.essay_lifecycle_service.repository import SqlEssayStore, create_writer_engine
+from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
 from services.essay_lifecycle_service.tests.builders import (
     content_ready,
     new_id,
@@ -108,16 +108,16 @@ async def test_concurrent_duplicates_and_a_race_for_the_last_slot_are_safe_in_th
     # Two stores on two engines: the same contention as two worker processes on one file.
     engines = [create_writer_engine(els_settings.database_url) for _ in range(2)]
     await migrate_schema(engines[0])
-    stores = [SqlEssayStore.for_engine(engine, SERVICE_NAME) for engine in engines]
+    stores = [SqlUnitOfWorkFactory.for_engine(engine) for engine in engines]
     batch_id = new_id("concurrent")
-    await register_batch(registered(batch_id, 2), "corr", stores[0])
+    await register_batch(registered(batch_id, 2), "corr", stores[0]())
     duplicate = content_ready(batch_id)
     rivals = [content_ready(batch_id), content_ready(batch_id)]
     try:
         await asyncio.gather(
-            *(assign_content_to_slot(duplicate, "corr", stores[i % 2]) for i in range(6)),
+            *(assign_content_to_slot(duplicate, "corr", stores[i % 2]()) for i in range(6)),
             *(
-                assign_content_to_slot(event, "corr", stores[i % 2])
+                assign_content_to_slot(event, "corr", stores[i % 2]())
                 for i, event in enumerate(rivals)
             ),
         )

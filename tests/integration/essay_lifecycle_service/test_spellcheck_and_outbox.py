@@ -11,10 +11,10 @@ from common_core.db import create_engine
 from common_core.enums import EssayStatus, Language, ProcessingEvent
 from common_core.outbox import OutboxMessage
 from common_core.topics import dlt_topic_name, topic_name
-from services.essay_lifecycle_service.config import SERVICE_NAME, ELSSettings
+from services.essay_lifecycle_service.config import ELSSettings
 from services.essay_lifecycle_service.handlers import assign_content_to_slot, register_batch
 from services.essay_lifecycle_service.orm import migrate_schema
-from services.essay_lifecycle_service.repository import SqlEssayStore, create_writer_engine
+from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
 from services.essay_lifecycle_service.tests.builders import (
     content_ready,
     new_id,
@@ -128,7 +128,7 @@ async def test_events_committed_before_a_crash_are_published_after_restart(
     # "Process one" handles everything and commits, but dies before its relay published.
     engine = create_writer_engine(els_settings.database_url)
     await migrate_schema(engine)
-    store = SqlEssayStore.for_engine(engine, SERVICE_NAME)
+    store = SqlUnitOfWorkFactory.for_engine(engine)()
     batch_id = new_id("crash")
     await register_batch(registered(batch_id, 1), "corr-crash", store)
     await assign_content_to_slot(content_ready(batch_id), "corr-crash", store)

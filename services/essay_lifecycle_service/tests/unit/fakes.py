@@ -1,12 +1,13 @@
-"""An in-memory EssayStore: same contract as the SQL one, including rollback of events."""
+"""An in-memory unit of work: same contract as the SQL one, including rollback of events."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from types import TracebackType
+from typing import Self
 
 from common_core.events import EventData
 from services.essay_lifecycle_service.domain import (
@@ -39,8 +40,8 @@ class FakeState:
     published: list[tuple[EventData, str]] = field(default_factory=list)
 
 
-class FakeTransaction:
-    """Works on a copy of the state; the store keeps the copy only when the block succeeds."""
+class FakeEssayRepository:
+    """The repository over a working copy of the state (the unit of work's transaction)."""
 
     def __init__(self, state: FakeState) -> None:
         self.state = state
@@ -177,22 +178,37 @@ class FakeTransaction:
     async def set_batch_language(self, batch_id: str, language: str) -> None:
         self.state.batches[batch_id] = replace(self.state.batches[batch_id], language=language)
 
-    def publish(self, data: EventData, correlation_id: str) -> None:
-        self.state.published.append((data, correlation_id))
 
+class FakeUnitOfWork:
+    """UnitOfWork in memory; `state` is what has been committed.
 
-class FakeEssayStore:
-    """EssayStore in memory; `state` is what has been committed."""
+    One object serves every call of a test: each `async with` works on a fresh copy of the
+    committed state, which `commit()` keeps and leaving without it drops (events included).
+    """
 
     def __init__(self) -> None:
         self.state = FakeState()
         self.commits = 0
+        self.essays = FakeEssayRepository(self.state)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[FakeTransaction]:
-        tx = FakeTransaction(copy.deepcopy(self.state))
-        yield tx
-        self.state = tx.state
+    async def __aenter__(self) -> Self:
+        self.essays = FakeEssayRepository(copy.deepcopy(self.state))
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.essays = FakeEssayRepository(self.state)
+
+    def publish(self, data: EventData, correlation_id: str) -> None:
+        self.essays.state.published.append((data, correlation_id))
+
+    async def commit(self) -> None:
+        self.state = self.essays.state
+        self.essays = FakeEssayRepository(copy.deepcopy(self.state))
         self.commits += 1
 
     def events_of(self, event_type: type[EventData]) -> list[EventData]:

@@ -23,11 +23,11 @@ from services.essay_lifecycle_service.tests.builders import (
     spellcheck_result,
     validation_failed,
 )
-from services.essay_lifecycle_service.tests.unit.fakes import FakeEssayStore
+from services.essay_lifecycle_service.tests.unit.fakes import FakeUnitOfWork
 
 
 async def test_a_poll_of_contents_fills_slots_in_one_commit_and_is_ready_once() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 3), "c0", store)
     contents = [content_ready(batch_id) for _ in range(4)]  # one more than expected
     commits = store.commits
@@ -55,7 +55,7 @@ async def test_a_poll_of_contents_fills_slots_in_one_commit_and_is_ready_once() 
 
 
 async def test_failures_and_contents_of_one_poll_complete_the_batch_together() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 2), "c0", store)
 
     await record_validation_failures([(validation_failed(batch_id), "c1")], store)
@@ -68,7 +68,7 @@ async def test_failures_and_contents_of_one_poll_complete_the_batch_together() -
 
 
 async def test_contents_of_one_poll_before_registration_are_placed_in_arrival_order() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     early = [content_ready(batch_id) for _ in range(5)]
 
     await assign_contents_to_slots([(c, "c") for c in early], store)
@@ -79,7 +79,7 @@ async def test_contents_of_one_poll_before_registration_are_placed_in_arrival_or
 
 
 async def test_a_poll_of_results_records_each_once_in_one_commit() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 2), "c0", store)
     await assign_contents_to_slots([(content_ready(batch_id), "c") for _ in range(2)], store)
     essays = [f"{batch_id}-essay-{i}" for i in range(2)]
@@ -107,7 +107,7 @@ async def test_a_poll_of_results_records_each_once_in_one_commit() -> None:
 
 
 async def test_one_bad_result_fails_the_whole_poll_and_commits_nothing() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 1), "c0", store)
     await assign_contents_to_slots([(content_ready(batch_id), "c")], store)
     good = spellcheck_result(batch_id, f"{batch_id}-essay-0")
@@ -123,7 +123,7 @@ async def test_one_bad_result_fails_the_whole_poll_and_commits_nothing() -> None
 
 
 async def test_the_spellcheck_command_moves_every_essay_and_its_timeline() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 3), "c0", store)
     await assign_contents_to_slots([(content_ready(batch_id), "c") for _ in range(3)], store)
     essays = [f"{batch_id}-essay-{i}" for i in range(3)]

@@ -27,17 +27,17 @@ from services.essay_lifecycle_service.tests.builders import (
     spellcheck_result,
     validation_failed,
 )
-from services.essay_lifecycle_service.tests.unit.fakes import FakeEssayStore
+from services.essay_lifecycle_service.tests.unit.fakes import FakeUnitOfWork
 
 CID = "corr-1"
 
 
-def ready_events(store: FakeEssayStore) -> list[BatchEssaysReady]:
+def ready_events(store: FakeUnitOfWork) -> list[BatchEssaysReady]:
     return [e for e in store.events_of(BatchEssaysReady) if isinstance(e, BatchEssaysReady)]
 
 
 async def test_contents_fill_slots_and_batch_is_ready_once() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 2), CID, store)
     first, second = content_ready(batch_id), content_ready(batch_id)
 
@@ -58,7 +58,7 @@ async def test_contents_fill_slots_and_batch_is_ready_once() -> None:
 
 
 async def test_redelivered_content_takes_no_second_slot() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 2), CID, store)
     event = content_ready(batch_id)
 
@@ -71,7 +71,7 @@ async def test_redelivered_content_takes_no_second_slot() -> None:
 
 
 async def test_content_before_registration_is_pending_then_assigned_in_arrival_order() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     early = [content_ready(batch_id) for _ in range(2)]
     for event in early:
         await assign_content_to_slot(event, CID, store)
@@ -87,7 +87,7 @@ async def test_content_before_registration_is_pending_then_assigned_in_arrival_o
 
 
 async def test_failures_count_toward_readiness_and_empty_slots_are_not_ready() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 3), CID, store)
     await record_validation_failure(validation_failed(batch_id, "a.png"), CID, store)
     await assign_content_to_slot(content_ready(batch_id), CID, store)
@@ -101,7 +101,7 @@ async def test_failures_count_toward_readiness_and_empty_slots_are_not_ready() -
 
 
 async def test_content_beyond_expected_count_is_excess_and_ready_not_repeated() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 1), CID, store)
     await assign_content_to_slot(content_ready(batch_id), CID, store)
     extra = content_ready(batch_id)
@@ -113,7 +113,7 @@ async def test_content_beyond_expected_count_is_excess_and_ready_not_repeated() 
 
 
 async def test_same_text_re_uploaded_takes_no_slot_and_does_not_count() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 2), CID, store)
     await assign_content_to_slot(content_ready(batch_id, text="same words"), CID, store)
     await assign_content_to_slot(content_ready(batch_id, text="same words"), CID, store)
@@ -132,11 +132,11 @@ async def test_inconsistent_registration_is_permanent() -> None:
     event = registered(new_id("b"), 2)
     event.essay_ids = ["same", "same"]
     with pytest.raises(PermanentError):
-        await register_batch(event, CID, FakeEssayStore())
+        await register_batch(event, CID, FakeUnitOfWork())
 
 
 async def test_spellcheck_command_requests_each_ready_essay_once() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 2), CID, store)
     for _ in range(2):
         await assign_content_to_slot(content_ready(batch_id), CID, store)
@@ -163,7 +163,7 @@ async def test_spellcheck_command_requests_each_ready_essay_once() -> None:
 
 
 async def test_result_is_recorded_once_and_announced() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 1), CID, store)
     await assign_content_to_slot(content_ready(batch_id), CID, store)
     essay_id = f"{batch_id}-essay-0"
@@ -187,7 +187,7 @@ async def test_result_is_recorded_once_and_announced() -> None:
 
 
 async def test_failed_result_keeps_the_error() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 1), CID, store)
     await assign_content_to_slot(content_ready(batch_id), CID, store)
     essay_id = f"{batch_id}-essay-0"
@@ -201,7 +201,7 @@ async def test_failed_result_keeps_the_error() -> None:
 
 
 async def test_unknown_essay_in_result_or_command_is_permanent_and_commits_nothing() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await register_batch(registered(batch_id, 1), CID, store)
     commits = store.commits
 
@@ -214,7 +214,7 @@ async def test_unknown_essay_in_result_or_command_is_permanent_and_commits_nothi
 
 
 async def test_failure_before_registration_is_pending_and_counts_on_registration() -> None:
-    store, batch_id = FakeEssayStore(), new_id("b")
+    store, batch_id = FakeUnitOfWork(), new_id("b")
     await record_validation_failure(validation_failed(batch_id, "bad.pdf"), CID, store)
     await assign_content_to_slot(content_ready(batch_id), CID, store)
 
@@ -231,4 +231,4 @@ async def test_content_without_an_original_essay_reference_is_permanent() -> Non
     event = content_ready(new_id("b"))
     event.content_storage_reference.references.clear()
     with pytest.raises(PermanentError):
-        await assign_content_to_slot(event, CID, FakeEssayStore())
+        await assign_content_to_slot(event, CID, FakeUnitOfWork())
