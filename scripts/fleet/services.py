@@ -70,7 +70,7 @@ def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
         ),
         ServiceSpec(
             "essay_lifecycle_api",
-            "services.essay_lifecycle_service.api_app",
+            "services.essay_lifecycle_service.app",
             "http://127.0.0.1:6001/healthz",
             {**common("ELS_"), "ELS_PORT": "6001", "ELS_DATABASE_URL": els_db},
         ),

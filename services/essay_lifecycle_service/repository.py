@@ -30,7 +30,7 @@ from services.essay_lifecycle_service.domain import (
     UploadKind,
     UploadSource,
 )
-from services.essay_lifecycle_service.orm import (
+from services.essay_lifecycle_service.models.orm import (
     BatchRow,
     EssayRow,
     TimelineRow,

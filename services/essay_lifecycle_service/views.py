@@ -10,7 +10,13 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.essay_lifecycle_service.domain import UploadKind
-from services.essay_lifecycle_service.orm import BatchRow, EssayRow, TimelineRow, UploadRow, as_utc
+from services.essay_lifecycle_service.models.orm import (
+    BatchRow,
+    EssayRow,
+    TimelineRow,
+    UploadRow,
+    as_utc,
+)
 
 JsonDict = dict[str, Any]
 

@@ -58,7 +58,7 @@ DESIGN = {
         "BOS_", "bos", "port",
     ),
     "essay_lifecycle_api": Expected(
-        "essay_lifecycle_service", "services.essay_lifecycle_service.api_app", 6001, 6000,
+        "essay_lifecycle_service", "services.essay_lifecycle_service.app", 6001, 6000,
         "ELS_", "els", "port",
     ),
     "essay_lifecycle_worker": Expected(

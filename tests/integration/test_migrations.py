@@ -23,8 +23,8 @@ from common_core.migrations import VERSION_TABLE, alembic_config, upgrade_to_hea
 from common_core.outbox import OutboxBase
 from services.batch_orchestrator_service.models.orm import Base as BosBase
 from services.batch_orchestrator_service.repository import MIGRATIONS as BOS_MIGRATIONS
-from services.essay_lifecycle_service.orm import MIGRATIONS as ELS_MIGRATIONS
-from services.essay_lifecycle_service.orm import Base as ElsBase
+from services.essay_lifecycle_service.models.orm import MIGRATIONS as ELS_MIGRATIONS
+from services.essay_lifecycle_service.models.orm import Base as ElsBase
 from services.identity_service.models.orm import Base as IdentityBase
 from services.identity_service.repository import MIGRATIONS as IDENTITY_MIGRATIONS
 

@@ -2,6 +2,6 @@
 
 from common_core.migrations import run_env
 from common_core.outbox import OutboxBase
-from services.essay_lifecycle_service.orm import Base
+from services.essay_lifecycle_service.models.orm import Base
 
 run_env(Base.metadata, OutboxBase.metadata)

@@ -14,7 +14,7 @@ from quart.typing import TestClientProtocol
 from common_core.enums import ProcessingEvent
 from common_core.kafka import KafkaEventPublisher
 from common_core.topics import topic_name
-from services.essay_lifecycle_service.api_app import create_app
+from services.essay_lifecycle_service.app import create_app
 from services.essay_lifecycle_service.config import ELSSettings
 from services.essay_lifecycle_service.worker_main import run_worker
 from tests.support.kafka import Record, collect_records, poll

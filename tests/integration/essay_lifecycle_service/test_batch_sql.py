@@ -20,7 +20,7 @@ from services.essay_lifecycle_service.handlers import (
     register_batch,
     start_spellcheck,
 )
-from services.essay_lifecycle_service.orm import migrate_schema
+from services.essay_lifecycle_service.models.orm import migrate_schema
 from services.essay_lifecycle_service.repository import (
     SqlUnitOfWork,
     SqlUnitOfWorkFactory,

@@ -64,7 +64,7 @@ async def test_api_and_worker_processes_share_state_and_exit_zero_on_sigterm(
     }
     api_url, metrics_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{metrics_port}"
     worker = await spawn("services.essay_lifecycle_service.worker_main", env, tmp_path / "w.log")
-    api = await spawn("services.essay_lifecycle_service.api_app", env, tmp_path / "api.log")
+    api = await spawn("services.essay_lifecycle_service.app", env, tmp_path / "api.log")
     codes: list[int | None] = []
     try:
         assert (await poll(lambda: get(f"{metrics_url}/metrics"), _ok, 60))[0] == 200

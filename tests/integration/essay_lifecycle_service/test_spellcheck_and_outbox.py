@@ -13,7 +13,7 @@ from common_core.outbox import OutboxMessage
 from common_core.topics import dlt_topic_name, topic_name
 from services.essay_lifecycle_service.config import ELSSettings
 from services.essay_lifecycle_service.handlers import assign_content_to_slot, register_batch
-from services.essay_lifecycle_service.orm import migrate_schema
+from services.essay_lifecycle_service.models.orm import migrate_schema
 from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
 from services.essay_lifecycle_service.tests.builders import (
     content_ready,

@@ -1,4 +1,7 @@
-"""ELS API entrypoint: `python -m services.essay_lifecycle_service.api_app` (port 6001)."""
+"""ELS API entrypoint: `python -m services.essay_lifecycle_service.app` (port 6001).
+
+The other process of the service is the worker (worker_main.py); both share one database.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from quart_dishka import QuartDishka
 from common_core import runtime
 from common_core.logs import configure_logging
 from common_core.web import install_http_plumbing, serve_app
-from services.essay_lifecycle_service.api import els_api
+from services.essay_lifecycle_service.api.essays import essays
+from services.essay_lifecycle_service.api.health import health
 from services.essay_lifecycle_service.config import API_PROCESS_NAME, ELSSettings
 from services.essay_lifecycle_service.di import make_api_container
 from services.essay_lifecycle_service.views import EssayViews
@@ -18,7 +22,8 @@ def create_app(settings: ELSSettings) -> Quart:
     """The Quart app with its routes, JSON errors, metrics and Dishka container."""
     app = Quart(API_PROCESS_NAME)
     install_http_plumbing(app)
-    app.register_blueprint(els_api)
+    app.register_blueprint(essays)
+    app.register_blueprint(health)
     container = make_api_container(settings)
     QuartDishka(app=app, container=container)
 

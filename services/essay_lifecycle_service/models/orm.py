@@ -19,7 +19,7 @@ from common_core.migrations import upgrade_to_head
 from services.essay_lifecycle_service.domain import Essay
 
 # ELS's Alembic environment; revision 0001 creates exactly the tables below.
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
 class Base(DeclarativeBase):

@@ -1,4 +1,4 @@
-"""ELS API routes: one essay, a batch's essays, health. Read-only; the worker owns writes."""
+"""ELS API routes: one essay, a batch's essays. Read-only; the worker owns the writes."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from quart_dishka import inject
 from common_core.web import ApiError
 from services.essay_lifecycle_service.views import EssayViews
 
-els_api = Blueprint("els", __name__)
+essays = Blueprint("essays", __name__)
 
 
-@els_api.get("/v1/essays/<essay_id>")
+@essays.get("/v1/essays/<essay_id>")
 @inject
 async def get_essay(essay_id: str, views: FromDishka[EssayViews]) -> Response:
     """One essay: status, file and student, storage references, spellcheck, timeline."""
@@ -22,7 +22,7 @@ async def get_essay(essay_id: str, views: FromDishka[EssayViews]) -> Response:
     return jsonify(essay)
 
 
-@els_api.get("/v1/batches/<batch_id>/essays")
+@essays.get("/v1/batches/<batch_id>/essays")
 @inject
 async def get_batch_essays(batch_id: str, views: FromDishka[EssayViews]) -> Response:
     """Every slot of a registered batch, plus its failed and excess uploads."""
@@ -30,12 +30,3 @@ async def get_batch_essays(batch_id: str, views: FromDishka[EssayViews]) -> Resp
     if batch is None:
         raise ApiError(404, "not_found", f"no registered batch with id {batch_id!r}")
     return jsonify(batch)
-
-
-@els_api.get("/healthz")
-@inject
-async def healthz(views: FromDishka[EssayViews]) -> Response:
-    """200 when the shared database answers, else 503."""
-    if not await views.is_healthy():
-        raise ApiError(503, "service_unavailable", "the database is not reachable")
-    return jsonify({"status": "ok"})
