@@ -109,7 +109,7 @@ def bench_language(
     """Spellcheck and NLP CPU per essay on `essays` fresh generated essays of the language."""
     for seed in range(WARM_UP_ESSAYS):
         checked = corrector.correct(generate_essay(10_000 + seed, language.value, words).text)
-        compute_metrics(checked.text, language, len(checked.corrections), data)
+        compute_metrics(checked.text, len(checked.corrections), data)
     originals = [generate_essay(seed, language.value, words).text for seed in range(essays)]
     checked_texts = [corrector.correct(text) for text in originals]
     corrections = {c.text: len(c.corrections) for c in checked_texts}
@@ -117,7 +117,7 @@ def bench_language(
 
     timing = time_both(
         corrector.correct,
-        lambda text: compute_metrics(text, language, corrections[text], data),
+        lambda text: compute_metrics(text, corrections[text], data),
         list(zip(originals, corrected, strict=True)),
         rounds,
     )
@@ -127,7 +127,7 @@ def bench_language(
 def _metrics(
     text: str, *, language: Language, corrections: int, data: dict[Language, LanguageData]
 ) -> object:
-    return compute_metrics(text, language, corrections, data[language])
+    return compute_metrics(text, corrections, data[language])
 
 
 def bench_examples(

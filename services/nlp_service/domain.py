@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from common_core.enums import Language
 from common_core.nlp import NlpMetrics
 from services.nlp_service.segmentation import APOSTROPHES, segment
 
@@ -52,10 +51,9 @@ def letter_count(word: str) -> int:
     return sum(1 for char in word if char.isalpha())
 
 
-def compute_metrics(
-    text: str, language: Language, spellcheck_corrections: int, data: LanguageData
-) -> NlpMetrics:
-    """Every metric of `text`; raises NoWordsError for a text without words."""
+def compute_metrics(text: str, spellcheck_corrections: int, data: LanguageData) -> NlpMetrics:
+    """Every metric of `text`, in the language `data` describes; raises NoWordsError for a
+    text without words."""
     segmented = segment(text)
     words = segmented.words
     if not words:

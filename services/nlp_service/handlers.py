@@ -76,7 +76,7 @@ async def _analyse(text: str, request: NlpRequestedDataV1, data: LanguageData) -
     started = time.perf_counter()
     try:
         metrics = await asyncio.to_thread(
-            compute_metrics, text, request.language, request.spellcheck_corrections, data
+            compute_metrics, text, request.spellcheck_corrections, data
         )
     except NoWordsError:
         raise

@@ -34,7 +34,7 @@ SWEDISH = (
 
 
 def test_english_fixture_metrics_by_hand(language_data: LanguageTable) -> None:
-    metrics = compute_metrics(ENGLISH, Language.ENGLISH, 1, language_data[Language.ENGLISH])
+    metrics = compute_metrics(ENGLISH, 1, language_data[Language.ENGLISH])
 
     assert metrics.word_count == 21  # 2 + 7 + 8 + 4
     # "My Summer" (a heading, then a blank line), "...morning.", "...care!", "...too."
@@ -62,7 +62,7 @@ def test_english_fixture_metrics_by_hand(language_data: LanguageTable) -> None:
 
 
 def test_swedish_fixture_metrics_by_hand(language_data: LanguageTable) -> None:
-    metrics = compute_metrics(SWEDISH, Language.SWEDISH, 2, language_data[Language.SWEDISH])
+    metrics = compute_metrics(SWEDISH, 2, language_data[Language.SWEDISH])
 
     assert metrics.word_count == 19  # 2 + 6 + 7 + 4
     assert metrics.sentence_count == 4
@@ -122,7 +122,7 @@ def test_english_agrees_with_textstat_where_the_definitions_coincide(
         "The cat sat on the warm mat. We like the big red ball very much. "
         "Students often write longer sentences than teachers expect."
     )
-    metrics = compute_metrics(text, Language.ENGLISH, 0, language_data[Language.ENGLISH])
+    metrics = compute_metrics(text, 0, language_data[Language.ENGLISH])
 
     assert (metrics.word_count, metrics.sentence_count) == (23, 3)
     assert textstat.lexicon_count(text) == 23 and textstat.sentence_count(text) == 3
@@ -136,7 +136,7 @@ def test_swedish_lix_agrees_with_textstat(language_data: LanguageTable) -> None:
     import textstat
 
     text = "Vattnet var kallt men vi badade ändå. Lillebror tyckte att sjön var underbar."
-    metrics = compute_metrics(text, Language.SWEDISH, 0, language_data[Language.SWEDISH])
+    metrics = compute_metrics(text, 0, language_data[Language.SWEDISH])
 
     # 13 words, 2 sentences; long: Vattnet, Lillebror, underbar. 6.5 + 300/13 = 29.576923
     assert metrics.lix == pytest.approx(29.576923, abs=1e-6)
@@ -146,10 +146,10 @@ def test_swedish_lix_agrees_with_textstat(language_data: LanguageTable) -> None:
 @pytest.mark.parametrize("text", ["", "   \n\n ", "123 456.", "--- ... !!!"])
 def test_text_without_words_is_refused(text: str) -> None:
     with pytest.raises(NoWordsError, match="no words"):
-        compute_metrics(text, Language.ENGLISH, 0, LanguageData(frozenset()))
+        compute_metrics(text, 0, LanguageData(frozenset()))
 
 
 def test_flesch_is_null_without_a_syllable_counter() -> None:
-    metrics = compute_metrics("One two three.", Language.SWEDISH, 0, LanguageData(frozenset()))
+    metrics = compute_metrics("One two three.", 0, LanguageData(frozenset()))
     assert metrics.flesch_reading_ease is None
     assert metrics.rare_word_share == 1.0  # an empty list makes every word rare
