@@ -9,7 +9,8 @@ from quart_dishka import QuartDishka
 from common_core import runtime
 from common_core.logs import configure_logging
 from common_core.web import cap_request_body, install_http_plumbing, serve_app
-from services.file_service.api import files_api
+from services.file_service.api.files import files_api
+from services.file_service.api.health import health
 from services.file_service.config import SERVICE_NAME, FileServiceSettings
 from services.file_service.di import make_container
 from services.file_service.handlers import UploadCollaborators
@@ -33,6 +34,7 @@ def create_app(settings: FileServiceSettings, container: AsyncContainer | None =
     )
     install_http_plumbing(app)
     app.register_blueprint(files_api)
+    app.register_blueprint(health)
     container = container or make_container(settings)
     QuartDishka(app=app, container=container)
 

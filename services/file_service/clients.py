@@ -15,7 +15,7 @@ from tenacity import (
 
 from common_core.logs import get_logger
 from common_core.web import CORRELATION_HEADER
-from services.file_service.errors import BosUnavailable, ContentServiceUnavailable
+from services.file_service.domain import BosUnavailable, ContentServiceUnavailable
 
 logger = get_logger(__name__)
 

@@ -3,7 +3,8 @@ things happen so a failure never leaves a batch half-published.
 
 Order: ask BOS -> extract every file -> store every accepted text -> publish every event
 (accepted and rejected together) and wait for all acks. Only then does the caller answer 202.
-A Content Service failure stops the upload before anything is published.
+A Content Service failure stops the upload before anything is published. Refusals are domain
+errors (domain.py); the API layer decides what they mean in HTTP.
 """
 
 from __future__ import annotations
@@ -15,84 +16,28 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
 
-from common_core.enums import BatchStatus, ContentType, ErrorCode, ProcessingEvent, ProcessingStage
-from common_core.events import EssayContentReady, EssayValidationFailed, EventData
+from common_core.enums import BatchStatus, ErrorCode
 from common_core.logs import get_logger
-from common_core.metadata import (
-    EntityReference,
-    StorageReferenceMetadata,
-    SystemProcessingMetadata,
-    event_metadata,
-)
-from services.file_service.errors import (
+from services.file_service.domain import (
+    AcceptedFile,
     BatchNotAwaitingContent,
     BatchNotFound,
     ContentServiceUnavailable,
     EventBusUnavailable,
+    RejectedFile,
+    UploadedFile,
+    UploadOutcome,
 )
 from services.file_service.extraction import ExtractionError, extract_text
 from services.file_service.metrics import EXTRACTION_SECONDS, FILES_PROCESSED
+from services.file_service.outgoing import content_ready, validation_failed
 from services.file_service.protocols import BatchDirectory, EventPublisher, TextStorage
-from services.file_service.student_info import StudentInfo, parse_student_info
+from services.file_service.student_info import parse_student_info
 
 logger = get_logger(__name__)
 
 Extractor = Callable[[str, bytes], Awaitable[str]]
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """One file of the request: its name is a label only, never a path."""
-
-    file_name: str
-    data: bytes
-
-
-@dataclass(frozen=True)
-class AcceptedFile:
-    """A file whose text is stored and announced with EssayContentReady."""
-
-    file_name: str
-    file_upload_id: str
-    text: str
-    content_sha256: str
-    student: StudentInfo
-
-
-@dataclass(frozen=True)
-class RejectedFile:
-    """A file announced with EssayValidationFailed."""
-
-    file_name: str
-    file_upload_id: str
-    error_code: ErrorCode
-    message: str
-
-
-@dataclass(frozen=True)
-class UploadOutcome:
-    """What happened to every file of one upload."""
-
-    batch_id: str
-    accepted: list[AcceptedFile]
-    rejected: list[RejectedFile]
-
-    def to_json(self, correlation_id: str) -> dict[str, Any]:
-        """The 202 body of the REST contract."""
-        return {
-            "batch_id": self.batch_id,
-            "correlation_id": correlation_id,
-            "accepted": [
-                {"file_name": f.file_name, "file_upload_id": f.file_upload_id}
-                for f in self.accepted
-            ],
-            "rejected": [
-                {"file_name": f.file_name, "error_code": f.error_code.value, "message": f.message}
-                for f in self.rejected
-            ],
-        }
 
 
 async def extract_in_thread(file_name: str, data: bytes) -> str:
@@ -133,9 +78,9 @@ async def upload_batch_files(
     storage_ids = await _store_all(accepted, correlation_id, deps)
     # Events go out in upload order, rejected files included, so the batch never waits on them.
     events = [
-        _content_ready(batch_id, f, storage_ids[f.file_upload_id])
+        content_ready(batch_id, f, storage_ids[f.file_upload_id])
         if isinstance(f, AcceptedFile)
-        else _validation_failed(batch_id, f)
+        else validation_failed(batch_id, f)
         for f in outcomes
     ]
     try:
@@ -209,41 +154,3 @@ async def _store_all(
         # Texts stored before the failure stay as unreferenced blobs; no event names them.
         raise failures.exceptions[0] from None
     return storage_ids
-
-
-def _metadata(
-    batch_id: str, event: ProcessingEvent, error: dict[str, Any] | None = None
-) -> SystemProcessingMetadata:
-    return event_metadata(
-        EntityReference.batch(batch_id), event, ProcessingStage.CONTENT_INGESTION, error
-    )
-
-
-def _content_ready(batch_id: str, file: AcceptedFile, storage_id: str) -> EventData:
-    return EssayContentReady(
-        batch_id=batch_id,
-        file_upload_id=file.file_upload_id,
-        original_file_name=file.file_name,
-        content_storage_reference=StorageReferenceMetadata(
-            references={ContentType.ORIGINAL_ESSAY: storage_id}
-        ),
-        content_sha256=file.content_sha256,
-        student_name=file.student.name,
-        student_email=file.student.email,
-        metadata=_metadata(batch_id, ProcessingEvent.ESSAY_CONTENT_READY),
-    )
-
-
-def _validation_failed(batch_id: str, file: RejectedFile) -> EventData:
-    return EssayValidationFailed(
-        batch_id=batch_id,
-        file_upload_id=file.file_upload_id,
-        original_file_name=file.file_name,
-        error_code=file.error_code,
-        message=file.message,
-        metadata=_metadata(
-            batch_id,
-            ProcessingEvent.ESSAY_VALIDATION_FAILED,
-            {"error_code": file.error_code.value, "message": file.message},
-        ),
-    )

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from common_core.processes import free_port
 from services.file_service.clients import BosClient, ContentServiceClient
-from services.file_service.errors import BosUnavailable, ContentServiceUnavailable
+from services.file_service.domain import BosUnavailable, ContentServiceUnavailable
 
 Answer = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

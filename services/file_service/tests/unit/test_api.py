@@ -13,13 +13,13 @@ from quart_dishka import QuartProvider
 
 from common_core.events import EssayValidationFailed
 from common_core.web import CORRELATION_HEADER
-from services.file_service.api import file_label
+from services.file_service.api.files import file_label
 from services.file_service.app import create_app
 from services.file_service.config import FileServiceSettings
 from services.file_service.handlers import UploadCollaborators
 from services.file_service.protocols import EventPublisher, TextStorage
 from services.file_service.tests.fixtures import encode_multipart
-from services.file_service.tests.unit.test_handlers import (
+from services.file_service.tests.unit.fakes import (
     BATCH,
     FakeBatches,
     FakePublisher,

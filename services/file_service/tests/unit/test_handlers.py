@@ -2,77 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pytest
 
 from common_core.enums import ContentType, ErrorCode
-from common_core.events import EssayContentReady, EssayValidationFailed, EventData
-from services.file_service.errors import (
+from common_core.events import EssayContentReady, EssayValidationFailed
+from services.file_service.api.files import api_error
+from services.file_service.domain import (
     BatchNotAwaitingContent,
     BatchNotFound,
     BosUnavailable,
     ContentServiceUnavailable,
     EventBusUnavailable,
-)
-from services.file_service.handlers import (
-    UploadCollaborators,
     UploadedFile,
-    upload_batch_files,
 )
+from services.file_service.handlers import UploadCollaborators, upload_batch_files
 from services.file_service.tests.fixtures import make_docx
-
-BATCH = "batch-1"
-
-
-@dataclass
-class FakeBatches:
-    statuses: dict[str, str] = field(default_factory=lambda: {BATCH: "awaiting_content"})
-    down: bool = False
-
-    async def batch_status(self, batch_id: str) -> str | None:
-        if self.down:
-            raise BosUnavailable("ClientConnectorError")
-        return self.statuses.get(batch_id)
-
-
-@dataclass
-class FakeStorage:
-    fail_on_call: int | None = None
-    texts: dict[str, str] = field(default_factory=dict)
-    calls: int = 0
-
-    async def store_text(self, text: str, correlation_id: str) -> str:
-        self.calls += 1
-        if self.fail_on_call is not None and self.calls >= self.fail_on_call:
-            raise ContentServiceUnavailable("connection refused")
-        storage_id = f"{len(self.texts):032x}"
-        self.texts[storage_id] = text
-        return storage_id
-
-    async def is_healthy(self) -> bool:
-        return True
-
-
-@dataclass
-class FakePublisher:
-    error: Exception | None = None
-    hang: bool = False
-    published: list[tuple[EventData, str]] = field(default_factory=list)
-
-    async def publish_many(self, items: Iterable[tuple[EventData, str]]) -> None:
-        batch = list(items)
-        if self.hang:
-            await asyncio.Event().wait()
-        if self.error:
-            raise self.error
-        self.published.extend(batch)
-
-    async def is_healthy(self, timeout: float = 2.0) -> bool:
-        return True
+from services.file_service.tests.unit.fakes import (
+    BATCH,
+    FakeBatches,
+    FakePublisher,
+    FakeStorage,
+)
 
 
 @dataclass
@@ -161,7 +114,7 @@ async def test_unknown_batch_is_refused_before_any_work() -> None:
     world = World(batches=FakeBatches(statuses={}))
     with pytest.raises(BatchNotFound) as caught:
         await upload_batch_files(BATCH, [txt("a.txt", "Hello")], "c", world.deps())
-    assert caught.value.status == 404
+    assert api_error(caught.value).status == 404
     assert world.storage.calls == 0
     assert world.publisher.published == []
 
@@ -170,7 +123,7 @@ async def test_batch_past_awaiting_content_is_409() -> None:
     world = World(batches=FakeBatches(statuses={BATCH: "processing"}))
     with pytest.raises(BatchNotAwaitingContent) as caught:
         await upload_batch_files(BATCH, [txt("a.txt", "Hello")], "c", world.deps())
-    assert caught.value.status == 409
+    assert api_error(caught.value).status == 409
     assert caught.value.details == {"batch_id": BATCH, "status": "processing"}
     assert world.storage.calls == 0
 
@@ -179,7 +132,7 @@ async def test_bos_down_propagates_as_503_and_nothing_happens() -> None:
     world = World(batches=FakeBatches(down=True))
     with pytest.raises(BosUnavailable) as caught:
         await upload_batch_files(BATCH, [txt("a.txt", "Hello")], "c", world.deps())
-    assert caught.value.status == 503
+    assert api_error(caught.value).status == 503
     assert world.storage.calls == 0
 
 
@@ -190,7 +143,7 @@ async def test_content_service_failure_publishes_nothing_not_even_rejections() -
     with pytest.raises(ContentServiceUnavailable) as caught:
         await upload_batch_files(BATCH, files, "c", world.deps())
 
-    assert caught.value.status == 503
+    assert api_error(caught.value).status == 503
     assert world.publisher.published == []
 
 
@@ -198,7 +151,7 @@ async def test_kafka_error_is_503() -> None:
     world = World(publisher=FakePublisher(error=ConnectionError("broker gone")))
     with pytest.raises(EventBusUnavailable) as caught:
         await upload_batch_files(BATCH, [txt("a.txt", "Hello")], "c", world.deps())
-    assert caught.value.status == 503
+    assert api_error(caught.value).status == 503
 
 
 async def test_kafka_that_never_acks_times_out_as_503() -> None:

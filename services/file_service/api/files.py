@@ -1,4 +1,8 @@
-"""HTTP routes: the batch upload and health. Parsing and limits here; decisions in handlers."""
+"""POST /v1/files/batch: parsing and limits here, the decision in handlers.upload_batch_files.
+
+This is the only place File Service speaks HTTP: the handler's domain errors get their status
+and error code here (`api_error`).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,42 @@ import asyncio
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from dishka import FromDishka
 from quart import Blueprint, Response, jsonify, request
 from quart.datastructures import FileStorage
 from quart_dishka import inject
 
-from common_core.web import ApiError, correlation_id, drain_body, payload_too_large
+from common_core.web import (
+    ApiError,
+    correlation_id,
+    drain_body,
+    error_response,
+    payload_too_large,
+)
 from services.file_service.config import FileServiceSettings
-from services.file_service.errors import too_large
-from services.file_service.handlers import UploadCollaborators, UploadedFile, upload_batch_files
-from services.file_service.protocols import EventPublisher, TextStorage
+from services.file_service.domain import (
+    BatchNotAwaitingContent,
+    BatchNotFound,
+    BosUnavailable,
+    ContentServiceUnavailable,
+    EventBusUnavailable,
+    UploadedFile,
+    UploadRefused,
+)
+from services.file_service.handlers import UploadCollaborators, upload_batch_files
 
 files_api = Blueprint("files", __name__)
+
+# What each refusal means in HTTP: 404 and 409 are the contract's; 503 means "try again".
+_REFUSALS: dict[type[UploadRefused], tuple[int, str]] = {
+    BatchNotFound: (404, "batch_not_found"),
+    BatchNotAwaitingContent: (409, "batch_not_awaiting_content"),
+    BosUnavailable: (503, "bos_unavailable"),
+    ContentServiceUnavailable: (503, "content_service_unavailable"),
+    EventBusUnavailable: (503, "event_bus_unavailable"),
+}
 
 # BOS makes the ids; this only keeps anything that is not id-like out of BOS's URL path.
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
@@ -61,21 +87,21 @@ async def upload_files(
     return jsonify(outcome.to_json(correlation_id())), 202
 
 
-@files_api.get("/healthz")
-@inject
-async def healthz(
-    publisher: FromDishka[EventPublisher], storage: FromDishka[TextStorage]
-) -> Response:
-    """200 when Kafka and Content Service both answer, else 503 saying which does not."""
-    kafka_ok, content_ok = await asyncio.gather(publisher.is_healthy(), storage.is_healthy())
-    if not (kafka_ok and content_ok):
-        raise ApiError(
-            503,
-            "service_unavailable",
-            "a dependency is unavailable",
-            {"kafka": kafka_ok, "content_service": content_ok},
-        )
-    return jsonify({"status": "ok", "kafka": True, "content_service": True})
+def api_error(refusal: UploadRefused) -> ApiError:
+    """The JSON error a refused upload is answered with."""
+    status, code = _REFUSALS[type(refusal)]
+    return ApiError(status, code, refusal.message, refusal.details)
+
+
+@files_api.errorhandler(UploadRefused)
+async def _refused(refusal: UploadRefused) -> Response:
+    error = api_error(refusal)
+    return error_response(error.status, error.code, error.message, error.details)
+
+
+def too_large(code: str, message: str, **details: Any) -> ApiError:
+    """A 413 with the limit that was exceeded in its details."""
+    return ApiError(413, code, message, details)
 
 
 def file_label(raw_name: str | None) -> str:

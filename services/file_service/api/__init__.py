@@ -1,0 +1,1 @@
+"""File Service HTTP blueprints: the batch upload, and health."""
