@@ -10,10 +10,11 @@ from quart_dishka import QuartDishka
 from common_core import runtime
 from common_core.logs import configure_logging
 from common_core.web import install_http_plumbing, limit_request_body, serve_app
-from services.content_service.api import content_api
+from services.content_service.api.content import content_api
+from services.content_service.api.health import health
 from services.content_service.config import SERVICE_NAME, ContentServiceSettings
 from services.content_service.di import make_container
-from services.content_service.store import FileContentStore
+from services.content_service.protocols import ContentStore
 
 
 def create_app(settings: ContentServiceSettings) -> Quart:
@@ -22,13 +23,14 @@ def create_app(settings: ContentServiceSettings) -> Quart:
     limit_request_body(app, settings.max_content_bytes)
     install_http_plumbing(app)
     app.register_blueprint(content_api)
+    app.register_blueprint(health)
     container = make_container(settings)
     QuartDishka(app=app, container=container)
 
     @app.before_serving
     async def _open_store() -> None:
         # Create the store directory at startup so a bad root fails the start, not a request.
-        await container.get(FileContentStore)
+        await container.get(ContentStore)
 
     @app.after_serving
     async def _close_container() -> None:

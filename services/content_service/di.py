@@ -8,7 +8,8 @@ from dishka import AsyncContainer, Provider, Scope, from_context, make_async_con
 from quart_dishka import QuartProvider
 
 from services.content_service.config import ContentServiceSettings
-from services.content_service.store import FileContentStore
+from services.content_service.protocols import ContentStore
+from services.content_service.repository import FileContentStore
 
 
 class ContentServiceProvider(Provider):
@@ -17,7 +18,7 @@ class ContentServiceProvider(Provider):
     settings = from_context(provides=ContentServiceSettings, scope=Scope.APP)
 
     @provide(scope=Scope.APP)
-    def store(self, settings: ContentServiceSettings) -> Iterator[FileContentStore]:
+    def store(self, settings: ContentServiceSettings) -> Iterator[ContentStore]:
         """The on-disk store, its root created up front so the first write cannot race it;
         closed with the app, after its in-flight writes have finished."""
         store = FileContentStore(settings.content_store_root, settings.io_threads)

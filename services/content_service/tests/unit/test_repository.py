@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from services.content_service import store as store_module
-from services.content_service.store import (
+from services.content_service import repository as store_module
+from services.content_service.domain import (
     DEFAULT_CONTENT_TYPE,
     ContentNotFound,
-    FileContentStore,
     InvalidStorageId,
     is_storage_id,
     normalise_content_type,
 )
+from services.content_service.repository import FileContentStore
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Blobs on disk, addressed only by a 32-hex storage id.
+"""Where Content Service state is written: blobs on disk, addressed only by a 32-hex storage id.
 
 Layout: `<root>/<id[:2]>/<id>`, sharded so no directory grows to millions of entries. Each
 file starts with one header line holding the content type, then the raw bytes; keeping both in
@@ -19,64 +19,35 @@ import asyncio
 import contextlib
 import errno
 import os
-import re
 import stat
 import tempfile
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-STORAGE_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
-# Printable ASCII only: the type goes back out as an HTTP header and sits on one line here.
-_CONTENT_TYPE_PATTERN = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
+from services.content_service.config import DEFAULT_IO_THREADS
+from services.content_service.domain import (
+    ContentNotFound,
+    InvalidStorageId,
+    StoredContent,
+    is_storage_id,
+    normalise_content_type,
+)
+
 _TEMP_PREFIX = ".tmp-"
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 # What opening a symlink with O_NOFOLLOW (or a non-directory with O_DIRECTORY) fails with.
 _NOT_PLAIN = (errno.ELOOP, errno.ENOTDIR)
-# Writers spend most of their time in fsync, which releases the GIL and is batched by the
-# file system's journal: more writers in flight means fewer commits per blob, not more CPU.
-DEFAULT_IO_THREADS = 16
 # Reading more than this from the page cache would hold up the loop for longer than a thread
 # hop costs; larger blobs are always read in a thread.
 INLINE_READ_MAX_BYTES = 256 * 1024
 _RWF_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None) if hasattr(os, "preadv") else None
 
 T = TypeVar("T")
-
-
-class InvalidStorageId(ValueError):
-    """The id is not 32 lowercase hex characters (or would leave the store)."""
-
-
-class ContentNotFound(LookupError):
-    """No blob has this id."""
-
-
-@dataclass(frozen=True)
-class StoredContent:
-    """A blob and the content type it was stored with."""
-
-    data: bytes
-    content_type: str
-
-
-def is_storage_id(value: str) -> bool:
-    """True when `value` has the shape of a storage id (32 lowercase hex characters)."""
-    return STORAGE_ID_PATTERN.fullmatch(value) is not None
-
-
-def normalise_content_type(value: str | None) -> str:
-    """The content type to keep: the client's when it is a sane header value, else a default."""
-    if value is None:
-        return DEFAULT_CONTENT_TYPE
-    value = value.strip()
-    return value if _CONTENT_TYPE_PATTERN.fullmatch(value) else DEFAULT_CONTENT_TYPE
 
 
 class FileContentStore:

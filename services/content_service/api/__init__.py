@@ -1,0 +1,1 @@
+"""Content Service HTTP blueprints: blobs, and health."""
