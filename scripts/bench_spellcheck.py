@@ -136,8 +136,7 @@ def score_essays(corrector: TextCorrector, essays: Iterable[GeneratedEssay]) -> 
 def uncached(engine: SpellingEngine) -> Callable[[str], str | None]:
     """The engine's correction with its per-process caches emptied first (every word of a
     list is then computed; the lists hold no repeats that matter)."""
-    engine.correction.cache_clear()
-    engine.suggestions.cache_clear()
+    engine.clear_caches()
     return engine.correction
 
 
@@ -282,7 +281,7 @@ def main() -> None:
 
     print("\nSwedish")
     sv_ref = SpellChecker(language=None, distance=2)
-    sv_ref.word_frequency.load_json(dict(sv_engine._freq))  # the same lexicon as ours
+    sv_ref.word_frequency.load_json(dict(sv_engine.lexicon()))  # the same lexicon as ours
     sv_hun = hunspell("sv")
     for name in ("swedish_misspellings.txt", "swedish_misspellings_heldout.txt"):
         rows.append(compare_list(name, load_pairs(name), sv_ref, sv_engine, sv_hun))

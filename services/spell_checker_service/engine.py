@@ -25,6 +25,7 @@ import math
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from services.spell_checker_service.error_model import edit_cost
 
@@ -55,7 +56,7 @@ def _replaces(word: str, alphabet: str) -> set[str]:
     return {word[:i] + c + word[i + 1 :] for i in range(len(word)) for c in alphabet}
 
 
-def _edits1(word: str, alphabet: str) -> set[str]:
+def edits1(word: str, alphabet: str) -> set[str]:
     """Every string one delete, transpose, replace or insert away (Norvig's edits1)."""
     inserts = {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in alphabet}
     return _deletes(word) | _transposes(word) | _replaces(word, alphabet) | inserts
@@ -122,6 +123,16 @@ class SpellingEngine:
         """Number of distinct deletes in the index (for start-up figures)."""
         return len(self._index)
 
+    def lexicon(self) -> Mapping[str, int]:
+        """The ranked lexicon, word -> count, read-only (a benchmark hands a reference checker
+        the same words through it)."""
+        return MappingProxyType(self._freq)
+
+    def clear_caches(self) -> None:
+        """Forget memoised corrections and suggestions, so the next calls pay the full cost."""
+        self.correction.cache_clear()
+        self.suggestions.cache_clear()
+
     def frequency(self, word: str) -> int:
         """The word's count in the ranked lexicon (0 when it is not in it)."""
         return self._freq.get(word, 0)
@@ -135,7 +146,7 @@ class SpellingEngine:
         one edit away, else those two edits away (empty when there are none)."""
         if word in self._freq:
             return {word}
-        return self._distance1(word) or self._distance2(word, _edits1(word, self._alphabet))
+        return self._distance1(word) or self._distance2(word, edits1(word, self._alphabet))
 
     def _correction(self, word: str) -> str | None:
         """The replacement for a lowercase word, or None when it is known or hopeless."""
@@ -159,7 +170,7 @@ class SpellingEngine:
         near = self._distance1(word)
         ranked = self._rank(word, near)
         if not ranked or ranked[0][1] < TWO_EDITS_BELOW:
-            near |= self._distance2(word, _edits1(word, self._alphabet))
+            near |= self._distance2(word, edits1(word, self._alphabet))
             ranked = self._rank(word, near)
         return ranked[:SUGGESTIONS]
 

@@ -15,15 +15,10 @@ import asyncio
 import json
 import time
 
-from common_core.enums import ContentType, EssayStatus, ProcessingEvent, ProcessingStage
+from common_core.content_client import StoreRejectedError, UnusableTextError
 from common_core.envelope import EventEnvelope
 from common_core.events import SpellcheckRequestedDataV1, SpellcheckResultDataV1
 from common_core.logs import get_logger
-from common_core.metadata import (
-    StorageReferenceMetadata,
-    SystemProcessingMetadata,
-    event_metadata,
-)
 from services.spell_checker_service.corrector import CheckResult
 from services.spell_checker_service.metrics import (
     CHECK_SECONDS,
@@ -31,14 +26,13 @@ from services.spell_checker_service.metrics import (
     PROCESSING_SECONDS,
     RESULTS,
 )
+from services.spell_checker_service.outgoing import spellcheck_failed, spellchecked
 from services.spell_checker_service.protocols import (
     CheckText,
     FetchText,
     PublishResult,
     StoreContent,
-    StoreRejectedError,
     TransientError,
-    UnusableTextError,
 )
 
 logger = get_logger(__name__)
@@ -66,7 +60,7 @@ async def handle_spellcheck_request(
         result = await _check_and_store(request, fetch_text, store_content, check)
     except (UnusableTextError, StoreRejectedError) as exc:
         logger.warning("spellcheck_failed", essay_id=essay_id, error=str(exc))
-        result = _failed(request, str(exc))
+        result = spellcheck_failed(request, str(exc))
     await publish(result, envelope.correlation_id)
     PROCESSING_SECONDS.labels(request.language).observe(time.perf_counter() - started)
     RESULTS.labels(request.language, result.status).inc()
@@ -97,7 +91,7 @@ async def _check_and_store(
         raise
     except Exception as exc:  # a checker bug must not stall the batch: report it as a result
         logger.exception("spellcheck_checker_error", essay_id=request.entity_ref.entity_id)
-        return _failed(request, f"checker error: {type(exc).__name__}: {exc}")
+        return spellcheck_failed(request, f"checker error: {type(exc).__name__}: {exc}")
     CHECK_SECONDS.labels(request.language).observe(time.perf_counter() - check_started)
     # The two blobs are independent: store them concurrently (one round trip of waiting).
     # Both are awaited before any error is raised, so no store is left running unobserved.
@@ -110,47 +104,10 @@ async def _check_and_store(
         if isinstance(outcome, BaseException):
             raise outcome
     corrected_id, log_id = (str(storage_id) for storage_id in stored)
-    return SpellcheckResultDataV1(
-        batch_id=request.batch_id,
-        entity_ref=request.entity_ref,
-        status=EssayStatus.SPELLCHECKED_SUCCESS,
-        original_text_storage_id=request.text_storage_id,
-        storage_metadata=StorageReferenceMetadata(
-            references={
-                ContentType.CORRECTED_TEXT: corrected_id,
-                ContentType.SPELLCHECK_LOG: log_id,
-            }
-        ),
-        corrections_made=len(checked.corrections),
-        language=request.language,
-        metadata=_metadata(request),
-    )
+    return spellchecked(request, corrected_id, log_id, len(checked.corrections))
 
 
 def corrections_log(checked: CheckResult) -> bytes:
     """The stored log: a JSON list of `{original, corrected, start, end}` in text order."""
     entries = [correction.as_log_entry() for correction in checked.corrections]
     return json.dumps(entries, ensure_ascii=False).encode("utf-8")
-
-
-def _failed(request: SpellcheckRequestedDataV1, error: str) -> SpellcheckResultDataV1:
-    return SpellcheckResultDataV1(
-        batch_id=request.batch_id,
-        entity_ref=request.entity_ref,
-        status=EssayStatus.SPELLCHECK_FAILED,
-        original_text_storage_id=request.text_storage_id,
-        language=request.language,
-        error=error,
-        metadata=_metadata(request, error),
-    )
-
-
-def _metadata(
-    request: SpellcheckRequestedDataV1, error: str | None = None
-) -> SystemProcessingMetadata:
-    return event_metadata(
-        request.entity_ref,
-        ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED,
-        ProcessingStage.SPELLCHECK,
-        {"message": error} if error else None,
-    )

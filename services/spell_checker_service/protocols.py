@@ -1,5 +1,9 @@
 """The seams of the per-message handler: its collaborators as Protocols, and the errors that
-decide between "retry the message" and "publish a failed result"."""
+decide between "retry the message" and "publish a failed result".
+
+Content Service's errors are common_core.content_client's (ContentUnavailable is retried,
+UnusableTextError and StoreRejectedError become a failed result), as for every worker.
+"""
 
 from __future__ import annotations
 
@@ -14,20 +18,8 @@ class TransientError(Exception):
     """Worth retrying the whole message: the consuming loop backs off and calls again."""
 
 
-class ContentUnavailable(TransientError):
-    """Content Service could not be reached, timed out or answered 5xx."""
-
-
 class CheckerUnavailable(TransientError):
     """The checker processes died (killed, out of memory); a fresh pool will take the retry."""
-
-
-class UnusableTextError(Exception):
-    """The essay's text cannot be had: unknown id (404) or not decodable. Retrying never helps."""
-
-
-class StoreRejectedError(Exception):
-    """Content Service refused a blob with a 4xx answer; the same blob would be refused again."""
 
 
 class FetchText(Protocol):

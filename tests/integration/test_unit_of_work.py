@@ -67,6 +67,7 @@ async def test_one_unit_of_work_is_one_transaction_at_a_time(
     uow = OutboxUnitOfWork(sessions, "test")
     async with uow:
         with pytest.raises(RuntimeError, match="one transaction"):
-            await uow.__aenter__()
+            async with uow:
+                pass
     with pytest.raises(RuntimeError, match="outside"):
         uow.publish(registered("b4"), "c4")

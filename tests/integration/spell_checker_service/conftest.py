@@ -1,5 +1,6 @@
 """The Spell Checker's real neighbours: the broker (root conftest), the real Content Service
-app under Hypercorn, and the worker's own consuming loop with a real checker pool."""
+app under Hypercorn, and the worker's own run_worker (DI container, checker pool, consuming
+loop) in this process."""
 
 from __future__ import annotations
 
@@ -22,9 +23,8 @@ from common_core.metadata import EntityReference, SystemProcessingMetadata
 from common_core.topics import topic_name
 from services.content_service.app import create_app as create_content_app
 from services.content_service.config import ContentServiceSettings
-from services.spell_checker_service.checker_pool import CheckerPool
 from services.spell_checker_service.config import SpellCheckerSettings
-from services.spell_checker_service.worker_main import kafka_clients
+from services.spell_checker_service.worker_main import run_worker
 from tests.integration.content_service.server import serving
 from tests.support.kafka import collect_records
 from tests.support.kafka import start_group_at_end as start_group_at_topic_ends
@@ -135,8 +135,10 @@ async def start_group_at_end(bootstrap: str, group: str) -> None:
 @asynccontextmanager
 async def running_worker(
     bootstrap: str, content_url: str, *, check_workers: int
-) -> AsyncIterator[CheckerPool]:
-    """The worker's real pieces (checker pool, Kafka clients, consuming loop) in this process."""
+) -> AsyncIterator[str]:
+    """The worker's own run_worker (DI container, checker pool, consuming loop) in this
+    process, in a fresh consumer group that starts at the end of the request topic; yields the
+    group."""
     group = f"test-spell-{uuid.uuid4().hex[:8]}"
     await start_group_at_end(bootstrap, group)
     settings = SpellCheckerSettings(
@@ -147,16 +149,13 @@ async def running_worker(
         http_timeout_seconds=2.0,
     )
     fast_retries = RetryPolicy(initial_seconds=0.1, max_seconds=0.5, give_up_after_seconds=60)
-    async with (
-        CheckerPool(settings.check_workers) as pool,
-        kafka_clients(settings, pool.check, retry=fast_retries) as loop,
-    ):
-        task = asyncio.create_task(loop.run())
-        try:
-            yield pool
-        finally:
-            await loop.stop()
-            await asyncio.wait_for(task, 30)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(settings, stop, retry=fast_retries, serve_metrics=False))
+    try:
+        yield group
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
 
 
 def result_of(envelope: dict[str, Any]) -> SpellcheckResultDataV1:

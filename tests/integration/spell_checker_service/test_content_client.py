@@ -8,13 +8,13 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from common_core.processes import free_port
-from services.spell_checker_service.clients import ContentClient
-from services.spell_checker_service.protocols import (
+from common_core.content_client import (
+    ContentClient,
     ContentUnavailable,
     StoreRejectedError,
     UnusableTextError,
 )
+from common_core.processes import free_port
 from tests.integration.spell_checker_service.conftest import (
     ContentServiceUnderTest,
     store_text,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from common_core.content_client import UnusableTextError
 from common_core.enums import Language
 from common_core.envelope import EventEnvelope
 from common_core.events import SpellcheckRequestedDataV1, SpellcheckResultDataV1
 from common_core.metadata import EntityReference, SystemProcessingMetadata
 from services.spell_checker_service.corrector import CheckResult, Correction
-from services.spell_checker_service.protocols import UnusableTextError
 
 
 @dataclass

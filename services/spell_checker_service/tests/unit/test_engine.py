@@ -6,7 +6,7 @@ import random
 
 from spellchecker import SpellChecker
 
-from services.spell_checker_service.engine import SpellingEngine, _edits1
+from services.spell_checker_service.engine import SpellingEngine, edits1
 
 ALPHABET = "abcde"
 
@@ -21,7 +21,7 @@ def _random_dictionary(rng: random.Random, size: int) -> dict[str, int]:
 
 def _misspell(word: str, rng: random.Random, edits: int) -> str:
     for _ in range(edits):
-        word = rng.choice(sorted(_edits1(word, ALPHABET))) or word
+        word = rng.choice(sorted(edits1(word, ALPHABET))) or word
     return word
 
 
@@ -47,7 +47,7 @@ def test_candidates_equal_pyspellcheckers_on_random_two_edit_misspellings() -> N
     ]
     assert mismatches == []
     needed_distance2 = [
-        p for p in probes if p not in words and not any(w in words for w in _edits1(p, ALPHABET))
+        p for p in probes if p not in words and not any(w in words for w in edits1(p, ALPHABET))
     ]
     assert len(needed_distance2) > 10  # the distance-2 path really was exercised
 

@@ -6,14 +6,11 @@ import json
 
 import pytest
 
+from common_core.content_client import ContentUnavailable, StoreRejectedError
 from common_core.enums import ContentType, EssayStatus, Language
 from common_core.events import SpellcheckResultDataV1
 from services.spell_checker_service.handlers import handle_spellcheck_request
-from services.spell_checker_service.protocols import (
-    CheckerUnavailable,
-    ContentUnavailable,
-    StoreRejectedError,
-)
+from services.spell_checker_service.protocols import CheckerUnavailable
 from services.spell_checker_service.tests.unit.fakes import (
     FakeChecker,
     FakeContentStore,
