@@ -33,11 +33,11 @@ from spellchecker import SpellChecker
 
 from common_core.processes import free_port
 from scripts.bench_spellcheck import PyspellWords
-from scripts.essay_generator import generate_essay
 from scripts.fleet.client import FleetClient, FleetUrls
 from scripts.fleet.running import RunningFleet
 from services.spell_checker_service.corrector import TextCorrector
 from services.spell_checker_service.dictionaries import load_corrector
+from tests.support.essays import generate_essay
 
 RUNNER = "fleet runner (log relay)"
 

@@ -28,12 +28,12 @@ from pathlib import Path
 import psutil
 
 from common_core.enums import Language
-from scripts.essay_generator import generate_essay
 from services.file_service.extraction import extract_text
 from services.nlp_service.domain import LanguageData, compute_metrics
 from services.nlp_service.language_data import load_language_data
 from services.spell_checker_service.corrector import TextCorrector
 from services.spell_checker_service.dictionaries import load_corrector
+from tests.support.essays import generate_essay
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "essays"
 WARM_UP_ESSAYS = 50

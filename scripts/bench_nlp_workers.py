@@ -42,8 +42,8 @@ from common_core.metadata import EntityReference, SystemProcessingMetadata
 from common_core.processes import free_port
 from common_core.topics import topic_name
 from scripts.bench_fleet import cpu_seconds
-from scripts.essay_generator import generate_essay
 from scripts.fleet.running import RunningFleet
+from tests.support.essays import generate_essay
 
 CONTENT_URL = "http://127.0.0.1:8001"
 SPELL, NLP = "spell_checker_service", "nlp_service"

@@ -31,13 +31,13 @@ import psutil
 from spellchecker import SpellChecker
 
 from common_core.enums import Language
-from scripts.essay_generator import GeneratedEssay, generate_essay
 from services.spell_checker_service.checker_pool import CheckerPool
 from services.spell_checker_service.corrector import TextCorrector
 from services.spell_checker_service.dictionaries import load_all
 from services.spell_checker_service.engine import SpellingEngine
 from services.spell_checker_service.lexicon import hunspell
 from services.spell_checker_service.tokenizer import is_checkable, iter_words
+from tests.support.essays import GeneratedEssay, generate_essay
 
 DATA = Path(__file__).resolve().parent / "data"
 

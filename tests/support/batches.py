@@ -8,8 +8,8 @@ from pathlib import Path
 
 from common_core.enums import ProcessingEvent
 from common_core.topics import topic_name
-from scripts.essay_generator import generate_essay
 from scripts.fleet.client import ApiCallError, FleetClient
+from tests.support.essays import generate_essay
 from tests.support.kafka import collect_records
 
 TERMINAL_ESSAY = {"spellchecked_success", "spellcheck_failed"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,15 @@ import aiohttp
 
 from services.content_service.app import create_app as create_content_app
 from services.content_service.config import ContentServiceSettings
-from tests.integration.content_service.server import serving
+from tests.support.http import serving
+
+
+@dataclass(frozen=True)
+class ContentServiceUnderTest:
+    """A running Content Service: its base URL and the directory holding its blobs."""
+
+    url: str
+    root: Path
 
 
 @asynccontextmanager

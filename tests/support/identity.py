@@ -15,7 +15,7 @@ import aiohttp
 
 from services.identity_service.app import create_app
 from services.identity_service.config import IdentitySettings
-from tests.integration.content_service.server import serving
+from tests.support.http import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 # Argon2 at its cheapest: these tests are about the protocol, not the hashing cost.

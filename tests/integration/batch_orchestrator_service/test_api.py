@@ -12,7 +12,7 @@ from sqlalchemy import select
 from common_core.enums import CourseCode, ProcessingEvent
 from common_core.topics import topic_name
 from services.batch_orchestrator_service.models.orm import BatchRow
-from tests.integration.batch_orchestrator_service.conftest import RunningBos, registration
+from tests.support.bos import RunningBos, registration
 from tests.support.kafka import collect_records
 
 pytestmark = pytest.mark.kafka

@@ -26,7 +26,7 @@ from services.batch_orchestrator_service.handlers import (
     register_batch,
 )
 from services.batch_orchestrator_service.repository import SqlUnitOfWorkFactory, migrate_schema
-from tests.integration.batch_orchestrator_service.conftest import batch_meta
+from tests.support.bos import batch_meta
 
 
 @pytest.fixture

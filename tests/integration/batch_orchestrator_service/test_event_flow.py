@@ -19,7 +19,7 @@ from common_core.kafka import BackgroundConsumer, KafkaEventPublisher
 from common_core.metadata import EntityReference
 from common_core.topics import dlt_topic_name, topic_name
 from services.batch_orchestrator_service.config import BOSSettings
-from tests.integration.batch_orchestrator_service.conftest import (
+from tests.support.bos import (
     RunningBos,
     batch_meta,
     new_id,

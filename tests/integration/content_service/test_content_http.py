@@ -14,7 +14,7 @@ import pytest
 
 from services.content_service.app import create_app
 from services.content_service.config import ContentServiceSettings
-from tests.integration.content_service.server import raw_get, serving, simple_post
+from tests.support.http import raw_get, serving, simple_post
 
 SECRET = b"TOP-SECRET-" + uuid.uuid4().hex.encode()
 # An id-shaped file name placed just outside the store root.

@@ -26,7 +26,8 @@ from services.essay_lifecycle_service.repository import (
     SqlUnitOfWorkFactory,
     create_writer_engine,
 )
-from services.essay_lifecycle_service.tests.builders import (
+from services.essay_lifecycle_service.views import EssayViews
+from tests.support.els_events import (
     content_ready,
     new_id,
     registered,
@@ -34,7 +35,6 @@ from services.essay_lifecycle_service.tests.builders import (
     spellcheck_result,
     validation_failed,
 )
-from services.essay_lifecycle_service.views import EssayViews
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from services.essay_lifecycle_service.handlers import (
 )
 from services.essay_lifecycle_service.models.orm import migrate_schema
 from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
-from services.essay_lifecycle_service.tests.builders import (
+from services.essay_lifecycle_service.views import EssayViews
+from tests.support.els_events import (
     content_ready,
     new_id,
     registered,
@@ -27,7 +28,6 @@ from services.essay_lifecycle_service.tests.builders import (
     spellcheck_result,
     validation_failed,
 )
-from services.essay_lifecycle_service.views import EssayViews
 
 
 async def test_concurrent_registration_duplicates_and_rivals_on_postgres(postgres_url: str) -> None:

@@ -16,8 +16,8 @@ import pytest
 
 from common_core.kafka import KafkaEventPublisher
 from common_core.processes import free_port
-from services.essay_lifecycle_service.tests.builders import content_ready, new_id, registered
-from tests.integration.essay_lifecycle_service.conftest import start_group_at_end
+from tests.support.els import start_group_at_end
+from tests.support.els_events import content_ready, new_id, registered
 from tests.support.kafka import poll
 
 pytestmark = pytest.mark.kafka

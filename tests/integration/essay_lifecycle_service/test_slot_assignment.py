@@ -14,13 +14,13 @@ from services.essay_lifecycle_service.config import SERVICE_NAME, ELSSettings
 from services.essay_lifecycle_service.handlers import assign_content_to_slot, register_batch
 from services.essay_lifecycle_service.models.orm import UploadRow, migrate_schema
 from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
-from services.essay_lifecycle_service.tests.builders import (
+from tests.support.els import Els, WorkerHandle
+from tests.support.els_events import (
     content_ready,
     new_id,
     registered,
     validation_failed,
 )
-from tests.integration.essay_lifecycle_service.conftest import Els, WorkerHandle
 from tests.support.kafka import poll
 
 pytestmark = pytest.mark.kafka

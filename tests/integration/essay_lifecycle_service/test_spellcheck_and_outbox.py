@@ -15,17 +15,17 @@ from services.essay_lifecycle_service.config import ELSSettings
 from services.essay_lifecycle_service.handlers import assign_content_to_slot, register_batch
 from services.essay_lifecycle_service.models.orm import migrate_schema
 from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
-from services.essay_lifecycle_service.tests.builders import (
+from tests.support.els import (
+    Els,
+    WorkerHandle,
+    start_group_at_end,
+)
+from tests.support.els_events import (
     content_ready,
     new_id,
     registered,
     spellcheck_command,
     spellcheck_result,
-)
-from tests.integration.essay_lifecycle_service.conftest import (
-    Els,
-    WorkerHandle,
-    start_group_at_end,
 )
 
 pytestmark = pytest.mark.kafka

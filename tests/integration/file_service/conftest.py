@@ -3,15 +3,12 @@
 - a tiny real aiohttp server answering like BOS's public batch GET (the contract's HTTP
   boundary; BOS itself is another service),
 - the real Content Service app under Hypercorn with a tmp store,
-- the real File Service app under Hypercorn, pointed at those and at the real broker.
-"""
+- the real File Service app under Hypercorn, pointed at those and at the real broker."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -22,27 +19,14 @@ from services.content_service.app import create_app as create_content_app
 from services.content_service.config import ContentServiceSettings
 from services.file_service.app import create_app as create_file_app
 from services.file_service.config import FileServiceSettings
-from tests.integration.content_service.server import serving
-
-
-@dataclass
-class BosDouble:
-    """Answers GET /v1/batches/{id} from `statuses`; 404 for ids it does not hold."""
-
-    url: str = ""
-    statuses: dict[str, str] = field(default_factory=dict)
-    requests: list[str] = field(default_factory=list)
-
-    async def get_batch(self, request: web.Request) -> web.Response:
-        batch_id = request.match_info["batch_id"]
-        self.requests.append(batch_id)
-        status = self.statuses.get(batch_id)
-        if status is None:
-            return web.json_response(
-                {"error": {"code": "not_found", "message": "no such batch", "details": None}},
-                status=404,
-            )
-        return web.json_response({"batch_id": batch_id, "status": status, "essay_ids": []})
+from tests.support.content import (
+    ContentServiceUnderTest,
+)
+from tests.support.files import (
+    BosDouble,
+    FileServiceFactory,
+)
+from tests.support.http import serving
 
 
 @pytest.fixture(scope="module")
@@ -61,12 +45,6 @@ async def bos() -> AsyncIterator[BosDouble]:
         await runner.cleanup()
 
 
-@dataclass(frozen=True)
-class ContentServiceUnderTest:
-    url: str
-    root: Path
-
-
 @pytest.fixture(scope="module")
 async def content_service(
     tmp_path_factory: pytest.TempPathFactory,
@@ -75,9 +53,6 @@ async def content_service(
     app = create_content_app(ContentServiceSettings(content_store_root=root))
     async with serving(app) as url:
         yield ContentServiceUnderTest(url, root)
-
-
-FileServiceFactory = Callable[..., AbstractAsyncContextManager[str]]
 
 
 @pytest.fixture

@@ -22,13 +22,15 @@ from common_core.topics import topic_name
 from common_core.web import CORRELATION_HEADER
 from services.content_service.app import create_app as create_content_app
 from services.content_service.config import ContentServiceSettings
-from services.file_service.tests.fixtures import encode_multipart, make_docx, make_pdf
-from tests.integration.content_service.server import serving, simple_post
-from tests.integration.file_service.conftest import (
-    BosDouble,
+from tests.support.content import (
     ContentServiceUnderTest,
+)
+from tests.support.documents import encode_multipart, make_docx, make_pdf
+from tests.support.files import (
+    BosDouble,
     FileServiceFactory,
 )
+from tests.support.http import serving, simple_post
 from tests.support.kafka import Record, collect_records
 
 pytestmark = pytest.mark.kafka

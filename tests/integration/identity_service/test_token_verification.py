@@ -25,7 +25,7 @@ from common_core.web import install_http_plumbing
 from services.identity_service.config import IdentitySettings
 from services.identity_service.domain import SigningKey, active_key
 from services.identity_service.repository import SqlUnitOfWorkFactory
-from tests.integration.content_service.server import serving
+from tests.support.http import serving
 from tests.support.identity import (
     call,
     identity_settings,

@@ -13,7 +13,9 @@ from prometheus_client import REGISTRY
 
 from common_core.enums import EssayStatus, Language
 from common_core.processes import free_port
-from tests.integration.nlp_service.conftest import (
+from tests.support.content import content_service_at, store_text
+from tests.support.kafka import poll
+from tests.support.nlp import (
     REQUESTS,
     nlp_request,
     publish_request,
@@ -21,8 +23,6 @@ from tests.integration.nlp_service.conftest import (
     results_for,
     running_worker,
 )
-from tests.support.content import content_service_at, store_text
-from tests.support.kafka import poll
 
 pytestmark = pytest.mark.kafka
 

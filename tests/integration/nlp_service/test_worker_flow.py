@@ -12,7 +12,9 @@ from aiokafka import AIOKafkaProducer
 from common_core.enums import ContentType, EssayStatus, Language
 from common_core.nlp import NlpMetrics
 from common_core.topics import dlt_topic_name
-from tests.integration.nlp_service.conftest import (
+from tests.support.content import fetch_blob, store_text
+from tests.support.kafka import collect_records
+from tests.support.nlp import (
     REQUESTS,
     nlp_request,
     publish_request,
@@ -20,8 +22,6 @@ from tests.integration.nlp_service.conftest import (
     results_for,
     running_worker,
 )
-from tests.support.content import fetch_blob, store_text
-from tests.support.kafka import collect_records
 
 pytestmark = pytest.mark.kafka
 

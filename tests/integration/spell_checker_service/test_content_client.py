@@ -15,7 +15,7 @@ from common_core.content_client import (
     UnusableTextError,
 )
 from common_core.processes import free_port
-from tests.integration.spell_checker_service.conftest import (
+from tests.support.content import (
     ContentServiceUnderTest,
     store_text,
 )

@@ -9,17 +9,19 @@ from prometheus_client import REGISTRY
 
 from common_core.enums import EssayStatus, Language
 from common_core.processes import free_port
-from tests.integration.spell_checker_service.conftest import (
-    REQUESTS,
+from tests.support.content import (
     content_service_at,
+    store_text,
+)
+from tests.support.kafka import poll
+from tests.support.spell import (
+    REQUESTS,
     publish_request,
     result_of,
     results_for,
     running_worker,
     spellcheck_request,
-    store_text,
 )
-from tests.support.kafka import poll
 
 pytestmark = pytest.mark.kafka
 

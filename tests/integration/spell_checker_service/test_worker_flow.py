@@ -9,15 +9,13 @@ from collections.abc import AsyncIterator
 import pytest
 
 from common_core.enums import EssayStatus, Language
-from tests.integration.spell_checker_service.conftest import (
-    ContentServiceUnderTest,
+from tests.support.content import ContentServiceUnderTest, fetch_blob, store_text
+from tests.support.spell import (
     corrected_ids,
-    fetch,
     request_and_wait,
     result_of,
     running_worker,
     spellcheck_request,
-    store_text,
 )
 
 pytestmark = pytest.mark.kafka
@@ -53,12 +51,12 @@ async def test_english_request_gives_a_result_with_the_corrected_text_retrievabl
     assert result.original_text_storage_id == original_id
     assert result.language == Language.ENGLISH and result.corrections_made == 3
     text_id, log_id = corrected_ids(result)
-    status, body, content_type = await fetch(content_service.url, text_id)
+    status, body, content_type = await fetch_blob(content_service.url, text_id)
     assert status == 200 and content_type.startswith("text/plain")
     assert body.decode("utf-8") == ENGLISH.replace("swiming", "swimming").replace(
         "familly", "family"
     ).replace("becuase", "because")
-    status, log, content_type = await fetch(content_service.url, log_id)
+    status, log, content_type = await fetch_blob(content_service.url, log_id)
     assert status == 200 and content_type.startswith("application/json")
     entries = json.loads(log)
     assert [(e["original"], e["corrected"]) for e in entries] == [
@@ -80,7 +78,7 @@ async def test_swedish_request_is_checked_in_swedish(
     result = result_of(envelope)
     assert result.language == Language.SWEDISH and result.corrections_made == 1
     text_id, _ = corrected_ids(result)
-    _, body, _ = await fetch(content_service.url, text_id)
+    _, body, _ = await fetch_blob(content_service.url, text_id)
     assert body.decode("utf-8") == SWEDISH.replace("rolight", "roligt")
 
 

@@ -15,15 +15,17 @@ import pytest
 
 from common_core.enums import EssayStatus, Language
 from common_core.processes import free_port
-from tests.integration.spell_checker_service.conftest import (
+from tests.support.content import (
     ContentServiceUnderTest,
+    store_text,
+)
+from tests.support.kafka import poll
+from tests.support.spell import (
     request_and_wait,
     result_of,
     spellcheck_request,
     start_group_at_end,
-    store_text,
 )
-from tests.support.kafka import poll
 
 pytestmark = pytest.mark.kafka
 

@@ -15,7 +15,8 @@ from services.essay_lifecycle_service.handlers import (
     register_batch,
     start_spellcheck,
 )
-from services.essay_lifecycle_service.tests.builders import (
+from services.essay_lifecycle_service.tests.unit.fakes import FakeUnitOfWork
+from tests.support.els_events import (
     content_ready,
     new_id,
     registered,
@@ -23,7 +24,6 @@ from services.essay_lifecycle_service.tests.builders import (
     spellcheck_result,
     validation_failed,
 )
-from services.essay_lifecycle_service.tests.unit.fakes import FakeUnitOfWork
 
 
 async def test_a_poll_of_contents_fills_slots_in_one_commit_and_is_ready_once() -> None:

@@ -19,7 +19,8 @@ from services.essay_lifecycle_service.handlers import (
     register_batch,
     start_spellcheck,
 )
-from services.essay_lifecycle_service.tests.builders import (
+from services.essay_lifecycle_service.tests.unit.fakes import FakeUnitOfWork
+from tests.support.els_events import (
     content_ready,
     new_id,
     registered,
@@ -27,7 +28,6 @@ from services.essay_lifecycle_service.tests.builders import (
     spellcheck_result,
     validation_failed,
 )
-from services.essay_lifecycle_service.tests.unit.fakes import FakeUnitOfWork
 
 CID = "corr-1"
 

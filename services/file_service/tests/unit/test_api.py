@@ -18,13 +18,13 @@ from services.file_service.app import create_app
 from services.file_service.config import FileServiceSettings
 from services.file_service.handlers import UploadCollaborators
 from services.file_service.protocols import EventPublisher, TextStorage
-from services.file_service.tests.fixtures import encode_multipart
 from services.file_service.tests.unit.fakes import (
     BATCH,
     FakeBatches,
     FakePublisher,
     FakeStorage,
 )
+from tests.support.documents import encode_multipart
 
 SETTINGS = FileServiceSettings(max_file_bytes=100, max_request_bytes=250, max_files_per_request=3)
 

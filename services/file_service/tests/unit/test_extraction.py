@@ -15,7 +15,7 @@ from services.file_service.extraction import (
     decode_plain_text,
     extract_text,
 )
-from services.file_service.tests.fixtures import make_docx, make_image_only_pdf, make_pdf
+from tests.support.documents import make_docx, make_image_only_pdf, make_pdf
 
 SWEDISH = "Hälsningar \u2013 Åsa\nÖverallt är det sommar."
 

@@ -19,13 +19,13 @@ from services.file_service.domain import (
     UploadedFile,
 )
 from services.file_service.handlers import UploadCollaborators, upload_batch_files
-from services.file_service.tests.fixtures import make_docx
 from services.file_service.tests.unit.fakes import (
     BATCH,
     FakeBatches,
     FakePublisher,
     FakeStorage,
 )
+from tests.support.documents import make_docx
 
 
 @dataclass

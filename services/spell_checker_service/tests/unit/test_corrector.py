@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import re
 
-from scripts.essay_generator import generate_essay
 from services.spell_checker_service.corrector import CheckResult, TextCorrector
+from tests.support.essays import generate_essay
 
 CORRECT_ENGLISH = [
     "The teacher explained the difference between science and history.",

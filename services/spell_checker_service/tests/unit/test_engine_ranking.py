@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from spellchecker import SpellChecker
 
-from scripts.essay_generator import generate_essay
 from services.spell_checker_service.engine import SpellingEngine
+from tests.support.essays import generate_essay
 
 DATA = Path(__file__).resolve().parents[4] / "scripts" / "data"
 
