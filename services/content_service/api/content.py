@@ -6,7 +6,7 @@ from dishka import FromDishka
 from quart import Blueprint, Response, jsonify, request
 from quart_dishka import inject
 
-from common_core.web import error_response
+from common_core.web import ApiError, error_response
 from services.content_service.domain import ContentNotFound, EmptyContent, InvalidStorageId
 from services.content_service.handlers import fetch_content, store_content
 from services.content_service.protocols import ContentStore
@@ -17,16 +17,6 @@ content_api = Blueprint("content", __name__)
 @content_api.errorhandler(EmptyContent)
 async def _empty(exc: EmptyContent) -> Response:
     return error_response(400, "empty_content", str(exc))
-
-
-@content_api.errorhandler(InvalidStorageId)
-async def _invalid_id(exc: InvalidStorageId) -> Response:
-    return error_response(400, "invalid_storage_id", "storage ids are 32 lowercase hex characters")
-
-
-@content_api.errorhandler(ContentNotFound)
-async def _not_found(exc: ContentNotFound) -> Response:
-    return error_response(404, "not_found", "no content with this storage id")
 
 
 @content_api.post("/v1/content")
@@ -43,7 +33,15 @@ async def post_content(store: FromDishka[ContentStore]) -> tuple[Response, int]:
 @inject
 async def get_content(storage_id: str, store: FromDishka[ContentStore]) -> Response:
     """The stored bytes with the content type they were stored with."""
-    content = await fetch_content(storage_id, store)
+    # Mapped here, not blueprint-wide: a store that fails while saving is a 500, not a 400.
+    try:
+        content = await fetch_content(storage_id, store)
+    except InvalidStorageId:
+        raise ApiError(
+            400, "invalid_storage_id", "storage ids are 32 lowercase hex characters"
+        ) from None
+    except ContentNotFound:
+        raise ApiError(404, "not_found", "no content with this storage id") from None
     response = Response(content.data, status=200, content_type=content.content_type)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
