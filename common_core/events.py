@@ -1,7 +1,8 @@
 """Event payload models (the `data` of an EventEnvelope), one per ProcessingEvent.
 
 Each payload knows its event (and so its topic) and its partition key, so publishers never
-choose either by hand: the DESIGN.md key table lives here, next to the contracts.
+choose either by hand: the key column of docs/architecture.md's topic table lives here, next to
+the contracts (tests/deployment/test_architecture_doc.py keeps the two equal).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """What the fleet runs: each service's module, health endpoint and environment.
 
-Ports are the DESIGN.md local ports. Every variable set here is a field of that service's
-settings class (prefix included); tests/integration/test_deployment_config.py checks both agree.
+Ports are the local ports of docs/architecture.md. Every variable set here is a field of that
+service's settings class (prefix included); tests/deployment/test_compose_and_images.py checks
+both agree.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Read views for the API: SQL straight to the JSON shapes DESIGN.md fixes, nothing written."""
+"""Read views for the API: SQL straight to the contract's JSON shapes (docs/architecture.md).
+
+Nothing is written here; the worker owns the writes (repository.py).
+"""
 
 from __future__ import annotations
 
