@@ -188,10 +188,18 @@ def limit_request_body(app: Quart, max_bytes: int, drain_factor: int = DRAIN_FAC
         raise payload_too_large(max_bytes)
 
 
-async def serve_app(app: Quart, host: str, port: int) -> None:
-    """Serve `app` with Hypercorn until SIGTERM or SIGINT, then shut down gracefully."""
+async def serve_app(
+    app: Quart, host: str, port: int, *, websocket_max_message_size: int | None = None
+) -> None:
+    """Serve `app` with Hypercorn until SIGTERM or SIGINT, then shut down gracefully.
+
+    `websocket_max_message_size` caps what one WebSocket message may be (Hypercorn's default
+    is 16 MiB; a service whose clients only send small messages says so).
+    """
     config = HypercornConfig()
     config.bind = [f"{host}:{port}"]
+    if websocket_max_message_size is not None:
+        config.websocket_max_message_size = websocket_max_message_size
     config.accesslog = None  # request metrics and structured logs replace the access log
     config.graceful_timeout = 5.0
     stop = asyncio.Event()

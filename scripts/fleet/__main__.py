@@ -16,7 +16,10 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scripts.fleet.demo import DemoSettings, run_demo
+from scripts.fleet.demo_teacher import DEMO_EMAIL, demo_credentials
 from scripts.fleet.supervisor import Fleet, say
+
+WEB_APP_URL = "http://127.0.0.1:4001/"
 
 
 class FleetSettings(BaseSettings):
@@ -29,12 +32,20 @@ class FleetSettings(BaseSettings):
     fleet_kafka_port: int = 9092
 
 
-def build_fleet(settings: FleetSettings) -> Fleet:
+def build_fleet(settings: FleetSettings, echo_logs: bool = True) -> Fleet:
     return Fleet(
         settings.fleet_data_dir,
         kafka_bootstrap=settings.kafka_bootstrap_servers,
         kafka_port=settings.fleet_kafka_port,
+        echo_logs=echo_logs,
     )
+
+
+def web_app_login(data_dir: Path) -> str:
+    """Where the teacher web app is and how the demo teacher logs in to it."""
+    credentials = demo_credentials(data_dir)
+    login = f"{credentials[0]}, password {credentials[1]}" if credentials else DEMO_EMAIL
+    return f"web app: {WEB_APP_URL} (log in as {login})"
 
 
 async def _until_signalled() -> None:
@@ -54,9 +65,10 @@ async def up(settings: FleetSettings) -> int:
         if starting in done:
             starting.result()
             say(
-                "fleet ready: identity :3001, content :8001, file :7001, BOS :5001, "
-                "ELS API :6001 (Ctrl-C stops)"
+                "fleet ready: web app and API :4001, identity :3001, content :8001, "
+                "file :7001, BOS :5001, ELS API :6001 (Ctrl-C stops)"
             )
+            say(web_app_login(fleet.data_dir))
             await waiter
         else:
             starting.cancel()
@@ -69,11 +81,15 @@ async def up(settings: FleetSettings) -> int:
 async def demo(settings: FleetSettings, start_fleet: bool) -> int:
     if not start_fleet:
         return await run_demo(DemoSettings())
-    fleet = build_fleet(settings)
+    # The service logs go to files only: the terminal is the demo's.
+    fleet = build_fleet(settings, echo_logs=False)
     try:
         await fleet.start()
         say("fleet ready")
-        return await run_demo(DemoSettings())
+        say(f"{web_app_login(fleet.data_dir)}; the fleet stops when the demo ends")
+        code = await run_demo(DemoSettings())
+        say(f"service logs: {fleet.log_dir}; `make up` keeps the fleet and the web app running")
+        return code
     finally:
         await fleet.stop()
 

@@ -40,7 +40,13 @@ def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
             "identity_service",
             "services.identity_service.app",
             "http://127.0.0.1:3001/healthz",
-            {**common("IDENTITY_"), "IDENTITY_PORT": "3001", "IDENTITY_DATABASE_URL": identity_db},
+            {
+                **common("IDENTITY_"),
+                "IDENTITY_PORT": "3001",
+                "IDENTITY_DATABASE_URL": identity_db,
+                # The gateway forwards logins from 127.0.0.1 with X-Forwarded-For.
+                "IDENTITY_TRUSTED_PROXIES": '["127.0.0.1"]',
+            },
         ),
         ServiceSpec(
             "content_service",
@@ -100,5 +106,12 @@ def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
                 "NLP_METRICS_PORT": "8003",
                 "NLP_CONTENT_SERVICE_URL": content_url,
             },
+        ),
+        # Last: its health check passes only when every backend behind it is healthy.
+        ServiceSpec(
+            "api_gateway_service",
+            "services.api_gateway_service.app",
+            "http://127.0.0.1:4001/healthz",
+            {**common("GATEWAY_"), "GATEWAY_PORT": "4001"},
         ),
     ]

@@ -1,7 +1,9 @@
 """Starts, watches, restarts and stops the fleet's processes (and a local broker).
 
 Like compose's `restart: unless-stopped`: a process that exits while the fleet runs is started
-again after a short backoff, with a log line. Current pids are written to `<data>/fleet/pids.json`
+again after a short backoff, with a log line. Each service's output goes to
+`<data>/logs/<service>.log`; `fleet up` also echoes it, prefixed, to the terminal, while the
+demo keeps the terminal for its own story. Current pids are written to `<data>/fleet/pids.json`
 so tests and operators can find (and kill) a process.
 """
 
@@ -43,8 +45,17 @@ def _kill_group(pgid: int) -> None:
 class ManagedProcess:
     """One service process, restarted when it dies until the fleet stops."""
 
-    def __init__(self, spec: ServiceSpec, colour: str | None, on_start: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        colour: str | None,
+        on_start: Callable[[], None],
+        log_path: Path,
+        echo: bool = True,
+    ) -> None:
         self.spec = spec
+        self.log_path = log_path
+        self._echo = echo
         self.process: asyncio.subprocess.Process | None = None
         self.restarts = 0
         self._prefix = f"\x1b[{colour}m[{spec.name}]\x1b[0m" if colour else f"[{spec.name}]"
@@ -91,9 +102,13 @@ class ManagedProcess:
 
     async def _pump_output(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
-        async for line in process.stdout:
-            sys.stdout.write(f"{self._prefix} {line.decode(errors='replace').rstrip()}\n")
-            sys.stdout.flush()
+        with self.log_path.open("ab") as log:
+            async for line in process.stdout:
+                log.write(line)
+                log.flush()
+                if self._echo:
+                    sys.stdout.write(f"{self._prefix} {line.decode(errors='replace').rstrip()}\n")
+                    sys.stdout.flush()
 
     async def stop(self, timeout: float = 8.0) -> None:
         self._stopping = True
@@ -108,9 +123,14 @@ class Fleet:
     """The broker (unless one is given), the topics and the service processes."""
 
     def __init__(
-        self, data_dir: Path, kafka_bootstrap: str | None = None, kafka_port: int = 9092
+        self,
+        data_dir: Path,
+        kafka_bootstrap: str | None = None,
+        kafka_port: int = 9092,
+        echo_logs: bool = True,
     ) -> None:
         self.data_dir = data_dir.resolve()
+        self.log_dir = self.data_dir / "logs"
         self.kafka: LocalKafka | None = None
         if kafka_bootstrap is None:
             self.kafka = LocalKafka(self.data_dir / "kafka", port=kafka_port)
@@ -121,7 +141,13 @@ class Fleet:
         self._kafka_watch: asyncio.Task[None] | None = None
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         self.processes = [
-            ManagedProcess(spec, _COLOURS[i % len(_COLOURS)] if colour else None, self._write_pids)
+            ManagedProcess(
+                spec,
+                _COLOURS[i % len(_COLOURS)] if colour else None,
+                self._write_pids,
+                self.log_dir / f"{spec.name}.log",
+                echo_logs,
+            )
             for i, spec in enumerate(fleet_services(self.data_dir, kafka_bootstrap))
         ]
 
@@ -137,6 +163,8 @@ class Fleet:
     async def start(self, health_timeout: float = 180.0) -> None:
         """Start everything and return once every health check answers 200."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(exist_ok=True)
+        say(f"service logs in {self.log_dir}")
         if self.kafka is not None:
             started = time.monotonic()
             say(f"starting Kafka on {self.kafka_bootstrap}")

@@ -69,6 +69,10 @@ DESIGN = {
         "spell_checker_service", "services.spell_checker_service.worker_main", 8002, 8002,
         "SPELL_CHECKER_", "spell", "metrics_port",
     ),
+    "api_gateway_service": Expected(
+        "api_gateway_service", "services.api_gateway_service.app", 4001, 4000, "GATEWAY_",
+        "gateway", "port",
+    ),
     "nlp_service": Expected(
         "nlp_service", "services.nlp_service.worker_main", 8003, 8003, "NLP_", "nlp",
         "metrics_port",

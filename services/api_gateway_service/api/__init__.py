@@ -1,0 +1,1 @@
+"""api_gateway_service HTTP and WebSocket blueprints."""
