@@ -21,11 +21,14 @@ def free_port() -> int:
         return port
 
 
-def terminate(process: subprocess.Popen[bytes], timeout: float) -> int:
-    """SIGTERM `process`, SIGKILL it if it has not exited after `timeout` s; its exit code."""
+def terminate(
+    process: subprocess.Popen[bytes], timeout: float, sig: signal.Signals = signal.SIGTERM
+) -> int:
+    """Send `sig` (SIGTERM: a clean shutdown), SIGKILL if it has not exited after `timeout` s;
+    the exit code. PostgreSQL's fast shutdown is SIGINT, so its runner passes that."""
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGTERM)
+            process.send_signal(sig)
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -27,7 +27,7 @@ from typing import Self
 
 import asyncpg
 
-from common_core.processes import free_port
+from common_core.processes import free_port, terminate
 
 SUPERUSER = "huleedu"
 
@@ -175,14 +175,8 @@ class LocalPostgres:
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGINT is PostgreSQL's fast shutdown; SIGKILL if it does not exit in time."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            terminate(self.process, timeout, signal.SIGINT)
 
     def __enter__(self) -> Self:
         self.start()
