@@ -37,9 +37,10 @@ class EssayStatus(StrEnum):
 
     @property
     def is_terminal(self) -> bool:
-        """True for a result: the essay's phase is over, successfully or not.
+        """True for a spellcheck result (success or failure): the essay's phase is over.
 
-        Only results move a batch's counts; the statuses before one are progress.
+        Only results move a batch's counts; the statuses before one are progress. The NLP
+        statuses are not counted here until BOS and ELS handle the NLP phase.
         """
         return self in _TERMINAL_ESSAY_STATUSES
 

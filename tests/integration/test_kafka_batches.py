@@ -116,13 +116,13 @@ async def test_a_failing_batch_is_redone_one_by_one_so_only_the_bad_message_is_d
         batch_calls += 1
         applied = []
         for envelope in envelopes:
-            if "bad" in envelope.data.batch_id:
+            if envelope.data.batch_id.endswith("-bad"):
                 raise PermanentError("cannot ever work")  # nothing of `applied` is kept
             applied.append(envelope.data.batch_id)
         committed.extend(applied)
 
     async def handler(envelope: EventEnvelope[Any]) -> None:
-        if "bad" in envelope.data.batch_id:
+        if envelope.data.batch_id.endswith("-bad"):
             raise PermanentError("cannot ever work")
         committed.append(envelope.data.batch_id)
 
@@ -171,13 +171,13 @@ async def test_one_bad_message_is_split_off_and_the_rest_of_the_poll_stays_batch
     batched_calls: list[int] = []  # sizes of the batch calls that succeeded
 
     async def batch_handler(envelopes: Sequence[EventEnvelope[Any]]) -> None:
-        if any("bad" in batch_id for batch_id in ids(envelopes)):
+        if any(batch_id.endswith("-bad") for batch_id in ids(envelopes)):
             raise PermanentError("cannot ever work")
         committed.extend(ids(envelopes))
         batched_calls.append(len(envelopes))
 
     async def handler(envelope: EventEnvelope[Any]) -> None:
-        if "bad" in envelope.data.batch_id:
+        if envelope.data.batch_id.endswith("-bad"):
             raise PermanentError("cannot ever work")
         committed.append(envelope.data.batch_id)
 
