@@ -77,13 +77,24 @@ _TERMINAL_BATCH_STATUSES = frozenset(
 
 
 class PipelineExecutionStatus(StrEnum):
-    """Status of one pipeline (e.g. spellcheck) inside a batch's ProcessingPipelineState."""
+    """Status of one pipeline (e.g. spellcheck) inside a batch's ProcessingPipelineState.
+
+    A pipeline's outcome is judged on the essays it ran on: `completed` (every one succeeded),
+    `completed_with_failures` (some did), `failed` (none did), `skipped` (it ran on none,
+    because its prerequisite failed for every essay).
+    """
 
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
-    PARTIALLY_COMPLETED = "partially_completed"
+    COMPLETED_WITH_FAILURES = "completed_with_failures"
     FAILED = "failed"
+    SKIPPED = "skipped"
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the pipeline can no longer change (for this run of the batch)."""
+        return self not in (PipelineExecutionStatus.PENDING, PipelineExecutionStatus.IN_PROGRESS)
 
 
 class ProcessingStage(StrEnum):

@@ -7,7 +7,8 @@ the contracts (tests/deployment/test_architecture_doc.py keeps the two equal).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, Field
 
@@ -107,7 +108,26 @@ class BatchEssaysReady(EventData):
     metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
 
 
-class BatchServiceSpellcheckInitiateCommandDataV1(EventData):
+class PhaseInitiateCommand(EventData):
+    """Base of every pipeline's initiate command (BOS -> ELS), so BOS starts any phase alike.
+
+    Each pipeline in common_core.pipeline_catalog names its command; the command says, in
+    `for_essays`, how it is built from the essays the phase runs on.
+    """
+
+    @classmethod
+    def for_essays(
+        cls,
+        batch_id: str,
+        essays: Sequence[EssayProcessingInputRef],
+        language: Language,
+        metadata: SystemProcessingMetadata,
+    ) -> Self:
+        """The command that starts this phase for `essays` of the batch."""
+        raise NotImplementedError(f"{cls.__name__} does not say how it is built")
+
+
+class BatchServiceSpellcheckInitiateCommandDataV1(PhaseInitiateCommand):
     """BOS -> ELS: start spellchecking these essays in this language."""
 
     event: ClassVar[ProcessingEvent] = ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND
@@ -115,6 +135,19 @@ class BatchServiceSpellcheckInitiateCommandDataV1(EventData):
     essays_to_process: list[EssayProcessingInputRef] = Field(description="Essays to check.")
     language: Language = Field(description="Language inferred from the batch's course code.")
     metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+    @classmethod
+    def for_essays(
+        cls,
+        batch_id: str,
+        essays: Sequence[EssayProcessingInputRef],
+        language: Language,
+        metadata: SystemProcessingMetadata,
+    ) -> Self:
+        """The first phase: each essay with the stored text to check."""
+        return cls(
+            batch_id=batch_id, essays_to_process=list(essays), language=language, metadata=metadata
+        )
 
 
 class SpellcheckRequestedDataV1(EventData):
@@ -149,7 +182,7 @@ class SpellcheckResultDataV1(EventData):
     metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
 
 
-class BatchServiceNlpInitiateCommandDataV1(EventData):
+class BatchServiceNlpInitiateCommandDataV1(PhaseInitiateCommand):
     """BOS -> ELS: compute NLP metrics for these essays (the ones spellchecked successfully).
 
     Only ids: the corrected texts and their corrections counts are ELS's own records.
@@ -160,6 +193,22 @@ class BatchServiceNlpInitiateCommandDataV1(EventData):
     essay_ids: list[str] = Field(description="Essays to analyse, each with a corrected text.")
     language: Language = Field(description="Language inferred from the batch's course code.")
     metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
+
+    @classmethod
+    def for_essays(
+        cls,
+        batch_id: str,
+        essays: Sequence[EssayProcessingInputRef],
+        language: Language,
+        metadata: SystemProcessingMetadata,
+    ) -> Self:
+        """Only the ids: ELS knows each essay's corrected text from its spellcheck result."""
+        return cls(
+            batch_id=batch_id,
+            essay_ids=[essay.essay_id for essay in essays],
+            language=language,
+            metadata=metadata,
+        )
 
 
 class NlpRequestedDataV1(EventData):
@@ -216,6 +265,11 @@ class EssayLifecycleStateUpdated(EventData):
         description="The batch's teacher (ELS fills it from its batch row); the gateway "
         "pushes the update to that teacher only. Optional: older messages still decode.",
     )
+    metrics: dict[str, int | float | None] | None = Field(
+        default=None,
+        description="The numbers a successful result measured, which BOS summarises per class "
+        "(nlp_metrics: the essay's NlpMetrics, by metric name); None on every other update.",
+    )
     metadata: SystemProcessingMetadata = Field(description="Producer metadata.")
 
 
@@ -240,7 +294,10 @@ class BatchLifecycleCompleted(EventData):
     event: ClassVar[ProcessingEvent] = ProcessingEvent.BATCH_LIFECYCLE_COMPLETED
 
     status: BatchStatus = Field(description="completed, partially_completed or failed.")
-    essay_counts: EssayCounts = Field(description="Final spellcheck counts.")
+    essay_counts: EssayCounts = Field(
+        description="The batch's essays over all its pipelines: `successful` got through every "
+        "one, `failed` failed one of them (pending and skipped are 0)."
+    )
     failed_uploads: int = Field(default=0, ge=0, description="Files rejected at upload.")
     teacher_id: str | None = Field(
         default=None,

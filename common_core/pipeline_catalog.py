@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from common_core.enums import EssayStatus, ProcessingEvent, ProcessingStage
+from common_core.events import EVENT_MODELS, PhaseInitiateCommand
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,23 @@ class PipelineSpec:
     awaiting_status: EssayStatus
     success_status: EssayStatus
     failure_status: EssayStatus
+
+    @property
+    def command_model(self) -> type[PhaseInitiateCommand]:
+        """The contract of `initiate_command`, which knows how to build itself for essays."""
+        model = EVENT_MODELS[self.initiate_command]
+        if not issubclass(model, PhaseInitiateCommand):
+            raise TypeError(f"{model.__name__} is not a PhaseInitiateCommand")
+        return model
+
+    def result_of(self, status: EssayStatus) -> bool | None:
+        """True/False when `status` is this phase's success/failure result; None otherwise
+        (e.g. the awaiting status, which is progress and not a result)."""
+        if status is self.success_status:
+            return True
+        if status is self.failure_status:
+            return False
+        return None
 
 
 PIPELINES: Mapping[str, PipelineSpec] = MappingProxyType(

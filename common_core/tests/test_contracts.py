@@ -159,12 +159,15 @@ SAMPLES: list[EventData] = [
     BatchPipelineProgressUpdated(
         batch_id="batch-1",
         batch_status=BatchStatus.PROCESSING,
-        pipeline_state=ProcessingPipelineState(
-            spellcheck=PipelineStateDetail(
-                status=PipelineExecutionStatus.IN_PROGRESS,
-                essay_counts=EssayCounts(total=2, successful=1, pending=1),
-                started_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-            )
+        pipeline_state=ProcessingPipelineState.model_validate(
+            {
+                "requested_pipelines": ["spellcheck", "nlp_metrics"],
+                "spellcheck": PipelineStateDetail(
+                    status=PipelineExecutionStatus.IN_PROGRESS,
+                    essay_counts=EssayCounts(total=2, successful=1, pending=1),
+                    started_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+                ),
+            }
         ),
         metadata=META,
     ),
@@ -215,10 +218,47 @@ def test_enums_serialise_as_values() -> None:
     assert payload["metadata"]["processing_stage"] == "spellcheck"
 
 
-def test_pipeline_state_round_trips_and_defaults_to_spellcheck() -> None:
-    state = ProcessingPipelineState()
-    assert state.requested_pipelines == ["spellcheck"]
-    assert ProcessingPipelineState.model_validate_json(state.model_dump_json()) == state
+def test_pipeline_state_has_one_entry_per_requested_pipeline_and_round_trips() -> None:
+    state = ProcessingPipelineState.pending(["spellcheck", "nlp_metrics"], total=3)
+    dumped = json.loads(state.model_dump_json())
+    assert list(dumped) == ["requested_pipelines", "spellcheck", "nlp_metrics"]
+    assert dumped["nlp_metrics"] == {
+        "status": "pending",
+        "essay_counts": {"total": 3, "successful": 0, "failed": 0, "pending": 3, "skipped": 0},
+        "started_at": None,
+        "completed_at": None,
+    }
+    decoded = ProcessingPipelineState.model_validate_json(state.model_dump_json())
+    assert decoded == state
+    assert isinstance(decoded.detail("nlp_metrics"), PipelineStateDetail)
+    with pytest.raises(KeyError):
+        state.detail("grammar")
+
+
+def test_pipeline_state_from_before_phases_still_decodes() -> None:
+    """Stored states and old snapshots: `partially_completed` and no `skipped` count."""
+    old = {
+        "requested_pipelines": ["spellcheck"],
+        "spellcheck": {
+            "status": "partially_completed",
+            "essay_counts": {"total": 2, "successful": 1, "failed": 1, "pending": 0},
+        },
+    }
+    detail = ProcessingPipelineState.model_validate(old).detail("spellcheck")
+    assert detail.status is PipelineExecutionStatus.COMPLETED_WITH_FAILURES
+    assert detail.essay_counts.skipped == 0
+
+
+def test_a_requested_pipeline_without_an_entry_gets_a_pending_one() -> None:
+    state = ProcessingPipelineState.model_validate({"requested_pipelines": ["spellcheck"]})
+    assert state.detail("spellcheck").status is PipelineExecutionStatus.PENDING
+
+
+def test_terminal_pipeline_statuses() -> None:
+    assert {s for s in PipelineExecutionStatus if not s.is_terminal} == {
+        PipelineExecutionStatus.PENDING,
+        PipelineExecutionStatus.IN_PROGRESS,
+    }
 
 
 def test_topic_name_for_every_event_is_unique_and_versioned() -> None:

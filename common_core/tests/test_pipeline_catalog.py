@@ -6,9 +6,12 @@ from collections.abc import Iterable
 
 import pytest
 
-from common_core.enums import EssayStatus, ProcessingEvent, ProcessingStage
+from common_core.enums import EssayStatus, Language, ProcessingEvent, ProcessingStage
+from common_core.events import EssayProcessingInputRef
+from common_core.metadata import EntityReference, SystemProcessingMetadata
 from common_core.pipeline_catalog import (
     PIPELINES,
+    PipelineSpec,
     UnknownPipelineError,
     pipeline_for_stage,
     resolve_pipelines,
@@ -100,3 +103,25 @@ def test_each_phase_ends_in_a_terminal_essay_status() -> None:
     for spec in PIPELINES.values():
         assert spec.success_status.is_terminal and spec.failure_status.is_terminal
         assert not spec.awaiting_status.is_terminal
+
+
+@pytest.mark.parametrize("spec", list(PIPELINES.values()), ids=lambda s: s.name)
+def test_every_pipeline_command_builds_itself_for_essays(spec: PipelineSpec) -> None:
+    """BOS starts any phase alike: through the command's own `for_essays`."""
+    essays = [EssayProcessingInputRef(essay_id=e, text_storage_id=f"t-{e}") for e in ("a", "b")]
+    meta = SystemProcessingMetadata(entity=EntityReference.batch("b1"))
+    command = spec.command_model.for_essays("b1", essays, Language.SWEDISH, meta)
+    assert command.event is spec.initiate_command
+    assert command.batch_id == "b1" and command.partition_key() == "b1"
+    dumped = command.model_dump()
+    assert dumped["language"] == "sv"
+    ids = dumped.get("essay_ids") or [e["essay_id"] for e in dumped["essays_to_process"]]
+    assert ids == ["a", "b"]
+
+
+def test_result_of_tells_success_failure_and_progress_apart() -> None:
+    spec = PIPELINES["nlp_metrics"]
+    assert spec.result_of(EssayStatus.NLP_SUCCESS) is True
+    assert spec.result_of(EssayStatus.NLP_FAILED) is False
+    assert spec.result_of(EssayStatus.AWAITING_NLP) is None
+    assert spec.result_of(EssayStatus.SPELLCHECKED_SUCCESS) is None  # another phase's

@@ -10,41 +10,36 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime
 from typing import NamedTuple
 
-from common_core.enums import (
-    BatchStatus,
-    EssayStatus,
-    language_for_course,
-)
-from common_core.events import (
-    BatchEssaysReady,
-    EssayLifecycleStateUpdated,
-)
+from common_core.enums import BatchStatus, PipelineExecutionStatus, language_for_course
+from common_core.events import BatchEssaysReady, EssayLifecycleStateUpdated
 from common_core.kafka import PermanentError
 from common_core.logs import get_logger
 from common_core.metadata import utc_now
-from common_core.pipeline import EssayCounts
+from common_core.pipeline_catalog import PIPELINES, pipeline_for_stage
 from services.batch_orchestrator_service.domain import (
     Batch,
+    BatchNotFoundError,
     BatchRegistration,
     ConcurrentUpdateError,
-    ResultCounts,
-    essay_counts,
-    finish,
+    Results,
+    add_pipelines,
+    advance,
+    class_summary,
     new_batch,
-    start_spellcheck,
+    phase_inputs,
+    start_processing,
     unique_ready_essays,
 )
 from services.batch_orchestrator_service.metrics import BATCHES_FINISHED, BATCHES_REGISTERED
 from services.batch_orchestrator_service.outgoing import (
     batch_completed,
     batch_registered,
+    phase_command,
     progress_snapshot,
-    spellcheck_command,
 )
-from services.batch_orchestrator_service.protocols import UnitOfWork
+from services.batch_orchestrator_service.protocols import RecordedResult, UnitOfWork
 
 logger = get_logger(__name__)
 
@@ -71,7 +66,8 @@ async def register_batch(
 async def handle_batch_essays_ready(
     event: BatchEssaysReady, correlation_id: str, uow: UnitOfWork
 ) -> None:
-    """Step 4: ready_for_processing -> language from course_code -> processing -> command."""
+    """Step 4: ready_for_processing -> language from course_code -> processing -> the first
+    phase's command (or, with no essay at all, straight to `failed`)."""
     async with uow:
         batch = await _existing_batch(uow, event.batch_id)
         if batch.status is not BatchStatus.AWAITING_CONTENT:
@@ -84,25 +80,42 @@ async def handle_batch_essays_ready(
         batch.failed_uploads = list(event.failed_uploads)
         batch.language = language_for_course(batch.course_code)
         now = utc_now()
-        if not ready:
-            # Every upload failed: nothing to check, so the batch ends here instead of waiting.
-            finish(batch, ResultCounts(), now)
-            _publish_completion(uow, batch, correlation_id)
-        else:
+        start_processing(batch, ready, now)
+        if ready:
             batch.status = BatchStatus.READY_FOR_PROCESSING
-            batch.pipeline_state.spellcheck.essay_counts = EssayCounts(
-                total=len(ready), pending=len(ready)
-            )
             uow.publish(progress_snapshot(batch), correlation_id)
-            start_spellcheck(batch, ready, now)
-            uow.publish(spellcheck_command(batch, ready), correlation_id)
-            # Results can overtake this event (another topic, so another partition); any
-            # already recorded count from the start.
-            results = await uow.batches.result_counts(batch.batch_id, batch.ready_essay_ids)
-            _apply_results(uow, batch, results, correlation_id, now, always_publish=True)
+            batch.status = BatchStatus.PROCESSING
+        # Results can overtake this event (another topic, so another partition); any already
+        # recorded count from the start. With no essay every phase ends at once: a batch whose
+        # every upload failed never waits.
+        results = await uow.batches.recorded_results(batch.batch_id)
+        await _advance(uow, batch, results, correlation_id, always_publish=True)
         await _save(uow, batch, BatchStatus.AWAITING_CONTENT)
         await uow.commit()
     _log_transition(batch, failed_uploads=len(batch.failed_uploads))
+
+
+async def request_pipelines(
+    batch_id: str, pipelines: list[str], correlation_id: str, uow: UnitOfWork
+) -> Batch:
+    """POST /v1/batches/{id}/pipelines: run more pipelines on a finished batch.
+
+    Raises BatchNotFoundError, BatchNotFinishedError or PipelineAlreadyRequestedError (the API
+    maps them to 404/409); nothing changes then.
+    """
+    async with uow:
+        batch = await uow.batches.get(batch_id, for_update=True)
+        if batch is None:
+            raise BatchNotFoundError(f"no batch with id {batch_id!r}")
+        finished_as = batch.status
+        added = add_pipelines(batch, pipelines, utc_now())
+        results = await uow.batches.recorded_results(batch_id)
+        await _advance(uow, batch, results, correlation_id, always_publish=True)
+        await _save(uow, batch, finished_as)
+        await uow.commit()
+    logger.info("pipelines_requested", batch_id=batch_id, added=added)
+    _log_transition(batch)
+    return batch
 
 
 class StateUpdate(NamedTuple):
@@ -135,15 +148,16 @@ async def handle_essay_lifecycle_state_updates(
     """
     by_batch: dict[str, list[StateUpdate]] = {}
     for update in updates:
-        if update.event.status.is_terminal:
+        if _is_result(update.event):
             by_batch.setdefault(update.event.batch_id, []).append(update)
             continue
-        # Half of all updates (awaiting_spellcheck) change nothing here: skip the database.
+        # Half of all updates (awaiting_<phase>) change nothing here: skip the database.
         with update.log_context():
             logger.debug(
                 "essay_update_not_a_result",
                 batch_id=update.event.batch_id,
                 essay_id=update.event.entity_ref.entity_id,
+                essay_status=update.event.status,
             )
     if not by_batch:
         return
@@ -155,6 +169,15 @@ async def handle_essay_lifecycle_state_updates(
         await uow.commit()
     for outcome in outcomes:
         _log_recorded(outcome)
+
+
+def _is_result(event: EssayLifecycleStateUpdated) -> bool:
+    """True when the update is a success or failure result of the pipeline of its phase."""
+    try:
+        spec = pipeline_for_stage(event.phase)
+    except KeyError:
+        return False  # a phase no pipeline runs in (registration, ingestion)
+    return spec.result_of(event.status) is not None
 
 
 @dataclass
@@ -171,48 +194,73 @@ class _Recorded:
 
 
 async def _record_results(uow: UnitOfWork, batch_id: str, updates: list[StateUpdate]) -> _Recorded:
-    """One batch's results, recorded in order; then its counts derived once from the rows."""
+    """One batch's results, recorded in order; then its pipelines advanced once from the rows.
+
+    A result counts while its phase runs (or, before BatchEssaysReady, is kept for later: the
+    results travel on another topic and may overtake it). A phase's results after it ended are
+    ignored, and so is everything after the batch ended.
+    """
     batch = await _existing_batch(uow, batch_id)
     processing = batch.status is BatchStatus.PROCESSING
     outcome = _Recorded(batch, processing)
-    known = batch.ready_essay_ids if processing else set(batch.essay_ids)
-    finished = batch.status.is_terminal
-    recorded = {} if finished else await uow.batches.recorded_results(batch_id)
-    pending = len(known - recorded.keys())
-    new: dict[str, EssayStatus] = {}
+    if batch.status.is_terminal:
+        for update in updates:
+            with update.log_context():
+                logger.debug("essay_update_after_batch_finished", batch_id=batch_id)
+        return outcome
+    recorded = {
+        name: dict(rows) for name, rows in (await uow.batches.recorded_results(batch_id)).items()
+    }
+    known = _accepting(batch, recorded)
+    new: dict[str, dict[str, RecordedResult]] = {}
     for update in updates:
-        essay_id, status = update.event.entity_ref.entity_id, update.event.status
+        event = update.event
+        name = pipeline_for_stage(event.phase).name
+        essay_id, status = event.entity_ref.entity_id, event.status
         with update.log_context():
             log = logger.bind(batch_id=batch_id, essay_id=essay_id, essay_status=status)
-            if finished:
-                log.debug("essay_update_after_batch_finished")
+            if name not in known:
+                log.debug("essay_result_outside_a_running_phase", pipeline=name)
                 continue
-            if essay_id not in known:
+            if essay_id not in known[name]:
                 log.warning("essay_result_for_unknown_essay", batch_status=batch.status)
                 continue
-            if recorded.get(essay_id) == status:
+            results = recorded.setdefault(name, {})
+            if results.get(essay_id) == status:
                 log.debug("essay_result_duplicate")  # the stored row says so already
                 if not outcome.written:
                     outcome.last = update
             else:
-                if essay_id not in recorded:
-                    pending -= 1
-                recorded[essay_id] = new[essay_id] = status
+                results[essay_id] = status
+                new.setdefault(name, {})[essay_id] = RecordedResult(status, event.metrics)
                 outcome.written, outcome.last = outcome.written + 1, update
-            # One by one, the result leaving nothing pending finishes the batch and every later
-            # update meets a finished batch; the same must hold within one call.
-            finished = processing and pending == 0
-    if new:
-        await uow.batches.record_results(batch_id, new)
+            # One by one, the result leaving nothing pending ends the phase and every later
+            # result of it meets an ended phase; the same must hold within one call.
+            if processing and known[name] <= results.keys():
+                del known[name]
+    for name, rows in new.items():
+        await uow.batches.record_results(batch_id, name, rows)
         outcome.changed = True
-    # Before processing the results are only kept: results travel on another topic than
-    # BatchEssaysReady, so they may overtake it, and the ready handler counts them.
-    if processing and outcome.last is not None:
-        results = ResultCounts.of(s for e, s in recorded.items() if e in known)
-        if _apply_results(uow, batch, results, outcome.last.correlation_id, utc_now()):
-            await _save(uow, batch, BatchStatus.PROCESSING)
-            outcome.changed = True
+    last = outcome.last
+    if (
+        processing
+        and last is not None
+        and await _advance(uow, batch, recorded, last.correlation_id)
+    ):
+        await _save(uow, batch, BatchStatus.PROCESSING)
+        outcome.changed = True
     return outcome
+
+
+def _accepting(batch: Batch, recorded: Results) -> dict[str, set[str]]:
+    """Per pipeline whose results count now, the essays they may be about."""
+    if batch.status is not BatchStatus.PROCESSING:  # before ready: kept, counted later
+        return {name: set(batch.essay_ids) for name in batch.requested_pipelines}
+    return {
+        name: {ref.essay_id for ref in phase_inputs(batch, PIPELINES[name], recorded)}
+        for name, detail in batch.pipeline_state.details()
+        if detail.status is PipelineExecutionStatus.IN_PROGRESS
+    }
 
 
 def _log_recorded(outcome: _Recorded) -> None:
@@ -233,7 +281,7 @@ def _log_recorded(outcome: _Recorded) -> None:
             "essay_results_recorded",
             batch_id=batch.batch_id,
             results=outcome.written,
-            counts=batch.pipeline_state.spellcheck.essay_counts,
+            pipelines={n: d.status.value for n, d in batch.pipeline_state.details()},
         )
         if batch.status.is_terminal:
             _log_transition(batch)
@@ -252,39 +300,37 @@ async def _save(uow: UnitOfWork, batch: Batch, expected: BatchStatus) -> None:
         raise ConcurrentUpdateError(f"batch {batch.batch_id} left status {expected.value}")
 
 
-def _apply_results(
+async def _advance(
     uow: UnitOfWork,
     batch: Batch,
-    results: ResultCounts,
+    results: Results,
     correlation_id: str,
-    now: datetime,
     *,
     always_publish: bool = False,
 ) -> bool:
-    """Derive counts from `results`; finish the batch when nothing is pending.
+    """Advance the batch's pipelines (`domain.advance`) and queue what that says: each started
+    phase's command, the class summary of a finished phase that measured metrics, a snapshot
+    if anything changed (or `always_publish`), and BatchLifecycleCompleted when the batch ends.
 
-    Publishes a progress snapshot (and BatchLifecycleCompleted when finishing) if the counts
-    changed or `always_publish`; returns whether anything changed.
+    Returns whether the batch changed.
     """
-    detail = batch.pipeline_state.spellcheck
-    counts = essay_counts(len(batch.ready_essays), results)
-    changed = counts != detail.essay_counts
-    if counts.pending == 0:
-        finish(batch, results, now)
-        _publish_completion(uow, batch, correlation_id)
-        return True
-    if changed:
-        detail.essay_counts = counts
-        batch.updated_at = now
+    before = (batch.status, batch.pipeline_state.model_copy(deep=True))
+    progress = advance(batch, results, utc_now())
+    for spec, essays in progress.started:
+        uow.publish(phase_command(batch, spec, essays), correlation_id)
+        logger.info(
+            "phase_started", batch_id=batch.batch_id, pipeline=spec.name, essays=len(essays)
+        )
+    for name in progress.finished:
+        metrics = await uow.batches.result_metrics(batch.batch_id, name)
+        if metrics:
+            batch.class_summary = {**(batch.class_summary or {}), **class_summary(metrics)}
+    changed = (batch.status, batch.pipeline_state) != before
     if changed or always_publish:
         uow.publish(progress_snapshot(batch), correlation_id)
+    if progress.batch_finished:
+        uow.publish(batch_completed(batch, results), correlation_id)
     return changed
-
-
-def _publish_completion(uow: UnitOfWork, batch: Batch, correlation_id: str) -> None:
-    """The final progress snapshot and BatchLifecycleCompleted, in the finishing transaction."""
-    uow.publish(progress_snapshot(batch), correlation_id)
-    uow.publish(batch_completed(batch), correlation_id)
 
 
 def _log_transition(batch: Batch, **fields: object) -> None:

@@ -7,11 +7,12 @@ from common_core.events import (
     BatchEssaysRegistered,
     BatchLifecycleCompleted,
     BatchPipelineProgressUpdated,
-    BatchServiceSpellcheckInitiateCommandDataV1,
     EssayProcessingInputRef,
+    PhaseInitiateCommand,
 )
 from common_core.metadata import EntityReference, SystemProcessingMetadata, event_metadata
-from services.batch_orchestrator_service.domain import Batch
+from common_core.pipeline_catalog import PIPELINES, PipelineSpec
+from services.batch_orchestrator_service.domain import Batch, Results, final_counts
 
 
 def _metadata(
@@ -32,17 +33,18 @@ def batch_registered(batch: Batch) -> BatchEssaysRegistered:
     )
 
 
-def spellcheck_command(
-    batch: Batch, ready: list[EssayProcessingInputRef]
-) -> BatchServiceSpellcheckInitiateCommandDataV1:
-    """Step 4, to ELS: check these essays in the language of the batch's course."""
-    return BatchServiceSpellcheckInitiateCommandDataV1(
-        batch_id=batch.batch_id,
-        essays_to_process=ready,
-        language=batch.language,
-        metadata=_metadata(
-            batch, ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND, ProcessingStage.SPELLCHECK
-        ),
+def phase_command(
+    batch: Batch, spec: PipelineSpec, essays: list[EssayProcessingInputRef]
+) -> PhaseInitiateCommand:
+    """To ELS: start the phase `spec` for `essays` in the language of the batch's course.
+
+    The contract builds itself (`for_essays`), so a new pipeline needs nothing here.
+    """
+    return spec.command_model.for_essays(
+        batch.batch_id,
+        essays,
+        batch.language,
+        _metadata(batch, spec.initiate_command, spec.stage),
     )
 
 
@@ -53,19 +55,27 @@ def progress_snapshot(batch: Batch) -> BatchPipelineProgressUpdated:
         batch_status=batch.status,
         pipeline_state=batch.pipeline_state.model_copy(deep=True),
         metadata=_metadata(
-            batch, ProcessingEvent.BATCH_PIPELINE_PROGRESS_UPDATED, ProcessingStage.SPELLCHECK
+            batch, ProcessingEvent.BATCH_PIPELINE_PROGRESS_UPDATED, _current_stage(batch)
         ),
     )
 
 
-def batch_completed(batch: Batch) -> BatchLifecycleCompleted:
-    """The batch reached its terminal status, with its final counts."""
+def batch_completed(batch: Batch, results: Results) -> BatchLifecycleCompleted:
+    """The batch reached its terminal status, with its essays counted over every pipeline."""
     return BatchLifecycleCompleted(
         batch_id=batch.batch_id,
         status=batch.status,
-        essay_counts=batch.pipeline_state.spellcheck.essay_counts.model_copy(),
+        essay_counts=final_counts(batch, results),
         failed_uploads=len(batch.failed_uploads),
         metadata=_metadata(
             batch, ProcessingEvent.BATCH_LIFECYCLE_COMPLETED, ProcessingStage.COMPLETION
         ),
     )
+
+
+def _current_stage(batch: Batch) -> ProcessingStage:
+    """The stage of the first phase still to end, or completion once every one has."""
+    for name, detail in batch.pipeline_state.details():
+        if not detail.status.is_terminal:
+            return PIPELINES[name].stage
+    return ProcessingStage.COMPLETION

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Protocol, Self
+from typing import NamedTuple, Protocol, Self
 
 from common_core.enums import BatchStatus, EssayStatus
 from common_core.events import EventData
-from services.batch_orchestrator_service.domain import Batch, ResultCounts
+from services.batch_orchestrator_service.domain import Batch
+
+
+class RecordedResult(NamedTuple):
+    """One essay's result in one pipeline, with the metrics a successful one measured."""
+
+    status: EssayStatus
+    metrics: Mapping[str, int | float | None] | None = None
 
 
 class BatchRepository(Protocol):
-    """Batches and their essays' terminal results."""
+    """Batches and their essays' results, per pipeline."""
 
     async def add(self, batch: Batch) -> None:
         """Store a new batch."""
@@ -26,14 +33,18 @@ class BatchRepository(Protocol):
         Returns False when another writer moved the batch on first (compare-and-set).
         """
 
-    async def record_results(self, batch_id: str, results: Mapping[str, EssayStatus]) -> None:
-        """Record terminal results by essay id; recording the same result again changes nothing."""
+    async def record_results(
+        self, batch_id: str, pipeline: str, results: Mapping[str, RecordedResult]
+    ) -> None:
+        """Record one pipeline's results by essay id; the same result again changes nothing."""
 
-    async def recorded_results(self, batch_id: str) -> dict[str, EssayStatus]:
-        """Every result recorded for the batch, by essay id."""
+    async def recorded_results(self, batch_id: str) -> dict[str, dict[str, EssayStatus]]:
+        """Every result recorded for the batch: pipeline -> essay id -> status."""
 
-    async def result_counts(self, batch_id: str, essay_ids: Collection[str]) -> ResultCounts:
-        """Successful and failed results recorded for these essays, counted from storage."""
+    async def result_metrics(
+        self, batch_id: str, pipeline: str
+    ) -> list[dict[str, int | float | None]]:
+        """The metrics of the pipeline's successful results that carry some (one per essay)."""
 
 
 class UnitOfWork(Protocol):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -20,12 +20,13 @@ from common_core.migrations import upgrade_to_head
 from common_core.pipeline import ProcessingPipelineState
 from common_core.unit_of_work import OutboxUnitOfWork
 from services.batch_orchestrator_service.config import SERVICE_NAME
-from services.batch_orchestrator_service.domain import Batch, EssayIdsInUseError, ResultCounts
+from services.batch_orchestrator_service.domain import Batch, EssayIdsInUseError
 from services.batch_orchestrator_service.models.orm import (
     BatchEssayRow,
     BatchRow,
-    EssayResultRow,
+    PhaseResultRow,
 )
+from services.batch_orchestrator_service.protocols import RecordedResult
 
 # BOS's Alembic environment; revision 0001 creates exactly the tables of models/orm.py.
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -55,6 +56,7 @@ def _to_domain(row: BatchRow) -> Batch:
         pipeline_state=ProcessingPipelineState.model_validate(row.pipeline_state),
         failed_uploads=[FailedUpload.model_validate(f) for f in row.failed_uploads],
         ready_essays=[EssayProcessingInputRef.model_validate(r) for r in row.ready_essays],
+        class_summary=row.class_summary,
         created_at=_utc(row.created_at),
         updated_at=_utc(row.updated_at),
     )
@@ -65,9 +67,11 @@ def _mutable_columns(batch: Batch) -> dict[str, Any]:
     return {
         "status": batch.status.value,
         "language": batch.language.value,
+        "requested_pipelines": list(batch.requested_pipelines),
         "pipeline_state": batch.pipeline_state.model_dump(mode="json"),
         "failed_uploads": [f.model_dump(mode="json") for f in batch.failed_uploads],
         "ready_essays": [r.model_dump(mode="json") for r in batch.ready_essays],
+        "class_summary": batch.class_summary,
         "updated_at": batch.updated_at,
     }
 
@@ -88,7 +92,6 @@ class SqlBatchRepository:
                 essay_instructions=batch.essay_instructions,
                 expected_essay_count=batch.expected_essay_count,
                 essay_ids=list(batch.essay_ids),
-                requested_pipelines=list(batch.requested_pipelines),
                 created_at=batch.created_at,
                 **_mutable_columns(batch),
             )
@@ -139,48 +142,67 @@ class SqlBatchRepository:
         )
         return bool(getattr(result, "rowcount", 0) == 1)
 
-    async def record_results(self, batch_id: str, results: Mapping[str, EssayStatus]) -> None:
-        """Upsert the essays' results in one statement; an identical redelivery writes nothing."""
+    async def record_results(
+        self, batch_id: str, pipeline: str, results: Mapping[str, RecordedResult]
+    ) -> None:
+        """Upsert one pipeline's results in one statement; an identical redelivery writes
+        nothing."""
         if not results:
             return
         insert = sqlite_insert if self._dialect() == "sqlite" else pg_insert
         now = utc_now()
-        stmt = insert(EssayResultRow).values(
+        stmt = insert(PhaseResultRow).values(
             [
-                {"batch_id": batch_id, "essay_id": essay_id, "status": s.value, "recorded_at": now}
-                for essay_id, s in results.items()
+                {
+                    "batch_id": batch_id,
+                    "pipeline": pipeline,
+                    "essay_id": essay_id,
+                    "status": result.status.value,
+                    "metrics": dict(result.metrics) if result.metrics is not None else None,
+                    "recorded_at": now,
+                }
+                for essay_id, result in results.items()
             ]
         )
         stmt = stmt.on_conflict_do_update(
-            index_elements=[EssayResultRow.batch_id, EssayResultRow.essay_id],
-            set_={"status": stmt.excluded.status, "recorded_at": stmt.excluded.recorded_at},
-            where=EssayResultRow.status != stmt.excluded.status,
+            index_elements=[
+                PhaseResultRow.batch_id,
+                PhaseResultRow.pipeline,
+                PhaseResultRow.essay_id,
+            ],
+            set_={
+                "status": stmt.excluded.status,
+                "metrics": stmt.excluded.metrics,
+                "recorded_at": stmt.excluded.recorded_at,
+            },
+            where=PhaseResultRow.status != stmt.excluded.status,
         )
         await self._session.execute(stmt)
 
-    async def recorded_results(self, batch_id: str) -> dict[str, EssayStatus]:
-        """Every result row of the batch, by essay id (a batch has at most a few hundred)."""
+    async def recorded_results(self, batch_id: str) -> dict[str, dict[str, EssayStatus]]:
+        """Every result row of the batch, by pipeline and essay id (a few hundred per phase)."""
         rows = await self._session.execute(
-            select(EssayResultRow.essay_id, EssayResultRow.status).where(
-                EssayResultRow.batch_id == batch_id
+            select(PhaseResultRow.pipeline, PhaseResultRow.essay_id, PhaseResultRow.status).where(
+                PhaseResultRow.batch_id == batch_id
             )
         )
-        return {essay_id: EssayStatus(status) for essay_id, status in rows}
+        results: dict[str, dict[str, EssayStatus]] = {}
+        for pipeline, essay_id, status in rows:
+            results.setdefault(pipeline, {})[essay_id] = EssayStatus(status)
+        return results
 
-    async def result_counts(self, batch_id: str, essay_ids: Collection[str]) -> ResultCounts:
-        """Successful and failed results of these essays, counted from the rows."""
-        if not essay_ids:
-            return ResultCounts()
-        rows = await self._session.execute(
-            select(EssayResultRow.status, func.count())
-            .where(EssayResultRow.batch_id == batch_id, EssayResultRow.essay_id.in_(essay_ids))
-            .group_by(EssayResultRow.status)
+    async def result_metrics(
+        self, batch_id: str, pipeline: str
+    ) -> list[dict[str, int | float | None]]:
+        """The metrics recorded with the pipeline's results (successful ones carry them)."""
+        found = await self._session.scalars(
+            select(PhaseResultRow.metrics).where(
+                PhaseResultRow.batch_id == batch_id,
+                PhaseResultRow.pipeline == pipeline,
+                PhaseResultRow.metrics.is_not(None),
+            )
         )
-        by_status: dict[str, int] = {status: count for status, count in rows}
-        return ResultCounts(
-            successful=by_status.get(EssayStatus.SPELLCHECKED_SUCCESS.value, 0),
-            failed=by_status.get(EssayStatus.SPELLCHECK_FAILED.value, 0),
-        )
+        return [dict(metrics) for metrics in found if metrics]
 
 
 class SqlUnitOfWork(OutboxUnitOfWork):

@@ -19,12 +19,21 @@ from common_core.web import (
     require_json_body,
     validation_details,
 )
-from services.batch_orchestrator_service.domain import Batch, EssayIdsInUseError
-from services.batch_orchestrator_service.handlers import register_batch
+from services.batch_orchestrator_service.domain import (
+    Batch,
+    BatchNotFinishedError,
+    BatchNotFoundError,
+    EssayIdsInUseError,
+    PipelineAlreadyRequestedError,
+)
+from services.batch_orchestrator_service.handlers import register_batch, request_pipelines
 from services.batch_orchestrator_service.models.api import (
     BatchStatusResponse,
+    MetricSummary,
     RegisterBatchRequest,
     RegisterBatchResponse,
+    RequestPipelinesRequest,
+    RequestPipelinesResponse,
 )
 from services.batch_orchestrator_service.protocols import UnitOfWorkFactory
 
@@ -45,6 +54,21 @@ async def _essay_ids_in_use(exc: EssayIdsInUseError) -> Response:
     return error_response(
         409, "essay_ids_in_use", "essay ids must be unique across batches", str(exc)
     )
+
+
+@batches.errorhandler(BatchNotFoundError)
+async def _batch_not_found(exc: BatchNotFoundError) -> Response:
+    return error_response(404, "batch_not_found", str(exc))
+
+
+@batches.errorhandler(BatchNotFinishedError)
+async def _batch_not_finished(exc: BatchNotFinishedError) -> Response:
+    return error_response(409, "batch_not_finished", str(exc))
+
+
+@batches.errorhandler(PipelineAlreadyRequestedError)
+async def _pipeline_already_run(exc: PipelineAlreadyRequestedError) -> Response:
+    return error_response(409, "pipeline_already_run", str(exc))
 
 
 @batches.errorhandler(RequestSchemaValidationError)
@@ -92,6 +116,28 @@ async def get_batch(
     return to_status_response(batch)
 
 
+@batches.post("/<batch_id>/pipelines")
+@validate_request(RequestPipelinesRequest)
+@validate_response(RequestPipelinesResponse, 202)
+@inject
+async def run_pipelines(
+    batch_id: str, data: RequestPipelinesRequest, units_of_work: FromDishka[UnitOfWorkFactory]
+) -> tuple[RequestPipelinesResponse, int, dict[str, str]]:
+    """Run more pipelines on a completed or partially_completed batch; 202 once they are
+    stored and the first of them started (409 if one has run already or the batch is not
+    finished)."""
+    cid = correlation_id()
+    batch = await request_pipelines(batch_id, list(data.pipelines), cid, units_of_work())
+    url = status_url(batch.batch_id)
+    body = RequestPipelinesResponse(
+        batch_id=batch.batch_id,
+        correlation_id=cid,
+        requested_pipelines=batch.requested_pipelines,
+        status_url=url,
+    )
+    return body, 202, {"Location": url}
+
+
 def to_status_response(batch: Batch) -> BatchStatusResponse:
     """The REST view of a batch."""
     return BatchStatusResponse(
@@ -106,4 +152,9 @@ def to_status_response(batch: Batch) -> BatchStatusResponse:
         created_at=batch.created_at,
         updated_at=batch.updated_at,
         pipeline_state=batch.pipeline_state,
+        class_summary=(
+            {name: MetricSummary(**values) for name, values in batch.class_summary.items()}
+            if batch.class_summary is not None
+            else None
+        ),
     )

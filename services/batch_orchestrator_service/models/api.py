@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,7 +17,11 @@ from pydantic import (
 
 from common_core.enums import BatchStatus, CourseCode, Language, language_for_course
 from common_core.pipeline import ProcessingPipelineState
-from services.batch_orchestrator_service.domain import BatchRegistration
+from services.batch_orchestrator_service.domain import (
+    DEFAULT_PIPELINES,
+    BatchRegistration,
+    resolved_pipelines,
+)
 
 MAX_ESSAYS = 500
 MAX_INSTRUCTIONS_CHARS = 10_000
@@ -33,11 +38,27 @@ EssayId = Annotated[
         pattern=r"^[A-Za-z0-9._:-]+$",
     ),
 ]
-PipelineName = Literal["spellcheck"]
 
 
-def _default_pipelines() -> list[PipelineName]:
-    return ["spellcheck"]
+def _known_pipeline(name: str) -> str:
+    resolved_pipelines([name])  # UnknownPipelineError, a ValueError naming the known ones
+    return name
+
+
+# A pipeline name; the catalog (common_core.pipeline_catalog) decides which exist.
+PipelineName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_known_pipeline)
+]
+
+
+def _default_pipelines() -> list[str]:
+    return list(DEFAULT_PIPELINES)
+
+
+def _no_repeats(names: list[str]) -> list[str]:
+    if len(set(names)) != len(names):
+        raise ValueError("must not repeat a pipeline")
+    return names
 
 
 class RegisterBatchRequest(BaseModel):
@@ -65,7 +86,8 @@ class RegisterBatchRequest(BaseModel):
     requested_pipelines: list[PipelineName] = Field(
         default_factory=_default_pipelines,
         min_length=1,
-        description='Pipelines to run; only "spellcheck" exists today.',
+        description='Pipelines to run: "spellcheck", "nlp_metrics" (runs spellcheck first); '
+        "dependencies are added.",
     )
 
     @field_validator("course_code", mode="before")
@@ -77,6 +99,11 @@ class RegisterBatchRequest(BaseModel):
         language_for_course(code)  # raises ValueError naming the known codes
         return code
 
+    @field_validator("requested_pipelines")
+    @classmethod
+    def _known_requested(cls, value: list[str]) -> list[str]:
+        return _no_repeats(value)
+
     @model_validator(mode="after")
     def _consistent_lists(self) -> RegisterBatchRequest:
         if self.essay_ids is not None:
@@ -87,8 +114,6 @@ class RegisterBatchRequest(BaseModel):
                 )
             if len(set(self.essay_ids)) != len(self.essay_ids):
                 raise ValueError("essay_ids must be unique")
-        if len(set(self.requested_pipelines)) != len(self.requested_pipelines):
-            raise ValueError("requested_pipelines must not repeat a pipeline")
         return self
 
     def to_registration(self) -> BatchRegistration:
@@ -99,7 +124,7 @@ class RegisterBatchRequest(BaseModel):
             essay_instructions=self.essay_instructions,
             expected_essay_count=self.expected_essay_count,
             essay_ids=list(self.essay_ids) if self.essay_ids is not None else None,
-            requested_pipelines=list(self.requested_pipelines),
+            requested_pipelines=resolved_pipelines(self.requested_pipelines),
         )
 
 
@@ -110,6 +135,15 @@ class RegisterBatchResponse(BaseModel):
     correlation_id: str = Field(description="Traces this registration through the fleet.")
     essay_ids: list[str] = Field(description="The batch's essay slots.")
     status_url: str = Field(description="Where to poll the batch: /v1/batches/{batch_id}.")
+
+
+class MetricSummary(BaseModel):
+    """One metric over the essays of a class that have it."""
+
+    mean: float = Field(description="Arithmetic mean.")
+    median: float = Field(description="Median.")
+    min: float = Field(description="Smallest value.")
+    max: float = Field(description="Largest value.")
 
 
 class BatchStatusResponse(BaseModel):
@@ -126,3 +160,34 @@ class BatchStatusResponse(BaseModel):
     created_at: datetime = Field(description="When the batch was registered (UTC).")
     updated_at: datetime = Field(description="When the batch last changed (UTC).")
     pipeline_state: ProcessingPipelineState = Field(description="Pipeline statuses and counts.")
+    class_summary: dict[str, MetricSummary] | None = Field(
+        default=None,
+        description="Per metric over the class, once a pipeline that measures metrics "
+        "(nlp_metrics) has finished; null before.",
+    )
+
+
+class RequestPipelinesRequest(BaseModel):
+    """Body of POST /v1/batches/{batch_id}/pipelines: more pipelines for a finished batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pipelines: list[PipelineName] = Field(
+        min_length=1, description="Pipelines to run now; dependencies not yet run are added."
+    )
+
+    @field_validator("pipelines")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        return _no_repeats(value)
+
+
+class RequestPipelinesResponse(BaseModel):
+    """202 answer: the pipelines are added and the first of them started."""
+
+    batch_id: str = Field(description="The batch.")
+    correlation_id: str = Field(description="Traces this request through the fleet.")
+    requested_pipelines: list[str] = Field(
+        description="Every pipeline the batch now runs, in the order they run."
+    )
+    status_url: str = Field(description="Where to poll the batch: /v1/batches/{batch_id}.")

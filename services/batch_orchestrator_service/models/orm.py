@@ -1,4 +1,4 @@
-"""SQL tables of BOS: `batches` (context + pipeline state), `batch_essays`, `essay_results`."""
+"""SQL tables of BOS: `batches` (context, pipeline state), `batch_essays`, `essay_phase_results`."""
 
 from __future__ import annotations
 
@@ -29,22 +29,29 @@ class BatchRow(Base):
     requested_pipelines: Mapped[list[str]] = mapped_column(JSON)
     pipeline_state: Mapped[dict[str, Any]] = mapped_column(JSON)
     failed_uploads: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    # The essays the spellcheck command went out for ({essay_id, text_storage_id}).
+    # The essays with content ({essay_id, text_storage_id}): the first phase runs on them.
     ready_essays: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # {metric: {mean, median, min, max}} once a phase whose results carry metrics has ended.
+    class_summary: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class EssayResultRow(Base):
-    """An essay's terminal result; counts are derived from these rows, never incremented."""
+class PhaseResultRow(Base):
+    """An essay's result in one pipeline; counts are derived from these rows, never incremented."""
 
-    __tablename__ = "essay_results"
+    __tablename__ = "essay_phase_results"
 
     batch_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
     )
+    pipeline: Mapped[str] = mapped_column(String(32), primary_key=True)
     essay_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     status: Mapped[str] = mapped_column(String(32))
+    # What a successful result measured (EssayLifecycleStateUpdated.metrics), for the summary.
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

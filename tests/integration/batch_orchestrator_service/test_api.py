@@ -91,20 +91,51 @@ async def test_get_has_the_design_shape(bos: RunningBos) -> None:
     assert set(batch) == {
         "batch_id", "status", "course_code", "class_designation", "essay_instructions",
         "language", "expected_essay_count", "essay_ids", "created_at", "updated_at",
-        "pipeline_state",
+        "pipeline_state", "class_summary",
     }  # fmt: skip
     assert batch["status"] == "awaiting_content"
     assert (batch["course_code"], batch["language"]) == ("ENG7", "en")
     assert datetime.fromisoformat(batch["created_at"]).tzinfo is not None
+    assert batch["class_summary"] is None
     assert batch["pipeline_state"] == {
         "requested_pipelines": ["spellcheck"],
         "spellcheck": {
             "status": "pending",
-            "essay_counts": {"total": 2, "successful": 0, "failed": 0, "pending": 2},
+            "essay_counts": {"total": 2, "successful": 0, "failed": 0, "pending": 2, "skipped": 0},
             "started_at": None,
             "completed_at": None,
         },
     }
+
+
+async def test_requested_pipelines_get_their_dependencies_and_one_entry_each(
+    bos: RunningBos,
+) -> None:
+    answer = await bos.register(registration("ENG7", 2, requested_pipelines=["nlp_metrics"]))
+    state = (await bos.batch(answer["batch_id"]))["pipeline_state"]
+    assert state["requested_pipelines"] == ["spellcheck", "nlp_metrics"]
+    assert set(state) == {"requested_pipelines", "spellcheck", "nlp_metrics"}
+    assert state["nlp_metrics"]["status"] == "pending"
+
+
+async def test_unknown_pipeline_is_422_naming_the_known_ones(bos: RunningBos) -> None:
+    error = await error_of(bos, 422, json=registration(requested_pipelines=["grammar"]))
+    assert [d["field"] for d in error["details"]] == ["requested_pipelines.0"]
+    assert "known pipelines: nlp_metrics, spellcheck" in error["message"]
+
+
+async def test_more_pipelines_on_an_unknown_or_unfinished_batch(bos: RunningBos) -> None:
+    body = {"pipelines": ["nlp_metrics"]}
+    unknown = await bos.client.post("/v1/batches/no-such-batch/pipelines", json=body)
+    assert unknown.status_code == 404
+    answer = await bos.register(registration("ENG7", 2))
+    url = f"/v1/batches/{answer['batch_id']}/pipelines"
+    busy = await bos.client.post(url, json=body)
+    assert busy.status_code == 409
+    assert (await busy.get_json())["error"]["code"] == "batch_not_finished"
+    bad = await bos.client.post(url, json={"pipelines": ["grammar"]})
+    assert bad.status_code == 422
+    assert "known pipelines" in (await bad.get_json())["error"]["message"]
 
 
 async def test_unknown_batch_is_404(bos: RunningBos) -> None:

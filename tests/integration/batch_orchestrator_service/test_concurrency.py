@@ -112,5 +112,5 @@ async def test_ready_and_results_racing_still_count_every_essay_once(
             stored = await uow.batches.get(batch.batch_id)
         assert stored is not None
         assert stored.status is BatchStatus.PARTIALLY_COMPLETED, stored.pipeline_state
-        counts = stored.pipeline_state.spellcheck.essay_counts
+        counts = stored.pipeline_state.detail("spellcheck").essay_counts
         assert (counts.total, counts.successful, counts.failed, counts.pending) == (3, 2, 1, 0)

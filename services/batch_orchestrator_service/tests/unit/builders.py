@@ -41,15 +41,35 @@ def ready_event(
     )
 
 
-def state_update(batch_id: str, essay_id: str, status: EssayStatus) -> EssayLifecycleStateUpdated:
+_PHASES = {
+    EssayStatus.AWAITING_NLP: ProcessingStage.NLP_METRICS,
+    EssayStatus.NLP_SUCCESS: ProcessingStage.NLP_METRICS,
+    EssayStatus.NLP_FAILED: ProcessingStage.NLP_METRICS,
+}
+
+
+def state_update(
+    batch_id: str,
+    essay_id: str,
+    status: EssayStatus,
+    metrics: dict[str, int | float | None] | None = None,
+) -> EssayLifecycleStateUpdated:
+    """The update ELS sends; its phase follows from the status, as ELS's does."""
     return EssayLifecycleStateUpdated(
         batch_id=batch_id,
         entity_ref=EntityReference(entity_id=essay_id, entity_type="essay", parent_id=batch_id),
         status=status,
-        phase=ProcessingStage.SPELLCHECK,
+        phase=_PHASES.get(status, ProcessingStage.SPELLCHECK),
+        metrics=metrics,
         metadata=meta(batch_id),
     )
 
 
-async def registered(uow: FakeUnitOfWork, course: CourseCode = CourseCode.SV2, n: int = 3) -> Batch:
-    return await register_batch(BatchRegistration(course, "9A", "Skriv.", n), CID, uow)
+async def registered(
+    uow: FakeUnitOfWork,
+    course: CourseCode = CourseCode.SV2,
+    n: int = 3,
+    pipelines: tuple[str, ...] = ("spellcheck",),
+) -> Batch:
+    registration = BatchRegistration(course, "9A", "Skriv.", n, requested_pipelines=list(pipelines))
+    return await register_batch(registration, CID, uow)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
 from common_core.enums import BatchStatus, EssayStatus
 from common_core.events import EventData
-from services.batch_orchestrator_service.domain import Batch, ResultCounts
+from services.batch_orchestrator_service.domain import Batch
+from services.batch_orchestrator_service.protocols import RecordedResult
+
+# (batch id, pipeline, essay id) -> the recorded result
+ResultKey = tuple[str, str, str]
 
 
 class FakeBatchRepository:
@@ -18,7 +22,7 @@ class FakeBatchRepository:
 
     def __init__(self) -> None:
         self.batches: dict[str, Batch] = {}
-        self.results: dict[tuple[str, str], EssayStatus] = {}
+        self.results: dict[ResultKey, RecordedResult] = {}
         # Set to make the next save lose a compare-and-set race.
         self.lose_next_save = False
         # Batch ids in the order they were locked (the lock order across batches matters).
@@ -41,16 +45,31 @@ class FakeBatchRepository:
         self.batches[batch.batch_id] = copy.deepcopy(batch)
         return True
 
-    async def record_results(self, batch_id: str, results: Mapping[str, EssayStatus]) -> None:
-        for essay_id, status in results.items():
-            self.results[(batch_id, essay_id)] = status
+    async def record_results(
+        self, batch_id: str, pipeline: str, results: Mapping[str, RecordedResult]
+    ) -> None:
+        for essay_id, result in results.items():
+            self.results[(batch_id, pipeline, essay_id)] = result
 
-    async def recorded_results(self, batch_id: str) -> dict[str, EssayStatus]:
-        return {e: s for (b, e), s in self.results.items() if b == batch_id}
+    async def recorded_results(self, batch_id: str) -> dict[str, dict[str, EssayStatus]]:
+        found: dict[str, dict[str, EssayStatus]] = {}
+        for (b, pipeline, essay_id), result in self.results.items():
+            if b == batch_id:
+                found.setdefault(pipeline, {})[essay_id] = result.status
+        return found
 
-    async def result_counts(self, batch_id: str, essay_ids: Collection[str]) -> ResultCounts:
-        recorded = await self.recorded_results(batch_id)
-        return ResultCounts.of(s for e, s in recorded.items() if e in essay_ids)
+    async def result_metrics(
+        self, batch_id: str, pipeline: str
+    ) -> list[dict[str, int | float | None]]:
+        return [
+            dict(r.metrics)
+            for (b, p, _), r in self.results.items()
+            if (b, p) == (batch_id, pipeline) and r.metrics
+        ]
+
+    def statuses(self, pipeline: str = "spellcheck") -> dict[str, EssayStatus]:
+        """Recorded results of one pipeline by essay id (every batch)."""
+        return {e: r.status for (_, p, e), r in self.results.items() if p == pipeline}
 
 
 @dataclass
@@ -69,7 +88,7 @@ class FakeUnitOfWork:
     published: list[Published] = field(default_factory=list)
     commits: int = 0
     _pending: list[Published] = field(default_factory=list)
-    _snapshot: tuple[dict[str, Batch], dict[tuple[str, str], EssayStatus]] | None = None
+    _snapshot: tuple[dict[str, Batch], dict[ResultKey, RecordedResult]] | None = None
 
     @property
     def batches(self) -> FakeBatchRepository:

@@ -8,7 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from common_core.enums import CourseCode
-from services.batch_orchestrator_service.models.api import RegisterBatchRequest
+from services.batch_orchestrator_service.models.api import (
+    RegisterBatchRequest,
+    RequestPipelinesRequest,
+)
 
 
 def body(**overrides: Any) -> dict[str, Any]:
@@ -99,3 +102,24 @@ def test_essay_ids_must_be_unique() -> None:
 def test_pipelines_must_not_repeat() -> None:
     [(_, message)] = errors_of(body(requested_pipelines=["spellcheck", "spellcheck"]))
     assert "repeat" in message
+
+
+def test_unknown_pipeline_names_the_known_ones() -> None:
+    [(field, message)] = errors_of(body(requested_pipelines=["spellcheck", "grammar"]))
+    assert field == "requested_pipelines.1"
+    assert "unknown pipeline 'grammar'; known pipelines: nlp_metrics, spellcheck" in message
+
+
+def test_dependencies_are_added_in_run_order() -> None:
+    request = RegisterBatchRequest.model_validate(body(requested_pipelines=["nlp_metrics"]))
+    assert request.to_registration().requested_pipelines == ["spellcheck", "nlp_metrics"]
+
+
+def test_more_pipelines_body_is_checked_like_registration() -> None:
+    assert RequestPipelinesRequest.model_validate({"pipelines": ["nlp_metrics"]}).pipelines == [
+        "nlp_metrics"
+    ]
+    bad: dict[str, Any]
+    for bad in ({"pipelines": []}, {"pipelines": ["grammar"]}, {"pipes": ["nlp_metrics"]}):
+        with pytest.raises(ValidationError):
+            RequestPipelinesRequest.model_validate(bad)

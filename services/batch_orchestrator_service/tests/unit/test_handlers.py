@@ -60,8 +60,8 @@ async def test_ready_starts_spellcheck_in_the_course_language() -> None:
 
     stored = uow.repo.batches[batch.batch_id]
     assert stored.status is BatchStatus.PROCESSING
-    assert stored.pipeline_state.spellcheck.status is PipelineExecutionStatus.IN_PROGRESS
-    assert stored.pipeline_state.spellcheck.started_at is not None
+    assert stored.pipeline_state.detail("spellcheck").status is PipelineExecutionStatus.IN_PROGRESS
+    assert stored.pipeline_state.detail("spellcheck").started_at is not None
     [command] = uow.events(BatchServiceSpellcheckInitiateCommandDataV1)
     assert isinstance(command, BatchServiceSpellcheckInitiateCommandDataV1)
     assert command.language is Language.SWEDISH
@@ -118,15 +118,15 @@ async def test_results_complete_the_batch_once_despite_duplicates() -> None:
 
     stored = uow.repo.batches[batch.batch_id]
     assert stored.status is BatchStatus.PARTIALLY_COMPLETED
-    detail = stored.pipeline_state.spellcheck
-    assert detail.status is PipelineExecutionStatus.PARTIALLY_COMPLETED
+    detail = stored.pipeline_state.detail("spellcheck")
+    assert detail.status is PipelineExecutionStatus.COMPLETED_WITH_FAILURES
     assert detail.essay_counts == EssayCounts(total=3, successful=2, failed=1, pending=0)
     assert detail.completed_at is not None
     [completed] = uow.events(BatchLifecycleCompleted)
     assert isinstance(completed, BatchLifecycleCompleted)
     assert completed.status is BatchStatus.PARTIALLY_COMPLETED
     pending = [
-        p.pipeline_state.spellcheck.essay_counts.pending
+        p.pipeline_state.detail("spellcheck").essay_counts.pending
         for p in uow.events(BatchPipelineProgressUpdated)
         if isinstance(p, BatchPipelineProgressUpdated)
     ]
@@ -154,7 +154,7 @@ async def test_failed_uploads_make_a_successful_batch_partial() -> None:
     )
     stored = uow.repo.batches[batch.batch_id]
     assert stored.status is BatchStatus.PARTIALLY_COMPLETED
-    assert stored.pipeline_state.spellcheck.status is PipelineExecutionStatus.COMPLETED
+    assert stored.pipeline_state.detail("spellcheck").status is PipelineExecutionStatus.COMPLETED
     [completed] = uow.events(BatchLifecycleCompleted)
     assert isinstance(completed, BatchLifecycleCompleted) and completed.failed_uploads == 2
 
@@ -166,7 +166,7 @@ async def test_every_upload_failed_ends_the_batch_without_a_command() -> None:
 
     stored = uow.repo.batches[batch.batch_id]
     assert stored.status is BatchStatus.FAILED
-    assert stored.pipeline_state.spellcheck.status is PipelineExecutionStatus.FAILED
+    assert stored.pipeline_state.detail("spellcheck").status is PipelineExecutionStatus.FAILED
     assert uow.events(BatchServiceSpellcheckInitiateCommandDataV1) == []
     assert len(uow.events(BatchLifecycleCompleted)) == 1
     assert len(uow.events(BatchPipelineProgressUpdated)) == 1
@@ -184,7 +184,9 @@ async def test_a_result_overtaking_ready_is_counted_when_ready_arrives() -> None
 
     stored = uow.repo.batches[batch.batch_id]
     assert stored.status is BatchStatus.PARTIALLY_COMPLETED
-    assert stored.pipeline_state.spellcheck.essay_counts == EssayCounts(total=1, successful=1)
+    assert stored.pipeline_state.detail("spellcheck").essay_counts == EssayCounts(
+        total=1, successful=1
+    )
     assert len(uow.events(BatchLifecycleCompleted)) == 1
 
 

@@ -64,7 +64,7 @@ def progress(uow: FakeUnitOfWork, batch: Batch) -> list[BatchPipelineProgressUpd
 
 
 def counts(uow: FakeUnitOfWork, batch: Batch) -> EssayCounts:
-    return uow.repo.batches[batch.batch_id].pipeline_state.spellcheck.essay_counts
+    return uow.repo.batches[batch.batch_id].pipeline_state.detail("spellcheck").essay_counts
 
 
 async def test_a_calls_results_commit_once_with_one_snapshot() -> None:
@@ -79,7 +79,7 @@ async def test_a_calls_results_commit_once_with_one_snapshot() -> None:
     assert uow.repo.locked == [batch.batch_id]  # loaded (and locked) once
     assert counts(uow, batch) == EssayCounts(total=4, successful=2, failed=1, pending=1)
     [snapshot] = progress(uow, batch)
-    assert snapshot.pipeline_state.spellcheck.essay_counts.pending == 1
+    assert snapshot.pipeline_state.detail("spellcheck").essay_counts.pending == 1
     assert uow.published[0].correlation_id == "c3"  # the last result's, as one by one
     assert uow.events(BatchLifecycleCompleted) == []
 
@@ -95,7 +95,7 @@ async def test_finishing_inside_a_call_completes_once_and_ignores_what_follows()
     assert uow.commits == 1
     assert uow.repo.batches[batch.batch_id].status is BatchStatus.COMPLETED
     assert counts(uow, batch) == EssayCounts(total=3, successful=3)
-    assert set(uow.repo.results.values()) == {OK}  # (0, FAILED) came after the end
+    assert set(uow.repo.statuses().values()) == {OK}  # (0, FAILED) came after the end
     [completed] = uow.events(BatchLifecycleCompleted)
     assert isinstance(completed, BatchLifecycleCompleted)
     assert completed.status is BatchStatus.COMPLETED
@@ -124,9 +124,14 @@ async def test_a_call_ends_where_the_same_updates_one_by_one_end(
 
     def end(fake: FakeUnitOfWork, of: Batch) -> tuple[object, ...]:
         stored = fake.repo.batches[of.batch_id]
-        rows = {of.essay_ids.index(e): s for (_, e), s in fake.repo.results.items()}
+        rows = {of.essay_ids.index(e): s for e, s in fake.repo.statuses().items()}
         finished = len(fake.events(BatchLifecycleCompleted))
-        return stored.status, stored.pipeline_state.spellcheck.essay_counts, rows, finished
+        return (
+            stored.status,
+            stored.pipeline_state.detail("spellcheck").essay_counts,
+            rows,
+            finished,
+        )
 
     assert end(uow, batch) == end(one_by_one, alone)
     assert uow.commits == 1
