@@ -59,7 +59,9 @@ class ProcessingPipelineState(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     requested_pipelines: list[str] = Field(
-        description="The pipelines the batch runs, dependencies included, in dependency order."
+        default_factory=lambda: ["spellcheck"],
+        description="The pipelines the batch runs, dependencies included, in dependency order "
+        "(the registration's default when absent).",
     )
     # The entries, keyed by pipeline name; pydantic validates each extra field as a detail.
     __pydantic_extra__: dict[str, PipelineStateDetail] = Field(init=False)

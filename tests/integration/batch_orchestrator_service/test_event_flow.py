@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from typing import Any
-
 import pytest
 
-from common_core.enums import ErrorCode, EssayStatus, ProcessingEvent, ProcessingStage
-from common_core.events import (
-    BatchEssaysReady,
-    EssayLifecycleStateUpdated,
-    EssayProcessingInputRef,
-    FailedUpload,
-)
+from common_core.enums import EssayStatus, ProcessingEvent
 from common_core.kafka import BackgroundConsumer, KafkaEventPublisher
-from common_core.metadata import EntityReference
 from common_core.topics import dlt_topic_name, topic_name
 from services.batch_orchestrator_service.config import BOSSettings
 from tests.support.bos import (
     RunningBos,
-    batch_meta,
     new_id,
     registration,
     started_bos,
     wait_caught_up,
 )
+from tests.support.bos_events import on_topic, ready
+from tests.support.bos_events import state_update as update
 from tests.support.kafka import collect_records
 
 pytestmark = pytest.mark.kafka
@@ -36,45 +26,6 @@ STATE = topic_name(ProcessingEvent.ESSAY_LIFECYCLE_STATE_UPDATED)
 COMMAND = topic_name(ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND)
 PROGRESS = topic_name(ProcessingEvent.BATCH_PIPELINE_PROGRESS_UPDATED)
 COMPLETED = topic_name(ProcessingEvent.BATCH_LIFECYCLE_COMPLETED)
-
-
-def ready(
-    batch_id: str, essay_ids: list[str], failed_files: Sequence[str] = ()
-) -> BatchEssaysReady:
-    return BatchEssaysReady(
-        batch_id=batch_id,
-        ready_essays=[
-            EssayProcessingInputRef(essay_id=e, text_storage_id=f"text-{e}") for e in essay_ids
-        ],
-        failed_uploads=[
-            FailedUpload(
-                file_upload_id=new_id("upload"),
-                file_name=name,
-                error_code=ErrorCode.EMPTY_CONTENT,
-                message="the file has no text",
-            )
-            for name in failed_files
-        ],
-        metadata=batch_meta(batch_id),
-    )
-
-
-def update(batch_id: str, essay_id: str, status: EssayStatus) -> EssayLifecycleStateUpdated:
-    return EssayLifecycleStateUpdated(
-        batch_id=batch_id,
-        entity_ref=EntityReference(entity_id=essay_id, entity_type="essay", parent_id=batch_id),
-        status=status,
-        phase=ProcessingStage.SPELLCHECK,
-        metadata=batch_meta(batch_id),
-    )
-
-
-async def on_topic(bos: RunningBos, topic: str, batch_id: str, count: int) -> list[dict[str, Any]]:
-    """Envelopes for the batch that really landed on the topic (waits for `count`)."""
-    records = await collect_records(
-        bos.settings.kafka_bootstrap_servers, topic, lambda r: r.key == batch_id.encode(), count
-    )
-    return [json.loads(r.value) for r in records]
 
 
 async def caught_up(bos: RunningBos) -> None:

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from common_core.enums import EssayStatus, ProcessingEvent, ProcessingStage
+from common_core.enums import EssayStatus, ProcessingEvent
 from common_core.events import EssayLifecycleStateUpdated
 from common_core.kafka import KafkaEventPublisher
-from common_core.metadata import EntityReference
 from common_core.topics import topic_name
-from tests.integration.batch_orchestrator_service.conftest import (
-    RunningBos,
-    batch_meta,
-    registration,
-)
-from tests.integration.batch_orchestrator_service.test_event_flow import on_topic, ready
+from tests.support.bos import RunningBos, registration
+from tests.support.bos_events import on_topic, ready, state_update
 
 pytestmark = pytest.mark.kafka
 
@@ -28,17 +23,9 @@ def result(
     batch_id: str, essay_id: str, status: EssayStatus, words: int = 0
 ) -> EssayLifecycleStateUpdated:
     """A result as ELS reports it; an NLP success carries the essay's metrics."""
-    nlp = status in (EssayStatus.NLP_SUCCESS, EssayStatus.NLP_FAILED)
-    return EssayLifecycleStateUpdated(
-        batch_id=batch_id,
-        entity_ref=EntityReference.essay(essay_id, batch_id),
-        status=status,
-        phase=ProcessingStage.NLP_METRICS if nlp else ProcessingStage.SPELLCHECK,
-        metrics={"word_count": words, "lix": words / 4}
-        if status is EssayStatus.NLP_SUCCESS
-        else None,
-        metadata=batch_meta(batch_id),
-    )
+    if status is not EssayStatus.NLP_SUCCESS:
+        return state_update(batch_id, essay_id, status)
+    return state_update(batch_id, essay_id, status, {"word_count": words, "lix": words / 4})
 
 
 async def test_nlp_runs_after_spellcheck_on_the_essays_that_passed_and_summarises_them(
