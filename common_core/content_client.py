@@ -1,14 +1,13 @@
 """Content Service over HTTP for the Kafka workers: fetch a text, store a blob.
 
 Answers map onto what a worker decides: 404 (and 400, a malformed id) or bytes that are not
-UTF-8 -> UnusableTextError (publish a failed result); a 4xx on store -> StoreRejectedError
-(the same blob would be refused again); connection failures, timeouts and 5xx ->
-ContentUnavailable, which the consuming loop retries with backoff.
+UTF-8 -> UnusableTextError (publish a failed result); a 4xx on store (410: the blob's batch was
+deleted) -> StoreRejectedError (the same blob would be refused again); connection failures,
+timeouts, 5xx and 401 (a wrong service token: this worker's misconfiguration, never the
+essay's fault) -> ContentUnavailable, which the consuming loop retries with backoff.
 
-Calls carry Content Service's service token as `Authorization: Bearer <token>` (none when the
-token is empty), the header common_core.auth.service_token checks; it is written out here
-because importing common_core.auth needs pyjwt, which a worker's image has no other use for.
-Needs aiohttp, which the worker images install (their PDM groups).
+Calls carry Content Service's service token and a store names the blob's batch
+(common_core.content, which needs no pyjwt). Needs aiohttp, which the worker images install.
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ from contextlib import asynccontextmanager
 
 import aiohttp
 from pydantic import SecretStr
+
+from common_core.content import BATCH_DELETED_STATUS, content_headers
 
 
 class ContentUnavailable(Exception):
@@ -40,8 +41,8 @@ class ContentClient:
     ) -> None:
         self._session = session
         self._base_url = base_url.rstrip("/")
-        secret = token.get_secret_value() if isinstance(token, SecretStr) else token
-        self._auth = {"Authorization": f"Bearer {secret}"} if secret else {}
+        self._token = token
+        self._auth = content_headers(token)
 
     async def fetch_text(self, storage_id: str) -> str:
         """The UTF-8 text stored under `storage_id` (a BOM, if any, is kept as text)."""
@@ -52,7 +53,7 @@ class ContentClient:
         ):
             if response.status in (400, 404):
                 raise UnusableTextError(f"text {storage_id} not found ({response.status})")
-            if response.status != 200:
+            if response.status != 200:  # 401 included: a wrong token is retried, not a result
                 raise ContentUnavailable(f"GET {url} answered {response.status}")
             raw = await response.read()
         try:
@@ -60,14 +61,21 @@ class ContentClient:
         except UnicodeDecodeError as exc:
             raise UnusableTextError(f"text {storage_id} is not UTF-8: {exc}") from exc
 
-    async def store(self, body: bytes, content_type: str) -> str:
-        """Store `body` with its content type; returns the new storage id."""
+    async def store(self, body: bytes, content_type: str, batch_id: str) -> str:
+        """Store `body` with its content type as a blob of the batch; returns its storage id.
+
+        Deleting the batch deletes the blob; a batch already deleted refuses it (410).
+        """
         url = f"{self._base_url}/v1/content"
-        headers = {"Content-Type": content_type, **self._auth}
+        headers = {"Content-Type": content_type, **content_headers(self._token, batch_id)}
         async with (
             _unavailable_on_connection_errors(),
             self._session.post(url, data=body, headers=headers) as response,
         ):
+            if response.status == BATCH_DELETED_STATUS:
+                raise StoreRejectedError("Content Service refused a blob: its batch was deleted")
+            if response.status == 401:
+                raise ContentUnavailable(f"POST {url} answered 401: check the service token")
             if 400 <= response.status < 500:
                 detail = (await response.text())[:300]
                 raise StoreRejectedError(

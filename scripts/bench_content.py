@@ -37,11 +37,15 @@ from pathlib import Path
 import aiohttp
 import psutil
 
+from common_core.content import content_headers
 from common_core.processes import free_port, terminate
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("the", "essay", "argues", "that", "students", "learn", "more", "when", "they", "write")
 WARMUP_REQUESTS = 30
+# The server is started here, so the bench makes its service token up itself.
+BENCH_TOKEN = uuid.uuid4().hex
+BENCH_BATCH = "bench-batch"
 
 
 @dataclass
@@ -78,6 +82,9 @@ def start_server(port: int, store_root: Path, log_format: str) -> subprocess.Pop
         "CONTENT_SERVICE_PORT": str(port),
         "CONTENT_SERVICE_CONTENT_STORE_ROOT": str(store_root),
         "CONTENT_SERVICE_LOG_FORMAT": log_format,
+        "CONTENT_SERVICE_CONTENT_SERVICE_TOKEN": BENCH_TOKEN,
+        # No broker here: the benchmark measures storing and fetching, not deletions.
+        "CONTENT_SERVICE_CONSUME_DELETIONS": "false",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "services.content_service.app"],
@@ -121,6 +128,7 @@ class Driver:
             f"{self._base_url}/v1/content",
             data=body,
             headers={
+                **content_headers(BENCH_TOKEN, BENCH_BATCH),
                 "Content-Type": "text/plain; charset=utf-8",
                 "X-Correlation-ID": str(uuid.uuid4()),
             },
@@ -137,7 +145,7 @@ class Driver:
         started = time.perf_counter()
         async with self._session.get(
             f"{self._base_url}/v1/content/{storage_id}",
-            headers={"X-Correlation-ID": str(uuid.uuid4())},
+            headers={**content_headers(BENCH_TOKEN), "X-Correlation-ID": str(uuid.uuid4())},
         ) as response:
             data = await response.read()
         timings.seconds.append(time.perf_counter() - started)

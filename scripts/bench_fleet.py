@@ -34,6 +34,7 @@ from spellchecker import SpellChecker
 from common_core.processes import free_port
 from scripts.bench_spellcheck import PyspellWords
 from scripts.fleet.client import FleetClient, FleetUrls
+from scripts.fleet.demo_teacher import demo_credentials
 from scripts.fleet.running import RunningFleet
 from services.spell_checker_service.corrector import TextCorrector
 from services.spell_checker_service.dictionaries import load_corrector
@@ -239,6 +240,10 @@ def main() -> None:
         print(f"fleet ready in {time.perf_counter() - started:.1f}s")
         client = FleetClient(FleetUrls())
         try:
+            # As the demo teacher `fleet up` created (its password is in the data directory).
+            credentials = demo_credentials(fleet.data_dir)
+            assert credentials is not None, "fleet up made no demo teacher"
+            client.login(*credentials)
             singles = [run_batch(client, [path]).latencies[0] for path in files[: args.single_runs]]
             with ProcessSampler(fleet) as sampler:
                 runs = [

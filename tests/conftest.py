@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from common_core.processes import free_port
-from scripts.fleet.client import FleetClient, FleetUrls
+from scripts.fleet.client import FleetClient
 from scripts.fleet.running import RunningFleet
+from tests.support.teachers import teacher_client
 
 
 @pytest.fixture(scope="session")
@@ -24,4 +25,11 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
 
 @pytest.fixture
 def client(fleet: RunningFleet) -> FleetClient:
-    return FleetClient(FleetUrls())
+    """A teacher of their own, logged in (every public route needs a teacher's token)."""
+    return teacher_client()
+
+
+@pytest.fixture
+def other_teacher(fleet: RunningFleet) -> FleetClient:
+    """A second teacher, for what one teacher must not see of another's."""
+    return teacher_client(label="other")

@@ -8,6 +8,9 @@ from pydantic import SecretStr
 
 from common_core.auth.errors import AuthError
 from common_core.auth.tokens import bearer_token
+from common_core.content import service_token_headers
+
+__all__ = ["check_service_token", "service_token_headers"]
 
 
 def check_service_token(authorization: str | None, expected: SecretStr | str) -> None:
@@ -21,9 +24,3 @@ def check_service_token(authorization: str | None, expected: SecretStr | str) ->
     presented = bearer_token(authorization)
     if not secret or not hmac.compare_digest(presented.encode(), secret.encode()):
         raise AuthError("invalid_token", "the service token is not valid")
-
-
-def service_token_headers(token: SecretStr | str) -> dict[str, str]:
-    """The header a client of Content Service sends (none when no token is configured)."""
-    secret = token.get_secret_value() if isinstance(token, SecretStr) else token
-    return {"Authorization": f"Bearer {secret}"} if secret else {}

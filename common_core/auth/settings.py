@@ -7,8 +7,12 @@ TokenVerificationSettings)`, which makes `BOS_IDENTITY_JWKS_URL`, `BOS_JWT_ISSUE
 
 from __future__ import annotations
 
-from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Lives with Content Service's contract (no PyJWT needed there); re-exported here.
+from common_core.content import ContentServiceTokenSettings
+
+__all__ = ["ContentServiceTokenSettings", "TokenVerificationSettings"]
 
 DEFAULT_JWT_ISSUER = "huleedu-identity"
 DEFAULT_JWT_AUDIENCE = "huleedu-fleet"
@@ -22,15 +26,3 @@ class TokenVerificationSettings(BaseSettings):
     identity_jwks_url: str = "http://127.0.0.1:3001/v1/auth/jwks.json"
     jwt_issuer: str = DEFAULT_JWT_ISSUER
     jwt_audience: str = DEFAULT_JWT_AUDIENCE
-
-
-class ContentServiceTokenSettings(BaseSettings):
-    """The shared secret that lets a service call Content Service (and Content Service check it).
-
-    Empty means "not configured": Content Service then refuses every call (fails closed), and
-    a client sends no Authorization header.
-    """
-
-    model_config = SettingsConfigDict(extra="ignore")
-
-    content_service_token: SecretStr = SecretStr("")

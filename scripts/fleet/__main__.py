@@ -13,6 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scripts.fleet.demo import DemoSettings, run_demo
@@ -23,11 +24,14 @@ WEB_APP_URL = "http://127.0.0.1:4001/"
 
 
 class FleetSettings(BaseSettings):
-    """Runner settings; KAFKA_BOOTSTRAP_SERVERS set means "use that broker, start none"."""
+    """Runner settings; KAFKA_BOOTSTRAP_SERVERS set means "use that broker, start none";
+    CONTENT_SERVICE_TOKEN, if set, is the secret the services share for Content Service
+    (else the runner makes a fresh one per start)."""
 
     model_config = SettingsConfigDict(extra="ignore")
 
     kafka_bootstrap_servers: str | None = None
+    content_service_token: SecretStr | None = None
     fleet_data_dir: Path = Path(".data")
     fleet_kafka_port: int = 9092
 
@@ -38,6 +42,11 @@ def build_fleet(settings: FleetSettings, echo_logs: bool = True) -> Fleet:
         kafka_bootstrap=settings.kafka_bootstrap_servers,
         kafka_port=settings.fleet_kafka_port,
         echo_logs=echo_logs,
+        content_token=(
+            settings.content_service_token.get_secret_value()
+            if settings.content_service_token
+            else None
+        ),
     )
 
 
@@ -78,16 +87,24 @@ async def up(settings: FleetSettings) -> int:
         await fleet.stop()
 
 
+def demo_settings(settings: FleetSettings) -> DemoSettings:
+    """The demo's settings; it finds the demo teacher in the fleet's data directory."""
+    demo = DemoSettings()
+    if demo.data_dir is None:
+        demo.data_dir = settings.fleet_data_dir
+    return demo
+
+
 async def demo(settings: FleetSettings, start_fleet: bool) -> int:
     if not start_fleet:
-        return await run_demo(DemoSettings())
+        return await run_demo(demo_settings(settings))
     # The service logs go to files only: the terminal is the demo's.
     fleet = build_fleet(settings, echo_logs=False)
     try:
         await fleet.start()
         say("fleet ready")
         say(f"{web_app_login(fleet.data_dir)}; the fleet stops when the demo ends")
-        code = await run_demo(DemoSettings())
+        code = await run_demo(demo_settings(settings))
         say(f"service logs: {fleet.log_dir}; `make up` keeps the fleet and the web app running")
         return code
     finally:

@@ -1,7 +1,10 @@
 """A small client for the fleet's public REST API, standard library only.
 
-Shared by the demo and by tests/smoke/run_core_flow_smoke_test.py, which must run against a
-docker compose deployment from a bare checkout, so nothing here imports project packages.
+Shared by the demo, the benchmarks and tests/smoke/run_core_flow_smoke_test.py, which must run
+against a docker compose deployment from a bare checkout, so nothing here imports project
+packages. A client logs in as a teacher (`login`, or `register_teacher` first) and then sends
+that teacher's token with every call; texts are read through the ELS API (Content Service is
+internal).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class FleetUrls:
     bos: str = "http://127.0.0.1:5001"
     file: str = "http://127.0.0.1:7001"
     els: str = "http://127.0.0.1:6001"
-    content: str = "http://127.0.0.1:8001"
+    identity: str = "http://127.0.0.1:3001"
 
 
 def encode_multipart(fields: dict[str, str], files: list[Path]) -> tuple[bytes, str]:
@@ -56,11 +59,12 @@ def encode_multipart(fields: dict[str, str], files: list[Path]) -> tuple[bytes, 
 
 
 class FleetClient:
-    """Register batches, upload essays, follow progress and read results."""
+    """Log in, register batches, upload essays, follow progress, read results, delete."""
 
-    def __init__(self, urls: FleetUrls, timeout: float = 30.0) -> None:
+    def __init__(self, urls: FleetUrls, timeout: float = 30.0, token: str | None = None) -> None:
         self.urls = urls
         self.timeout = timeout
+        self.token = token
 
     def _call(
         self, method: str, url: str, body: bytes | None = None, content_type: str | None = None
@@ -68,6 +72,8 @@ class FleetClient:
         request = urllib.request.Request(url, data=body, method=method)
         if content_type:
             request.add_header("Content-Type", content_type)
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.status, response.read(), response.headers.get_content_type()
@@ -82,7 +88,20 @@ class FleetClient:
     def _json(self, method: str, url: str, payload: Any = None) -> Any:
         body = json.dumps(payload).encode() if payload is not None else None
         _, raw, _ = self._call(method, url, body, "application/json" if body else None)
-        return json.loads(raw)
+        return json.loads(raw) if raw else None
+
+    def register_teacher(self, email: str, password: str, name: str = "Teacher") -> str:
+        """Create a teacher account (open registration); returns its teacher_id."""
+        body = {"email": email, "password": password, "name": name}
+        result: dict[str, Any] = self._json("POST", f"{self.urls.identity}/v1/auth/register", body)
+        return str(result["teacher_id"])
+
+    def login(self, email: str, password: str) -> str:
+        """Log in; every later call of this client speaks for that teacher. Returns the token."""
+        body = {"email": email, "password": password}
+        result: dict[str, Any] = self._json("POST", f"{self.urls.identity}/v1/auth/login", body)
+        self.token = str(result["access_token"])
+        return self.token
 
     def register_batch(self, course_code: str, expected: int, **context: Any) -> dict[str, Any]:
         payload = {
@@ -91,8 +110,9 @@ class FleetClient:
             "essay_instructions": context.get("essay_instructions", "Write about your summer."),
             "expected_essay_count": expected,
         }
-        if "essay_ids" in context:
-            payload["essay_ids"] = context["essay_ids"]
+        for optional in ("essay_ids", "requested_pipelines"):
+            if optional in context:
+                payload[optional] = context[optional]
         result: dict[str, Any] = self._json("POST", f"{self.urls.bos}/v1/batches/register", payload)
         return result
 
@@ -106,13 +126,35 @@ class FleetClient:
         result: dict[str, Any] = self._json("GET", f"{self.urls.bos}/v1/batches/{batch_id}")
         return result
 
+    def batches(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The teacher's own batches, newest first."""
+        result: dict[str, Any] = self._json("GET", f"{self.urls.bos}/v1/batches?limit={limit}")
+        return list(result["batches"])
+
+    def delete_batch(self, batch_id: str) -> None:
+        """Delete the batch and everything of it (202: done within seconds, not at once)."""
+        self._call("DELETE", f"{self.urls.bos}/v1/batches/{batch_id}")
+
     def essays(self, batch_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self._json("GET", f"{self.urls.els}/v1/batches/{batch_id}/essays")
         return result
 
-    def content(self, storage_id: str) -> bytes:
-        _, raw, _ = self._call("GET", f"{self.urls.content}/v1/content/{storage_id}")
-        return raw
+    def essay(self, essay_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", f"{self.urls.els}/v1/essays/{essay_id}")
+        return result
+
+    def essay_text(self, essay_id: str, version: str = "original") -> str:
+        """An essay's text, `original` or `corrected`."""
+        url = f"{self.urls.els}/v1/essays/{essay_id}/text?version={version}"
+        _, raw, _ = self._call("GET", url)
+        return raw.decode("utf-8")
+
+    def corrections(self, essay_id: str) -> list[dict[str, Any]]:
+        """The spellcheck's corrections: `[{original, corrected, start, end}]`."""
+        result: list[dict[str, Any]] = self._json(
+            "GET", f"{self.urls.els}/v1/essays/{essay_id}/corrections"
+        )
+        return result
 
     def wait_for_batch(
         self, batch_id: str, timeout: float, on_change: Any = None

@@ -1,30 +1,53 @@
-"""The demo: register an English and a Swedish batch, upload sample essays, show the results."""
+"""The demo: log in as the demo teacher, register an English and a Swedish batch, upload
+sample essays, show the results."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scripts.fleet.client import FleetClient, FleetUrls
+from scripts.fleet.demo_teacher import DEMO_EMAIL, credentials_file, demo_credentials
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class DemoSettings(BaseSettings):
-    """Where the fleet answers and where the sample essays are (env prefix DEMO_)."""
+    """Where the fleet answers, who logs in, where the sample essays are (env prefix DEMO_).
+
+    Without DEMO_PASSWORD the demo teacher's password is read from the file `fleet up` keeps
+    in the fleet's data directory (DEMO_DATA_DIR, else the runner's FLEET_DATA_DIR).
+    """
 
     model_config = SettingsConfigDict(env_prefix="DEMO_", extra="ignore")
 
     bos_url: str = "http://127.0.0.1:5001"
     file_url: str = "http://127.0.0.1:7001"
     els_url: str = "http://127.0.0.1:6001"
-    content_url: str = "http://127.0.0.1:8001"
+    identity_url: str = "http://127.0.0.1:3001"
+    email: str = DEMO_EMAIL
+    password: SecretStr | None = None
+    data_dir: Path | None = None
     essays_dir: Path = ROOT / "examples" / "essays"
     timeout_seconds: float = 180.0
+
+    def credentials(self) -> tuple[str, str]:
+        """The teacher to log in as: DEMO_EMAIL/DEMO_PASSWORD, else the demo teacher's file."""
+        if self.password is not None:
+            return self.email, self.password.get_secret_value()
+        data_dir = self.data_dir or Path(".data")
+        stored = demo_credentials(data_dir)
+        if stored is None:
+            raise SystemExit(
+                f"no demo teacher credentials in {credentials_file(data_dir)}: start the "
+                "fleet with `pdm run fleet up` (it creates them), or set DEMO_EMAIL and "
+                "DEMO_PASSWORD"
+            )
+        return stored
 
 
 BATCHES = [("ENG5", "en", "English"), ("SV2", "sv", "Swedish")]
@@ -46,10 +69,9 @@ def _print_essay(client: FleetClient, essay: dict[str, Any]) -> None:
         f"  - {essay.get('original_file_name')} by {who}: {essay['status']}, "
         f"{spell.get('corrections_made', 0)} corrections"
     )
-    log_id = (essay.get("storage_references") or {}).get("spellcheck_log")
-    if not log_id:
+    if not (essay.get("storage_references") or {}).get("spellcheck_log"):
         return
-    corrections = json.loads(client.content(log_id))
+    corrections = client.corrections(essay["essay_id"])
     for item in corrections[:12]:
         print(f"      {item['original']!r} -> {item['corrected']!r}")
     if len(corrections) > 12:
@@ -76,8 +98,11 @@ def run_batch(client: FleetClient, settings: DemoSettings, course: str, lang: st
 
 def demo_sync(settings: DemoSettings) -> int:
     client = FleetClient(
-        FleetUrls(settings.bos_url, settings.file_url, settings.els_url, settings.content_url)
+        FleetUrls(settings.bos_url, settings.file_url, settings.els_url, settings.identity_url)
     )
+    email, password = settings.credentials()
+    client.login(email, password)
+    print(f"logged in as {email}")
     statuses = []
     for course, lang, title in BATCHES:
         print(f"=== {title} batch ===")

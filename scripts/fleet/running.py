@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -27,6 +28,8 @@ class RunningFleet:
         self.kafka_port = kafka_port
         self.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
         self.log_path = data_dir / "fleet.log"
+        # Given to the runner (CONTENT_SERVICE_TOKEN) so tests can call Content Service too.
+        self.content_token = secrets.token_urlsafe(24)
         self.pids_path = data_dir / "fleet" / "pids.json"
         self._ready = threading.Event()
         self._health_urls = {s.name: s.health_url for s in fleet_services(data_dir, "")}
@@ -38,6 +41,7 @@ class RunningFleet:
             **os.environ,
             "FLEET_DATA_DIR": str(self.data_dir),
             "FLEET_KAFKA_PORT": str(self.kafka_port),
+            "CONTENT_SERVICE_TOKEN": self.content_token,
             "NO_COLOR": "1",
         }
         env.pop("KAFKA_BOOTSTRAP_SERVERS", None)

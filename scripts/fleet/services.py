@@ -21,9 +21,11 @@ class ServiceSpec:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
+def fleet_services(
+    data_dir: Path, kafka_bootstrap: str, content_token: str = ""
+) -> list[ServiceSpec]:
     """The fleet's processes, in start order (identity first: the others verify its tokens),
-    with state under `data_dir`."""
+    with state under `data_dir`; Content Service and its callers share `content_token`."""
     content_url = "http://127.0.0.1:8001"
     identity_db = f"sqlite+aiosqlite:///{data_dir / 'identity.sqlite3'}"
     bos_db = f"sqlite+aiosqlite:///{data_dir / 'bos.sqlite3'}"
@@ -34,6 +36,9 @@ def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
             f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
             f"{prefix}LOG_FORMAT": "console",
         }
+
+    def content_token_for(prefix: str) -> dict[str, str]:
+        return {f"{prefix}CONTENT_SERVICE_TOKEN": content_token}
 
     return [
         ServiceSpec(
@@ -54,6 +59,7 @@ def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
             f"{content_url}/healthz",
             {
                 **common("CONTENT_SERVICE_"),
+                **content_token_for("CONTENT_SERVICE_"),
                 "CONTENT_SERVICE_PORT": "8001",
                 "CONTENT_SERVICE_CONTENT_STORE_ROOT": str(data_dir / "content"),
             },
@@ -70,6 +76,7 @@ def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
             "http://127.0.0.1:7001/healthz",
             {
                 **common("FILE_SERVICE_"),
+                **content_token_for("FILE_SERVICE_"),
                 "FILE_SERVICE_PORT": "7001",
                 "FILE_SERVICE_CONTENT_SERVICE_URL": content_url,
                 "FILE_SERVICE_BOS_URL": "http://127.0.0.1:5001",
@@ -79,7 +86,13 @@ def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
             "essay_lifecycle_api",
             "services.essay_lifecycle_service.app",
             "http://127.0.0.1:6001/healthz",
-            {**common("ELS_"), "ELS_PORT": "6001", "ELS_DATABASE_URL": els_db},
+            {
+                **common("ELS_"),
+                **content_token_for("ELS_"),
+                "ELS_PORT": "6001",
+                "ELS_DATABASE_URL": els_db,
+                "ELS_CONTENT_SERVICE_URL": content_url,
+            },
         ),
         ServiceSpec(
             "essay_lifecycle_worker",
@@ -93,6 +106,7 @@ def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
             "http://127.0.0.1:8002/metrics",
             {
                 **common("SPELL_CHECKER_"),
+                **content_token_for("SPELL_CHECKER_"),
                 "SPELL_CHECKER_METRICS_PORT": "8002",
                 "SPELL_CHECKER_CONTENT_SERVICE_URL": content_url,
             },
@@ -103,6 +117,7 @@ def fleet_services(data_dir: Path, kafka_bootstrap: str) -> list[ServiceSpec]:
             "http://127.0.0.1:8003/metrics",
             {
                 **common("NLP_"),
+                **content_token_for("NLP_"),
                 "NLP_METRICS_PORT": "8003",
                 "NLP_CONTENT_SERVICE_URL": content_url,
             },

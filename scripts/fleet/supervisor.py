@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import signal
 import sys
 import time
@@ -128,7 +129,9 @@ class Fleet:
         kafka_bootstrap: str | None = None,
         kafka_port: int = 9092,
         echo_logs: bool = True,
+        content_token: str | None = None,
     ) -> None:
+        """`content_token` is Content Service's shared secret; None makes a fresh one."""
         self.data_dir = data_dir.resolve()
         self.log_dir = self.data_dir / "logs"
         self.kafka: LocalKafka | None = None
@@ -136,6 +139,8 @@ class Fleet:
             self.kafka = LocalKafka(self.data_dir / "kafka", port=kafka_port)
             kafka_bootstrap = self.kafka.bootstrap_servers
         self.kafka_bootstrap = kafka_bootstrap
+        # Only the fleet's own processes learn it: Content Service is internal.
+        self.content_token = content_token or secrets.token_urlsafe(32)
         self.pids_file = self.data_dir / "fleet" / "pids.json"
         self._stopping = False
         self._kafka_watch: asyncio.Task[None] | None = None
@@ -148,7 +153,9 @@ class Fleet:
                 self.log_dir / f"{spec.name}.log",
                 echo_logs,
             )
-            for i, spec in enumerate(fleet_services(self.data_dir, kafka_bootstrap))
+            for i, spec in enumerate(
+                fleet_services(self.data_dir, kafka_bootstrap, self.content_token)
+            )
         ]
 
     def _write_pids(self) -> None:

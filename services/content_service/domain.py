@@ -27,6 +27,18 @@ class EmptyContent(ValueError):
     """A blob must have at least one byte."""
 
 
+class MissingBatchId(ValueError):
+    """A blob must name the batch it belongs to (so deleting the batch deletes it)."""
+
+
+class BatchDeletedError(Exception):
+    """The batch the blob would belong to was deleted: nothing is kept for it any more."""
+
+
+# Longer ids are refused: BOS makes UUIDs, and the id only ever becomes a hash on disk.
+MAX_BATCH_ID_LENGTH = 255
+
+
 @dataclass(frozen=True)
 class StoredContent:
     """A blob and the content type it was stored with."""

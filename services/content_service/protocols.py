@@ -8,14 +8,25 @@ from services.content_service.domain import StoredContent
 
 
 class ContentStore(Protocol):
-    """Keeps blobs with their content type under fresh storage ids."""
+    """Keeps blobs with their content type under fresh storage ids, each in its batch."""
 
-    async def save(self, data: bytes, content_type: str) -> str:
-        """Store a blob durably and return its new storage id."""
+    async def save(self, data: bytes, content_type: str, batch_id: str) -> str:
+        """Store a blob of the batch durably and return its new storage id.
+
+        Raises BatchDeletedError when the batch was deleted (even while the write ran).
+        """
         ...
 
     async def load(self, storage_id: str) -> StoredContent:
         """The blob; raises InvalidStorageId or ContentNotFound."""
+        ...
+
+    async def delete_batch(self, batch_id: str) -> int:
+        """Remove every blob of the batch and refuse its later stores; returns blobs removed."""
+        ...
+
+    async def prune_tombstones(self, older_than_seconds: float) -> int:
+        """Forget deletions older than this (their stores are accepted again); returns how many."""
         ...
 
     async def is_writable(self) -> bool:

@@ -11,6 +11,9 @@ id nor a symlink planted in the store can make a request read or write outside t
 
 A write is durable before `save` returns: temp file written and fsynced, renamed into place,
 then the shard directory fsynced so the rename itself survives a crash.
+
+Every blob belongs to a batch (`batch_index.py`): deleting the batch removes its blobs, and a
+deleted batch takes no new ones (BatchDeletedError), so a late store cannot bring it back.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from services.content_service.batch_index import BatchIndex, batch_key
 from services.content_service.config import DEFAULT_IO_THREADS
 from services.content_service.domain import (
+    BatchDeletedError,
     ContentNotFound,
     InvalidStorageId,
     StoredContent,
@@ -55,6 +60,7 @@ class FileContentStore:
 
     def __init__(self, root: Path, io_threads: int = DEFAULT_IO_THREADS) -> None:
         self._root = root.resolve()
+        self._index = BatchIndex(self._root)
         self._executor = ThreadPoolExecutor(io_threads, thread_name_prefix="content-store")
 
     @property
@@ -63,16 +69,33 @@ class FileContentStore:
         return self._root
 
     def ensure_root(self) -> None:
-        """Create the store directory if it does not exist yet."""
+        """Create the store directory (and the batch index's) if they do not exist yet."""
         self._root.mkdir(parents=True, exist_ok=True)
+        self._index.ensure_dirs()
 
     def close(self) -> None:
         """Let running writes finish (each was promised durability), then stop the threads."""
         self._executor.shutdown(wait=True)
 
-    async def save(self, data: bytes, content_type: str) -> str:
-        """Write a new blob durably and atomically and return its fresh storage id."""
-        return await self._in_thread(self._save, data, normalise_content_type(content_type))
+    async def save(self, data: bytes, content_type: str, batch_id: str) -> str:
+        """Write a new blob of the batch durably and atomically; returns its fresh storage id.
+
+        Raises BatchDeletedError when the batch was deleted, even while this write ran.
+        """
+        return await self._in_thread(
+            self._save_in_batch, data, normalise_content_type(content_type), batch_key(batch_id)
+        )
+
+    async def delete_batch(self, batch_id: str) -> int:
+        """Delete every blob of the batch and refuse its later stores; returns blobs removed.
+
+        Idempotent: deleting again removes whatever a racing store left, and nothing else.
+        """
+        return await self._in_thread(self._delete_batch, batch_key(batch_id))
+
+    async def prune_tombstones(self, older_than_seconds: float) -> int:
+        """Forget deleted batches older than this (see BatchIndex.prune_tombstones)."""
+        return await self._in_thread(self._index.prune_tombstones, older_than_seconds)
 
     async def load(self, storage_id: str) -> StoredContent:
         """Read a blob; raises InvalidStorageId or ContentNotFound.
@@ -127,8 +150,46 @@ class FileContentStore:
             _fsync_dir(str(self._root))  # the new shard's entry must outlive a crash too
         return self._open_shard(storage_id, create=False)
 
-    def _save(self, data: bytes, content_type: str) -> str:
+    def _save_in_batch(self, data: bytes, content_type: str, key: str) -> str:
+        if self._index.is_deleted(key):
+            raise BatchDeletedError(key)
         storage_id = uuid.uuid4().hex
+        # Marker first, tombstone check last: see batch_index.py for why no blob can survive.
+        self._index.add(key, storage_id)
+        try:
+            self._save(storage_id, data, content_type)
+        except BaseException:
+            self._index.remove(key, storage_id)
+            raise
+        if self._index.is_deleted(key):
+            self._unlink_blob(storage_id)
+            self._index.remove(key, storage_id)
+            raise BatchDeletedError(key)
+        return storage_id
+
+    def _delete_batch(self, key: str) -> int:
+        self._index.tombstone(key)
+        removed = sum(self._unlink_blob(storage_id) for storage_id in self._index.members(key))
+        self._index.drop(key)
+        return removed
+
+    def _unlink_blob(self, storage_id: str) -> bool:
+        """Remove a blob durably; False when it was not there."""
+        try:
+            shard_fd = self._open_shard(storage_id, create=False)
+        except (ContentNotFound, InvalidStorageId):
+            return False
+        try:
+            os.unlink(storage_id, dir_fd=shard_fd)
+        except FileNotFoundError:
+            return False
+        else:
+            os.fsync(shard_fd)  # a crash must not bring a deleted blob back
+        finally:
+            os.close(shard_fd)
+        return True
+
+    def _save(self, storage_id: str, data: bytes, content_type: str) -> None:
         temp_name = _TEMP_PREFIX + storage_id
         shard_fd = self._open_shard(storage_id, create=True)
         try:
@@ -150,7 +211,6 @@ class FileContentStore:
             os.fsync(shard_fd)
         finally:
             os.close(shard_fd)
-        return storage_id
 
     def _open_blob(self, storage_id: str) -> int:
         shard_fd = self._open_shard(storage_id, create=False)

@@ -13,6 +13,7 @@ from common_core.logs import configure_logging
 from common_core.web import install_http_plumbing, serve_app
 from services.essay_lifecycle_service.api.essays import essays
 from services.essay_lifecycle_service.api.health import health
+from services.essay_lifecycle_service.api.texts import texts
 from services.essay_lifecycle_service.config import API_PROCESS_NAME, ELSSettings
 from services.essay_lifecycle_service.di import make_api_container
 from services.essay_lifecycle_service.views import EssayViews
@@ -23,6 +24,7 @@ def create_app(settings: ELSSettings) -> Quart:
     app = Quart(API_PROCESS_NAME)
     install_http_plumbing(app)
     app.register_blueprint(essays)
+    app.register_blueprint(texts)
     app.register_blueprint(health)
     container = make_api_container(settings)
     QuartDishka(app=app, container=container)

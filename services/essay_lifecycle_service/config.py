@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common_core.config import ServiceSettings
+from common_core.content import ContentServiceTokenSettings
 
 SERVICE_NAME = "essay_lifecycle_service"
 # The two processes of the service log (and name their Quart app) by these.
@@ -13,8 +14,9 @@ API_PROCESS_NAME = "essay_lifecycle_api"
 WORKER_PROCESS_NAME = "essay_lifecycle_worker"
 
 
-class ELSSettings(ServiceSettings):
-    """Where the shared database is and where each process listens."""
+class ELSSettings(ServiceSettings, ContentServiceTokenSettings):
+    """Where the shared database is, where each process listens, and where the API reads
+    essay texts from (Content Service, with the service token)."""
 
     model_config = SettingsConfigDict(env_prefix="ELS_", extra="ignore")
 
@@ -23,6 +25,13 @@ class ELSSettings(ServiceSettings):
     database_url: str = Field(
         default="sqlite+aiosqlite:///.data/els.sqlite3",
         description="SQLAlchemy async URL; a SQLite file by default, PostgreSQL in compose.",
+    )
+    content_service_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="Base URL of Content Service (the API serves essay texts from it).",
+    )
+    content_service_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="One Content Service read by the API."
     )
     consumer_group: str = Field(
         default=SERVICE_NAME, description="Kafka consumer group of the worker."

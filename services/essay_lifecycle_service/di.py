@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from quart_dishka import QuartProvider
 
+from common_core.content_client import ContentClient
 from common_core.db import create_engine, session_factory
 from common_core.kafka import KafkaEventPublisher, running_publisher
 from common_core.outbox import OutboxRelay
@@ -32,6 +34,15 @@ class ApiProvider(Provider):
         await migrate_schema(engine)
         yield EssayViews(session_factory(engine))
         await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    async def content(self, settings: ELSSettings) -> AsyncIterator[ContentClient]:
+        """Content Service, where the essays' texts are (read with the service token)."""
+        timeout = aiohttp.ClientTimeout(total=settings.content_service_timeout_seconds)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            yield ContentClient(
+                session, settings.content_service_url, settings.content_service_token
+            )
 
 
 class WorkerProvider(Provider):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, text
@@ -22,6 +23,15 @@ from services.essay_lifecycle_service.models.orm import (
 )
 
 JsonDict = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EssayTextIds:
+    """Where an essay's texts are in Content Service (None: not produced yet)."""
+
+    original: str | None
+    corrected: str | None
+    corrections_log: str | None
 
 
 class EssayViews:
@@ -47,6 +57,18 @@ class EssayViews:
                 return None
             timelines = await _timelines(session, [essay_id])
         return _essay_summary(row, timelines[essay_id])
+
+    async def essay_text_ids(self, essay_id: str) -> EssayTextIds | None:
+        """The storage ids of an essay's texts; None if the essay is unknown."""
+        async with self._sessions() as session:
+            row = await session.get(EssayRow, essay_id)
+        if row is None:
+            return None
+        return EssayTextIds(
+            original=row.text_storage_id,
+            corrected=row.corrected_text_storage_id,
+            corrections_log=row.spellcheck_log_storage_id,
+        )
 
     async def batch_essays(self, batch_id: str) -> JsonDict | None:
         """Every slot of the batch, its failed, excess and duplicate uploads; None if unknown."""

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+from pydantic import SecretStr
 from tenacity import (
     AsyncRetrying,
     retry_if_exception_type,
@@ -13,9 +14,10 @@ from tenacity import (
     wait_exponential,
 )
 
+from common_core.content import BATCH_DELETED_STATUS, content_headers
 from common_core.logs import get_logger
 from common_core.web import CORRELATION_HEADER
-from services.file_service.domain import BosUnavailable, ContentServiceUnavailable
+from services.file_service.domain import BatchNotFound, BosUnavailable, ContentServiceUnavailable
 
 logger = get_logger(__name__)
 
@@ -55,7 +57,8 @@ class _Transient(Exception):
 
 
 class ContentServiceClient:
-    """Stores texts via `POST /v1/content`, retrying connection errors, timeouts and 5xx."""
+    """Stores texts via `POST /v1/content` (service token, the text's batch), retrying
+    connection errors, timeouts and 5xx."""
 
     def __init__(
         self,
@@ -63,14 +66,19 @@ class ContentServiceClient:
         base_url: str,
         timeout: float,
         attempts: int,
+        token: SecretStr | str,
     ) -> None:
         self._session = session
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._attempts = attempts
+        self._token = token
 
-    async def store_text(self, text: str, correlation_id: str) -> str:
-        """Store the text as UTF-8 `text/plain`; returns its storage id."""
+    async def store_text(self, text: str, batch_id: str, correlation_id: str) -> str:
+        """Store the text as UTF-8 `text/plain` in its batch; returns its storage id.
+
+        Raises BatchNotFound when the batch was deleted meanwhile (Content Service's 410).
+        """
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
             wait=wait_exponential(multiplier=0.1, max=1.0),
@@ -80,7 +88,7 @@ class ContentServiceClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._post(text.encode("utf-8"), correlation_id)
+                    return await self._post(text.encode("utf-8"), batch_id, correlation_id)
         except _Transient as exc:
             logger.warning("content_service_unreachable", error=str(exc))
             raise ContentServiceUnavailable(str(exc)) from exc
@@ -96,8 +104,9 @@ class ContentServiceClient:
         except (aiohttp.ClientError, TimeoutError):
             return False
 
-    async def _post(self, body: bytes, correlation_id: str) -> str:
+    async def _post(self, body: bytes, batch_id: str, correlation_id: str) -> str:
         headers = {
+            **content_headers(self._token, batch_id),
             "Content-Type": "text/plain; charset=utf-8",
             CORRELATION_HEADER: correlation_id,
         }
@@ -107,6 +116,8 @@ class ContentServiceClient:
             ) as response:
                 if response.status >= 500:
                     raise _Transient(f"content service answered {response.status}")
+                if response.status == BATCH_DELETED_STATUS:
+                    raise BatchNotFound(batch_id)  # deleted while this upload ran
                 if response.status != 201:
                     # A 4xx will not change on retry (e.g. 413): report it, do not hammer.
                     raise ContentServiceUnavailable(f"content service answered {response.status}")

@@ -6,12 +6,13 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common_core.config import ServiceSettings
+from common_core.content import ContentServiceTokenSettings
 
 SERVICE_NAME = "file_service"
 MIB = 1024 * 1024
 
 
-class FileServiceSettings(ServiceSettings):
+class FileServiceSettings(ServiceSettings, ContentServiceTokenSettings):
     """Where the collaborators are, how long to wait for them, and how much one upload may be."""
 
     model_config = SettingsConfigDict(env_prefix="FILE_SERVICE_", extra="ignore")

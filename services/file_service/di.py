@@ -54,6 +54,7 @@ class FileServiceProvider(Provider):
             settings.content_service_url,
             settings.content_service_timeout_seconds,
             settings.content_service_attempts,
+            settings.content_service_token,
         )
 
     @provide(scope=Scope.APP)

@@ -75,7 +75,7 @@ async def upload_batch_files(
     outcomes = await _extract_all(files, deps.extract)
     accepted = [f for f in outcomes if isinstance(f, AcceptedFile)]
     rejected = [f for f in outcomes if isinstance(f, RejectedFile)]
-    storage_ids = await _store_all(accepted, correlation_id, deps)
+    storage_ids = await _store_all(batch_id, accepted, correlation_id, deps)
     # Events go out in upload order, rejected files included, so the batch never waits on them.
     events = [
         content_ready(batch_id, f, storage_ids[f.file_upload_id])
@@ -134,7 +134,7 @@ async def _extract_all(
 
 
 async def _store_all(
-    files: Sequence[AcceptedFile], correlation_id: str, deps: UploadCollaborators
+    batch_id: str, files: Sequence[AcceptedFile], correlation_id: str, deps: UploadCollaborators
 ) -> dict[str, str]:
     """Store every text or none usefully: the first failure cancels the rest and propagates."""
     limit = asyncio.Semaphore(deps.store_concurrency)
@@ -143,14 +143,15 @@ async def _store_all(
     async def store(file: AcceptedFile) -> None:
         async with limit:
             storage_ids[file.file_upload_id] = await deps.storage.store_text(
-                file.text, correlation_id
+                file.text, batch_id, correlation_id
             )
 
     try:
         async with asyncio.TaskGroup() as group:
             for file in files:
                 group.create_task(store(file))
-    except* ContentServiceUnavailable as failures:
-        # Texts stored before the failure stay as unreferenced blobs; no event names them.
+    except* (ContentServiceUnavailable, BatchNotFound) as failures:
+        # Texts stored before the failure stay as unreferenced blobs of the batch; no event
+        # names them, and deleting the batch deletes them.
         raise failures.exceptions[0] from None
     return storage_ids

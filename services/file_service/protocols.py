@@ -22,8 +22,11 @@ class BatchDirectory(Protocol):
 class TextStorage(Protocol):
     """Keeps extracted texts (Content Service)."""
 
-    async def store_text(self, text: str, correlation_id: str) -> str:
-        """Store UTF-8 text and return its storage id; raises ContentServiceUnavailable."""
+    async def store_text(self, text: str, batch_id: str, correlation_id: str) -> str:
+        """Store UTF-8 text in its batch and return its storage id.
+
+        Raises ContentServiceUnavailable, or BatchNotFound when the batch was deleted.
+        """
         ...
 
     async def is_healthy(self) -> bool:

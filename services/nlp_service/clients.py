@@ -22,6 +22,9 @@ class NlpContent:
         """The text to analyse (raises UnusableTextError or ContentUnavailable)."""
         return await self._content.fetch_text(storage_id)
 
-    async def store_metrics(self, metrics: NlpMetrics) -> str:
-        """Store the metrics as a JSON object (ContentType.NLP_METRICS); returns its id."""
-        return await self._content.store(metrics.model_dump_json().encode(), METRICS_CONTENT_TYPE)
+    async def store_metrics(self, metrics: NlpMetrics, batch_id: str) -> str:
+        """Store the metrics as a JSON object (ContentType.NLP_METRICS) of the essay's batch, so
+        deleting the batch deletes them; returns its id."""
+        return await self._content.store(
+            metrics.model_dump_json().encode(), METRICS_CONTENT_TYPE, batch_id
+        )

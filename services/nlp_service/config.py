@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common_core.config import ServiceSettings
+from common_core.content import ContentServiceTokenSettings
 
 SERVICE_NAME = "nlp_service"
 
 
-class NlpSettings(ServiceSettings):
+class NlpSettings(ServiceSettings, ContentServiceTokenSettings):
     """Where Content Service is, where metrics are served, how many essays are in flight."""
 
     model_config = SettingsConfigDict(env_prefix="NLP_", extra="ignore")
@@ -18,11 +19,6 @@ class NlpSettings(ServiceSettings):
     metrics_port: int = Field(default=8003, description="Port of GET /metrics.")
     content_service_url: str = Field(
         default="http://127.0.0.1:8001", description="Base URL of Content Service."
-    )
-    content_service_token: SecretStr = Field(
-        default=SecretStr(""),
-        description="Content Service's shared service token (the fleet's CONTENT_SERVICE_TOKEN); "
-        "empty sends none.",
     )
     http_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Total time allowed for one Content Service call."

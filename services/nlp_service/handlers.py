@@ -51,7 +51,7 @@ async def handle_nlp_request(
     try:
         text = await fetch_text(request.corrected_text_storage_id)
         metrics = await _analyse(text, request, language_data[request.language])
-        storage_id = await store_metrics(metrics)
+        storage_id = await store_metrics(metrics, request.batch_id)
         result = outgoing.nlp_succeeded(request, storage_id, metrics)
     except (UnusableTextError, StoreRejectedError, NoWordsError, AnalysisError) as exc:
         logger.warning("nlp_failed", essay_id=essay_id, error=str(exc))

@@ -19,9 +19,9 @@ class FetchText(Protocol):
 
 
 class StoreMetrics(Protocol):
-    """Stores an essay's metrics as JSON and returns their new storage id."""
+    """Stores an essay's metrics as JSON in its batch and returns their new storage id."""
 
-    async def __call__(self, metrics: NlpMetrics) -> str: ...
+    async def __call__(self, metrics: NlpMetrics, batch_id: str) -> str: ...
 
 
 class PublishResult(Protocol):

@@ -6,11 +6,12 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common_core.config import ServiceSettings
+from common_core.content import ContentServiceTokenSettings
 
 SERVICE_NAME = "spell_checker_service"
 
 
-class SpellCheckerSettings(ServiceSettings):
+class SpellCheckerSettings(ServiceSettings, ContentServiceTokenSettings):
     """Where Content Service is, where metrics are served, how checking is parallelised."""
 
     model_config = SettingsConfigDict(env_prefix="SPELL_CHECKER_", extra="ignore")

@@ -41,7 +41,9 @@ class WorkerProvider(Provider):
         """Content Service over one HTTP session, whose timeout bounds every call."""
         timeout = aiohttp.ClientTimeout(total=settings.http_timeout_seconds)
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            yield ContentClient(session, settings.content_service_url)
+            yield ContentClient(
+                session, settings.content_service_url, settings.content_service_token
+            )
 
 
 def make_worker_container(settings: SpellCheckerSettings) -> AsyncContainer:

@@ -96,8 +96,8 @@ async def _check_and_store(
     # The two blobs are independent: store them concurrently (one round trip of waiting).
     # Both are awaited before any error is raised, so no store is left running unobserved.
     stored = await asyncio.gather(
-        store_content(checked.text.encode("utf-8"), TEXT_CONTENT_TYPE),
-        store_content(corrections_log(checked), LOG_CONTENT_TYPE),
+        store_content(checked.text.encode("utf-8"), TEXT_CONTENT_TYPE, request.batch_id),
+        store_content(corrections_log(checked), LOG_CONTENT_TYPE, request.batch_id),
         return_exceptions=True,
     )
     for outcome in stored:

@@ -29,9 +29,9 @@ class FetchText(Protocol):
 
 
 class StoreContent(Protocol):
-    """Stores a blob with its content type and returns its new storage id."""
+    """Stores a blob of a batch with its content type and returns its new storage id."""
 
-    async def __call__(self, body: bytes, content_type: str) -> str: ...
+    async def __call__(self, body: bytes, content_type: str, batch_id: str) -> str: ...
 
 
 class CheckText(Protocol):

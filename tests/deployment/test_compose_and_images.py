@@ -342,3 +342,36 @@ def test_smoke_workflow_builds_with_cache_waits_and_tears_down() -> None:
         ("file_service", "SMOKE_FILE_URL"),
     ]:
         assert smoke_env[var].endswith(f":{DESIGN[name].local_port}")
+
+
+CONTENT_CALLERS = (
+    "content_service",
+    "file_service",
+    "essay_lifecycle_api",
+    "spell_checker_service",
+    "nlp_service",
+)
+
+
+@pytest.mark.parametrize("name", CONTENT_CALLERS)
+def test_content_service_and_its_callers_share_the_generated_token(name: str) -> None:
+    secrets_setup = service("service_secrets")
+    assert secrets_setup["restart"] == "no"
+    assert secrets_setup["image"] == service("kafka_topic_setup")["image"]
+    path = secrets_setup["command"][secrets_setup["command"].index("scripts.service_secret") + 1]
+    assert "service_secrets:/run/huleedu" in secrets_setup["volumes"]
+    svc = service(name)
+    env = svc["environment"]
+    assert env[f"{DESIGN[name].prefix}CONTENT_SERVICE_TOKEN_FILE"] == path
+    assert "service_secrets:/run/huleedu:ro" in svc["volumes"]
+    assert svc["depends_on"]["service_secrets"]["condition"] == "service_completed_successfully"
+    assert not any(key.endswith("CONTENT_SERVICE_TOKEN") for key in env), "no secret in the file"
+    setup_image = (ROOT / "scripts" / "Dockerfile.kafka_topic_setup").read_text()
+    assert "scripts/service_secret.py" in setup_image
+
+
+def test_the_fleet_runner_gives_every_content_caller_the_same_token() -> None:
+    specs = {s.name: s for s in fleet_services(Path("/tmp/x"), "k:1", "fleet-secret")}
+    for name in CONTENT_CALLERS:
+        prefix = DESIGN[name].prefix
+        assert specs[name].env[f"{prefix}CONTENT_SERVICE_TOKEN"] == "fleet-secret", name

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ EXAMPLES = ROOT / "examples" / "essays"
 def corrections_of(client: FleetClient, essay: dict[str, object]) -> list[tuple[str, str]]:
     refs = essay["storage_references"]
     assert isinstance(refs, dict) and refs.get("spellcheck_log")
-    log = json.loads(client.content(refs["spellcheck_log"]))
+    log = client.corrections(str(essay["essay_id"]))
     return [(item["original"], item["corrected"]) for item in log]
 
 
@@ -48,6 +47,12 @@ def test_sample_batch_completes_with_corrections(
     all_fixes = {fix for essay in essays for fix in corrections_of(client, essay)}
     assert expected_fix in all_fixes
     assert any(e["student_name"] for e in essays)
+    first = essays[0]
+    original = client.essay_text(first["essay_id"], "original")
+    corrected = client.essay_text(first["essay_id"], "corrected")
+    for item in client.corrections(first["essay_id"]):  # offsets point into the original
+        assert original[item["start"] : item["end"]] == item["original"]
+        assert item["corrected"] in corrected
 
 
 def test_bad_files_end_partially_completed(client: FleetClient, tmp_path: Path) -> None:

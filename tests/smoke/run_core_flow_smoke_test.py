@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Core-flow smoke test against a running fleet: local processes or docker compose.
 
-Registers an English batch, uploads two essays with known misspellings, waits for the batch to
-complete and checks each essay's corrected text. Standard library only; service URLs come from
-SMOKE_BOS_URL, SMOKE_FILE_URL, SMOKE_ELS_URL, SMOKE_CONTENT_URL (defaults: the local ports).
+Logs in as a teacher (SMOKE_TEACHER_EMAIL / SMOKE_TEACHER_PASSWORD, else a fresh account it
+registers), registers an English batch, uploads two essays with known misspellings, waits for
+the batch to complete and checks each essay's corrected text (read through the ELS API).
+Standard library only; service URLs come from SMOKE_BOS_URL,
+SMOKE_FILE_URL, SMOKE_ELS_URL, SMOKE_IDENTITY_URL (defaults: the local ports).
 Exits 0 on success, 1 with a reason otherwise.
 
     python tests/smoke/run_core_flow_smoke_test.py
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -32,10 +35,16 @@ def main() -> int:
         bos=os.environ.get("SMOKE_BOS_URL", "http://127.0.0.1:5001"),
         file=os.environ.get("SMOKE_FILE_URL", "http://127.0.0.1:7001"),
         els=os.environ.get("SMOKE_ELS_URL", "http://127.0.0.1:6001"),
-        content=os.environ.get("SMOKE_CONTENT_URL", "http://127.0.0.1:8001"),
+        identity=os.environ.get("SMOKE_IDENTITY_URL", "http://127.0.0.1:3001"),
     )
     timeout = float(os.environ.get("SMOKE_TIMEOUT_SECONDS", "120"))
     client = FleetClient(urls)
+    email = os.environ.get("SMOKE_TEACHER_EMAIL")
+    password = os.environ.get("SMOKE_TEACHER_PASSWORD")
+    if not (email and password):
+        email, password = f"smoke-{uuid.uuid4().hex[:12]}@example.org", uuid.uuid4().hex
+        client.register_teacher(email, password, "Smoke Test Teacher")
+    client.login(email, password)
     with tempfile.TemporaryDirectory() as tmp:
         files = []
         for name, text in ESSAYS.items():
@@ -52,8 +61,7 @@ def main() -> int:
         print(f"FAIL batch {batch_id} ended {batch['status']}")
         return 1
     for essay in client.essays(batch_id)["essays"]:
-        corrected_id = essay["storage_references"].get("corrected_text")
-        corrected = client.content(corrected_id).decode() if corrected_id else ""
+        corrected = client.essay_text(essay["essay_id"], "corrected")
         expected = EXPECTED_FIXES[essay["original_file_name"]]
         if essay["status"] != "spellchecked_success" or expected not in corrected:
             print(f"FAIL essay {essay['essay_id']}: {essay['status']}, text {corrected!r}")

@@ -52,13 +52,16 @@ async def _wait_until_answering(base_url: str, task: asyncio.Task[None], timeout
     raise TimeoutError(f"{base_url} did not answer within {timeout}s")
 
 
-async def raw_get(base_url: str, raw_path: str) -> tuple[int, bytes]:
+async def raw_get(
+    base_url: str, raw_path: str, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     """GET `raw_path` byte for byte (no client-side normalising or re-encoding)."""
     host, port = base_url.removeprefix("http://").split(":")
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     reader, writer = await asyncio.open_connection(host, int(port))
     try:
         writer.write(
-            f"GET {raw_path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+            f"GET {raw_path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n".encode()
         )
         await writer.drain()
         raw = await reader.read()
@@ -71,12 +74,14 @@ async def raw_get(base_url: str, raw_path: str) -> tuple[int, bytes]:
     return status, body
 
 
-def simple_post(url: str, body: bytes, content_type: str) -> tuple[int, bytes]:
+def simple_post(
+    url: str, body: bytes, content_type: str, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     """POST the way a simple client does (urllib: whole body first, then read the answer).
 
     Blocking; call it through asyncio.to_thread. A reset connection propagates as OSError.
     """
-    request = urllib.request.Request(url, data=body, method="POST")
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers or {})
     request.add_header("Content-Type", content_type)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:

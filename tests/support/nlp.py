@@ -17,6 +17,7 @@ from common_core.metadata import EntityReference, SystemProcessingMetadata
 from common_core.topics import topic_name
 from services.nlp_service.config import NlpSettings
 from services.nlp_service.worker_main import run_worker
+from tests.support.content import CONTENT_TOKEN
 from tests.support.kafka import collect_records, start_group_at_end
 
 REQUESTS = topic_name(ProcessingEvent.ESSAY_NLP_REQUESTED)
@@ -70,6 +71,7 @@ async def running_worker(bootstrap: str, content_url: str) -> AsyncIterator[str]
     settings = NlpSettings(
         kafka_bootstrap_servers=bootstrap,
         content_service_url=content_url,
+        content_service_token=CONTENT_TOKEN,
         consumer_group=group,
         http_timeout_seconds=2.0,
     )

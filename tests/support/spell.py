@@ -8,7 +8,6 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from common_core.enums import ContentType, EssayStatus, Language, ProcessingEvent
@@ -16,28 +15,14 @@ from common_core.events import SpellcheckRequestedDataV1, SpellcheckResultDataV1
 from common_core.kafka import KafkaEventPublisher, RetryPolicy
 from common_core.metadata import EntityReference, SystemProcessingMetadata
 from common_core.topics import topic_name
-from services.content_service.app import create_app as create_content_app
-from services.content_service.config import ContentServiceSettings
 from services.spell_checker_service.config import SpellCheckerSettings
 from services.spell_checker_service.worker_main import run_worker
-from tests.support.http import serving
+from tests.support.content import CONTENT_TOKEN
 from tests.support.kafka import collect_records
 from tests.support.kafka import start_group_at_end as start_group_at_topic_ends
 
 REQUESTS = topic_name(ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED)
 RESULTS = topic_name(ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED)
-
-
-class ContentServiceUnderTest:
-    url: str
-    root: Path
-
-
-async def content_service_at(root: Path, port: int | None = None) -> AsyncIterator[str]:
-    """The real Content Service app over the store at `root`, on `port` or a free one."""
-    app = create_content_app(ContentServiceSettings(content_store_root=root))
-    async with serving(app, port=port) as url:
-        yield url
 
 
 def spellcheck_request(storage_id: str, language: Language) -> SpellcheckRequestedDataV1:
@@ -104,6 +89,7 @@ async def running_worker(
     settings = SpellCheckerSettings(
         kafka_bootstrap_servers=bootstrap,
         content_service_url=content_url,
+        content_service_token=CONTENT_TOKEN,
         consumer_group=group,
         check_workers=check_workers,
         http_timeout_seconds=2.0,

@@ -1,17 +1,37 @@
-"""HTTP routes: store a blob, fetch it back. Domain errors get their status codes here."""
+"""HTTP routes: store a blob of a batch, fetch it back. Only fleet services may call them
+(the service token); domain errors get their status codes here."""
 
 from __future__ import annotations
 
 from dishka import FromDishka
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, Response, current_app, jsonify, request
 from quart_dishka import inject
 
+from common_core.auth import check_service_token
+from common_core.content import BATCH_DELETED_STATUS, BATCH_ID_HEADER
 from common_core.web import ApiError, error_response
-from services.content_service.domain import ContentNotFound, EmptyContent, InvalidStorageId
+from services.content_service.domain import (
+    BatchDeletedError,
+    ContentNotFound,
+    EmptyContent,
+    InvalidStorageId,
+    MissingBatchId,
+)
 from services.content_service.handlers import fetch_content, store_content
 from services.content_service.protocols import ContentStore
 
+# The app's config key holding the expected service token (set by create_app).
+SERVICE_TOKEN_CONFIG = "HULEEDU_CONTENT_SERVICE_TOKEN"
+
 content_api = Blueprint("content", __name__)
+
+
+@content_api.before_request
+async def _fleet_services_only() -> None:
+    """Every content route needs the service token: Content Service is internal (401)."""
+    check_service_token(
+        request.headers.get("Authorization"), current_app.config[SERVICE_TOKEN_CONFIG]
+    )
 
 
 @content_api.errorhandler(EmptyContent)
@@ -19,13 +39,30 @@ async def _empty(exc: EmptyContent) -> Response:
     return error_response(400, "empty_content", str(exc))
 
 
+@content_api.errorhandler(MissingBatchId)
+async def _no_batch(exc: MissingBatchId) -> Response:
+    return error_response(400, "missing_batch_id", f"{exc}: send the {BATCH_ID_HEADER} header")
+
+
+@content_api.errorhandler(BatchDeletedError)
+async def _batch_deleted(exc: BatchDeletedError) -> Response:
+    return error_response(
+        BATCH_DELETED_STATUS, "batch_deleted", "the batch was deleted; nothing is kept for it"
+    )
+
+
 @content_api.post("/v1/content")
 @inject
 async def post_content(store: FromDishka[ContentStore]) -> tuple[Response, int]:
-    """Store the raw body with its Content-Type; answers 201 {storage_id}."""
+    """Store the raw body with its Content-Type in its batch (X-Batch-ID); 201 {storage_id}."""
     # Within the size limit: limit_request_body refused larger bodies before the route.
     data = await request.get_data(cache=False, as_text=False, parse_form_data=False)
-    storage_id = await store_content(data, request.headers.get("Content-Type", ""), store)
+    storage_id = await store_content(
+        data,
+        request.headers.get("Content-Type", ""),
+        request.headers.get(BATCH_ID_HEADER, ""),
+        store,
+    )
     return jsonify({"storage_id": storage_id}), 201
 
 

@@ -62,7 +62,9 @@ async def test_register_stores_full_context_and_announces_without_it(bos: Runnin
     envelope = json.loads(record.value)
     assert envelope["correlation_id"] == "cid-42"
     assert envelope["source_service"] == "batch_orchestrator_service"
-    assert set(envelope["data"]) == {"batch_id", "expected_essay_count", "essay_ids", "metadata"}
+    assert set(envelope["data"]) == {
+        "batch_id", "expected_essay_count", "essay_ids", "teacher_id", "metadata",
+    }  # fmt: skip
     assert envelope["data"]["essay_ids"] == answer["essay_ids"]
     assert "SV2" not in record.value.decode() and "9C" not in record.value.decode()
 

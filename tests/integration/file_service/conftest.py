@@ -15,12 +15,12 @@ import pytest
 from aiohttp import web
 
 from common_core.processes import free_port
-from services.content_service.app import create_app as create_content_app
-from services.content_service.config import ContentServiceSettings
 from services.file_service.app import create_app as create_file_app
 from services.file_service.config import FileServiceSettings
 from tests.support.content import (
+    CONTENT_TOKEN,
     ContentServiceUnderTest,
+    serving_content,
 )
 from tests.support.files import (
     BosDouble,
@@ -50,8 +50,7 @@ async def content_service(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[ContentServiceUnderTest]:
     root = tmp_path_factory.mktemp("content") / "store"
-    app = create_content_app(ContentServiceSettings(content_store_root=root))
-    async with serving(app) as url:
+    async with serving_content(root) as url:
         yield ContentServiceUnderTest(url, root)
 
 
@@ -67,6 +66,7 @@ def file_service(
             "kafka_bootstrap_servers": kafka_bootstrap,
             "bos_url": bos.url,
             "content_service_url": content_service.url,
+            "content_service_token": CONTENT_TOKEN,
             "bos_timeout_seconds": 2.0,
             "content_service_timeout_seconds": 2.0,
             **overrides,

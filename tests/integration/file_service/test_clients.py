@@ -12,9 +12,10 @@ from aiohttp import web
 
 from common_core.processes import free_port
 from services.file_service.clients import BosClient, ContentServiceClient
-from services.file_service.domain import BosUnavailable, ContentServiceUnavailable
+from services.file_service.domain import BatchNotFound, BosUnavailable, ContentServiceUnavailable
 
 Answer = Callable[[web.Request], Awaitable[web.StreamResponse]]
+TOKEN = "content-token"
 
 
 @dataclass
@@ -24,10 +25,12 @@ class Scripted:
     url: str = ""
     answers: list[Answer] = field(default_factory=list)
     hits: int = 0
+    headers: list[dict[str, str]] = field(default_factory=list)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         answer = self.answers[min(self.hits, len(self.answers) - 1)]
         self.hits += 1
+        self.headers.append(dict(request.headers))
         return await answer(request)
 
 
@@ -100,18 +103,21 @@ async def test_content_5xx_is_retried_until_it_works(
     server: Scripted, session: aiohttp.ClientSession
 ) -> None:
     server.answers = [status(503), status(502), status(201, {"storage_id": "a" * 32})]
-    client = ContentServiceClient(session, server.url, timeout=1.0, attempts=3)
-    assert await client.store_text("hello", "corr") == "a" * 32
+    client = ContentServiceClient(session, server.url, timeout=1.0, attempts=3, token=TOKEN)
+    assert await client.store_text("hello", "b1", "corr") == "a" * 32
     assert server.hits == 3
+    for headers in server.headers:  # every attempt carries the service token and the batch
+        assert headers["Authorization"] == f"Bearer {TOKEN}"
+        assert headers["X-Batch-ID"] == "b1"
 
 
 async def test_content_timeouts_exhaust_the_attempts(
     server: Scripted, session: aiohttp.ClientSession
 ) -> None:
     server.answers = [stall(2.0)]
-    client = ContentServiceClient(session, server.url, timeout=0.2, attempts=2)
+    client = ContentServiceClient(session, server.url, timeout=0.2, attempts=2, token=TOKEN)
     with pytest.raises(ContentServiceUnavailable) as caught:
-        await client.store_text("hello", "corr")
+        await client.store_text("hello", "b1", "corr")
     assert "TimeoutError" in caught.value.details["reason"]
     assert server.hits == 2
 
@@ -123,7 +129,17 @@ async def test_content_answers_that_retrying_cannot_fix_fail_at_once(
     server: Scripted, session: aiohttp.ClientSession, answer: Answer
 ) -> None:
     server.answers = [answer]
-    client = ContentServiceClient(session, server.url, timeout=1.0, attempts=3)
+    client = ContentServiceClient(session, server.url, timeout=1.0, attempts=3, token=TOKEN)
     with pytest.raises(ContentServiceUnavailable):
-        await client.store_text("hello", "corr")
+        await client.store_text("hello", "b1", "corr")
+    assert server.hits == 1
+
+
+async def test_content_refusing_a_deleted_batch_is_batch_not_found(
+    server: Scripted, session: aiohttp.ClientSession
+) -> None:
+    server.answers = [status(410, {"error": {"code": "batch_deleted"}})]
+    client = ContentServiceClient(session, server.url, timeout=1.0, attempts=3, token=TOKEN)
+    with pytest.raises(BatchNotFound):
+        await client.store_text("hello", "b1", "corr")
     assert server.hits == 1

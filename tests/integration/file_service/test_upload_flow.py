@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from common_core.content import content_headers
 from common_core.enums import ContentType, ErrorCode, ProcessingEvent
 from common_core.envelope import envelope_type
 from common_core.events import EssayContentReady, EssayValidationFailed
@@ -20,17 +21,17 @@ from common_core.metadata import EntityReference, StorageReferenceMetadata, Syst
 from common_core.processes import free_port
 from common_core.topics import topic_name
 from common_core.web import CORRELATION_HEADER
-from services.content_service.app import create_app as create_content_app
-from services.content_service.config import ContentServiceSettings
 from tests.support.content import (
+    CONTENT_TOKEN,
     ContentServiceUnderTest,
+    serving_content,
 )
 from tests.support.documents import encode_multipart, make_docx, make_pdf
 from tests.support.files import (
     BosDouble,
     FileServiceFactory,
 )
-from tests.support.http import serving, simple_post
+from tests.support.http import simple_post
 from tests.support.kafka import Record, collect_records
 
 pytestmark = pytest.mark.kafka
@@ -135,7 +136,10 @@ async def test_mixed_batch_events_land_on_both_topics(
             storage_id = envelope.data.content_storage_reference.storage_id(
                 ContentType.ORIGINAL_ESSAY
             )
-            async with session.get(f"{content_service.url}/v1/content/{storage_id}") as stored:
+            async with session.get(
+                f"{content_service.url}/v1/content/{storage_id}",
+                headers=content_headers(CONTENT_TOKEN),
+            ) as stored:
                 assert stored.status == 200
                 text = (await stored.read()).decode("utf-8")
             assert envelope.data.content_sha256 == hashlib.sha256(text.encode()).hexdigest()
@@ -197,8 +201,7 @@ async def test_content_service_5xx_is_retried_then_503_and_nothing_is_published(
 ) -> None:
     batch_id = new_batch(bos)
     store = tmp_path / "store"
-    broken_content = create_content_app(ContentServiceSettings(content_store_root=store))
-    async with serving(broken_content) as content_url:
+    async with serving_content(store) as content_url:
         store.rename(tmp_path / "gone")
         store.write_bytes(b"a file where the store directory was")  # every write now fails
         async with file_service(content_service_url=content_url) as url:

@@ -16,6 +16,8 @@ from common_core.content_client import (
 )
 from common_core.processes import free_port
 from tests.support.content import (
+    CONTENT_TOKEN,
+    TEST_BATCH,
     ContentServiceUnderTest,
     store_text,
 )
@@ -65,10 +67,10 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 async def test_round_trip_with_the_real_content_service(
     content_service: ContentServiceUnderTest, session: aiohttp.ClientSession
 ) -> None:
-    client = ContentClient(session, content_service.url + "/")
+    client = ContentClient(session, content_service.url + "/", CONTENT_TOKEN)
     original = await store_text(content_service.url, "Åsa skrev en uppsats.\r\n")
     assert await client.fetch_text(original) == "Åsa skrev en uppsats.\r\n"
-    stored = await client.store(b'[{"original": "x"}]', "application/json")
+    stored = await client.store(b'[{"original": "x"}]', "application/json", TEST_BATCH)
     assert len(stored) == 32 and stored != original
     with pytest.raises(UnusableTextError, match="404"):
         await client.fetch_text("0" * 32)
@@ -85,9 +87,9 @@ async def test_error_answers_map_to_failed_result_or_retry(
     with pytest.raises(ContentUnavailable, match="503"):
         await client.fetch_text(BROKEN)
     with pytest.raises(StoreRejectedError, match="413"):
-        await client.store(b"too big", "text/plain")
+        await client.store(b"too big", "text/plain", TEST_BATCH)
     with pytest.raises(ContentUnavailable, match="500"):
-        await client.store(b"anything", "text/plain")
+        await client.store(b"anything", "text/plain", TEST_BATCH)
 
 
 async def test_nothing_listening_is_a_retryable_outage(session: aiohttp.ClientSession) -> None:
@@ -95,4 +97,4 @@ async def test_nothing_listening_is_a_retryable_outage(session: aiohttp.ClientSe
     with pytest.raises(ContentUnavailable, match="unreachable"):
         await client.fetch_text("c" * 32)
     with pytest.raises(ContentUnavailable, match="unreachable"):
-        await client.store(b"x", "text/plain")
+        await client.store(b"x", "text/plain", TEST_BATCH)

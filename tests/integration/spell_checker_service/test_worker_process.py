@@ -16,6 +16,7 @@ import pytest
 from common_core.enums import EssayStatus, Language
 from common_core.processes import free_port
 from tests.support.content import (
+    CONTENT_TOKEN,
     ContentServiceUnderTest,
     store_text,
 )
@@ -56,6 +57,7 @@ async def test_worker_process_checks_serves_metrics_and_exits_zero_on_sigterm(
         **os.environ,
         "SPELL_CHECKER_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "SPELL_CHECKER_CONTENT_SERVICE_URL": content_service.url,
+        "SPELL_CHECKER_CONTENT_SERVICE_TOKEN": CONTENT_TOKEN,
         "SPELL_CHECKER_CONSUMER_GROUP": group,
         "SPELL_CHECKER_METRICS_PORT": str(metrics_port),
         "SPELL_CHECKER_CHECK_WORKERS": "2",

@@ -29,8 +29,9 @@ class FakeStorage:
     texts: dict[str, str] = field(default_factory=dict)
     calls: int = 0
 
-    async def store_text(self, text: str, correlation_id: str) -> str:
+    async def store_text(self, text: str, batch_id: str, correlation_id: str) -> str:
         self.calls += 1
+        assert batch_id == BATCH  # every text is stored in the upload's batch
         if self.fail_on_call is not None and self.calls >= self.fail_on_call:
             raise ContentServiceUnavailable("connection refused")
         storage_id = f"{len(self.texts):032x}"

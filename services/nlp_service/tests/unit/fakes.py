@@ -21,6 +21,7 @@ class FakeContent:
     stored: dict[str, bytes] = field(default_factory=dict)
     fail_fetch: Exception | None = None
     fail_store: Exception | None = None
+    batches: list[str] = field(default_factory=list)  # the batch named by each store
 
     def put_text(self, text: str) -> str:
         storage_id = uuid.uuid4().hex
@@ -34,9 +35,10 @@ class FakeContent:
             raise UnusableTextError(f"text {storage_id} not found (404)")
         return self.texts[storage_id]
 
-    async def store_metrics(self, metrics: NlpMetrics) -> str:
+    async def store_metrics(self, metrics: NlpMetrics, batch_id: str) -> str:
         if self.fail_store is not None:
             raise self.fail_store
+        self.batches.append(batch_id)
         storage_id = uuid.uuid4().hex
         self.stored[storage_id] = metrics.model_dump_json().encode()
         return storage_id

@@ -54,6 +54,7 @@ async def test_success_stores_the_metrics_json_and_publishes_them() -> None:
     assert metrics_id is not None
     stored = NlpMetrics.model_validate(json.loads(content.stored[metrics_id]))
     assert stored == result.metrics
+    assert content.batches == [result.batch_id]  # deleting the batch deletes the metrics
     assert (stored.word_count, stored.sentence_count) == (8, 2)
     assert stored.rare_word_share == pytest.approx(1 / 8)  # friends
     assert stored.long_word_share == pytest.approx(2 / 8)  # friends, laughed

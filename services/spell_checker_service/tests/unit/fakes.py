@@ -21,6 +21,7 @@ class FakeContentStore:
     fail_fetch: Exception | None = None
     fail_store: Exception | None = None
     stores: int = 0
+    batches: list[str] = field(default_factory=list)  # the batch named by each store
 
     def put_text(self, text: str) -> str:
         storage_id = uuid.uuid4().hex
@@ -34,10 +35,11 @@ class FakeContentStore:
             raise UnusableTextError(f"text {storage_id} not found (404)")
         return self.blobs[storage_id][0].decode("utf-8")
 
-    async def store(self, body: bytes, content_type: str) -> str:
+    async def store(self, body: bytes, content_type: str, batch_id: str) -> str:
         if self.fail_store is not None:
             raise self.fail_store
         self.stores += 1
+        self.batches.append(batch_id)
         storage_id = uuid.uuid4().hex
         self.blobs[storage_id] = (body, content_type)
         return storage_id

@@ -58,6 +58,8 @@ async def test_success_stores_text_and_log_and_publishes_both_references() -> No
     assert result.language == Language.SWEDISH
     assert result.original_text_storage_id == text_id
     assert result.batch_id == result.entity_ref.parent_id
+    # Both blobs are stored in the essay's batch, so deleting the batch deletes them.
+    assert harness.content.batches == [result.batch_id, result.batch_id]
     assert harness.checker.calls == [(TEXT, Language.SWEDISH)]
     assert result.storage_metadata is not None
     corrected_id = result.storage_metadata.storage_id(ContentType.CORRECTED_TEXT)
