@@ -5,21 +5,45 @@ No I/O here. The handlers decide with these records and rules; the repository st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from common_core.enums import ContentType, ErrorCode, EssayStatus
-from common_core.events import EssayContentReady, EssayValidationFailed, SpellcheckResultDataV1
+from common_core.events import EssayContentReady, EssayValidationFailed
+from common_core.pipeline_catalog import PIPELINES, PipelineSpec
 
 AWAITING_CONTENT = "awaiting_content"
 """Status of a slot that holds no content (yet); ELS-local, the contract's statuses follow it."""
 
+# Each status's place in the run: -1 before any phase, else the index of its pipeline in the
+# catalog (whose order is the dependency order).
+_PHASE_OF_STATUS: dict[str, int] = {
+    status.value: index
+    for index, spec in enumerate(PIPELINES.values())
+    for status in (spec.awaiting_status, spec.success_status, spec.failure_status)
+}
 
-def has_result(status: str) -> bool:
-    """True once an essay (status as stored) has its result; the first result wins."""
-    return status != AWAITING_CONTENT and EssayStatus(status).is_terminal
+
+def _phase_index(status: str) -> int:
+    return _PHASE_OF_STATUS.get(status, -1)
+
+
+def reached_phase(status: str, spec: PipelineSpec) -> bool:
+    """True once an essay (status as stored) was handed to the phase `spec`, or to a later one:
+    a command for it again changes nothing."""
+    return _phase_index(status) >= _phase_index(spec.awaiting_status.value)
+
+
+def accepts_result(status: str, spec: PipelineSpec) -> bool:
+    """Whether a result of phase `spec` may still be recorded on an essay with `status`.
+
+    The first result wins: once the essay has a result of this phase, or has moved on to a
+    later one, another result would contradict what BOS has already counted.
+    """
+    return status == spec.awaiting_status.value or not reached_phase(status, spec)
 
 
 def arrival_times(now: Callable[[], datetime], count: int) -> list[datetime]:
@@ -100,6 +124,9 @@ class Essay:
     corrections_made: int | None = None
     language: str | None = None
     error: str | None = None
+    nlp_metrics_storage_id: str | None = None
+    nlp_metrics: dict[str, Any] | None = None
+    nlp_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,32 +203,16 @@ class FailedUploadRecord:
 
 
 @dataclass(frozen=True)
-class SpellcheckOutcome:
-    """What a spellcheck result changes on an essay."""
+class PhaseOutcome:
+    """What a phase's result changes on an essay: its status and some of its fields.
+
+    `changes` are Essay field names (the essays table's columns) and their new values;
+    `metrics` are the numbers the result measured, passed on to BOS for the class summary.
+    """
 
     status: EssayStatus
-    language: str
-    corrected_text_storage_id: str | None
-    spellcheck_log_storage_id: str | None
-    corrections_made: int | None
-    error: str | None
-
-
-def spellcheck_outcome(event: SpellcheckResultDataV1) -> SpellcheckOutcome:
-    """What a spellcheck result records on its essay: status and artifact references."""
-    references = event.storage_metadata
-    return SpellcheckOutcome(
-        status=event.status,
-        language=event.language.value,
-        corrected_text_storage_id=(
-            references.storage_id(ContentType.CORRECTED_TEXT) if references else None
-        ),
-        spellcheck_log_storage_id=(
-            references.storage_id(ContentType.SPELLCHECK_LOG) if references else None
-        ),
-        corrections_made=event.corrections_made,
-        error=event.error,
-    )
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    metrics: dict[str, int | float | None] | None = None
 
 
 def upload_from_content(

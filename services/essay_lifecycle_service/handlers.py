@@ -1,11 +1,12 @@
-"""ELS decisions: one plain async function per incoming event, and every transaction ELS opens.
+"""ELS decisions on batches and uploads: one plain async function per incoming event (the
+pipeline phases' commands and results are decided in phase_handlers.py, on the same rules).
 
 Each takes the event, the envelope's correlation id (stamped on everything emitted) and a fresh
 `UnitOfWork`; it does all its reads, writes and event emissions in that one transaction, so a
 crash at any point either leaves no trace or a complete, already-published-or-queued result.
 Every handler is idempotent: at-least-once delivery may hand it the same event again.
 
-The per-essay events (contents, failures, results) come a Kafka poll at a time, applied in one
+The per-essay events (contents, failures) come a Kafka poll at a time, applied in one
 transaction: a 200-essay batch is then a few commits instead of 200. The single forms are the
 batch forms with one event, so both make the same decisions.
 
@@ -16,7 +17,6 @@ domain.py (pure rules) and repository.py (state) -> outgoing.py (events to queue
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 
 import structlog
@@ -24,27 +24,21 @@ import structlog
 from common_core.enums import ContentType, EssayStatus
 from common_core.events import (
     BatchEssaysRegistered,
-    BatchServiceSpellcheckInitiateCommandDataV1,
     EssayContentReady,
     EssayValidationFailed,
-    SpellcheckResultDataV1,
 )
 from common_core.kafka import PermanentError
 from common_core.logs import get_logger
-from common_core.metadata import EntityReference, utc_now
+from common_core.metadata import utc_now
 from services.essay_lifecycle_service.domain import (
     DUPLICATE_CONTENT_CODE,
     DUPLICATE_CONTENT_MESSAGE,
     Batch,
-    Essay,
     Placement,
-    SpellcheckOutcome,
     Upload,
     UploadKind,
     arrival_times,
-    has_result,
     plan_placements,
-    spellcheck_outcome,
     upload_from_content,
     upload_from_failure,
 )
@@ -53,11 +47,7 @@ from services.essay_lifecycle_service.metrics import (
     ESSAY_TRANSITIONS,
     UPLOAD_OUTCOMES,
 )
-from services.essay_lifecycle_service.outgoing import (
-    batch_essays_ready,
-    spellcheck_requested,
-    state_updated,
-)
+from services.essay_lifecycle_service.outgoing import batch_essays_ready
 from services.essay_lifecycle_service.protocols import EssayRepository, UnitOfWork
 
 logger = get_logger(__name__)
@@ -141,109 +131,11 @@ async def record_validation_failures(
     await _accept_uploads(uploads, uow)
 
 
-async def start_spellcheck(
-    event: BatchServiceSpellcheckInitiateCommandDataV1,
-    correlation_id: str,
-    uow: UnitOfWork,
-    now: Clock = utc_now,
-) -> None:
-    """Hand each ready essay to the spell checker; essays already handed out are skipped."""
-    at = now()
-    language = event.language.value
-    requested: list[str] = []
-    async with uow:
-        await uow.essays.lock_batch(event.batch_id)
-        if await uow.essays.get_batch(event.batch_id) is None:
-            raise PermanentError(f"spellcheck command for unknown batch {event.batch_id}")
-        await uow.essays.set_batch_language(event.batch_id, language)
-        # One query for the batch's essays, not one per essay (200 essays: 1.6 s -> less).
-        essays = {e.essay_id: e for e in await uow.essays.essays_of_batch(event.batch_id)}
-        for ref in event.essays_to_process:
-            essay = essays.get(ref.essay_id)
-            if essay is None:
-                raise PermanentError(f"essay {ref.essay_id} is not in batch {event.batch_id}")
-            if essay.status != EssayStatus.READY_FOR_PROCESSING.value:
-                logger.info("spellcheck_already_requested", essay_id=essay.essay_id)
-                continue
-            requested.append(essay.essay_id)
-            entity = EntityReference.essay(essay.essay_id, event.batch_id)
-            uow.publish(
-                spellcheck_requested(entity, ref.text_storage_id, event.language), correlation_id
-            )
-            uow.publish(state_updated(entity, EssayStatus.AWAITING_SPELLCHECK), correlation_id)
-        if requested:
-            await uow.essays.set_statuses(
-                requested, EssayStatus.AWAITING_SPELLCHECK, at, language=language
-            )
-        await uow.commit()
-    ESSAY_TRANSITIONS.labels(EssayStatus.AWAITING_SPELLCHECK.value).inc(len(requested))
-    logger.info("spellcheck_requested", batch_id=event.batch_id, essays=len(requested))
-
-
-async def record_spellcheck_result(
-    event: SpellcheckResultDataV1, correlation_id: str, uow: UnitOfWork, now: Clock = utc_now
-) -> None:
-    """Store the result's status and artifacts and tell BOS; a repeated result changes nothing."""
-    await record_spellcheck_results([(event, correlation_id)], uow, now)
-
-
-async def record_spellcheck_results(
-    events: Sequence[tuple[SpellcheckResultDataV1, str]],
-    uow: UnitOfWork,
-    now: Clock = utc_now,
-) -> None:
-    """`record_spellcheck_result` for several results, in order, in one transaction."""
-    for event, _ in events:
-        if not event.status.is_terminal:
-            raise PermanentError(f"spellcheck result with non-terminal status {event.status.value}")
-    at = now()
-    recorded: list[tuple[str, SpellcheckOutcome]] = []
-    async with uow:
-        await _lock_batches(uow.essays, (event.batch_id for event, _ in events))
-        essays = await uow.essays.get_essays([event.entity_ref.entity_id for event, _ in events])
-        for event, correlation_id in events:
-            with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
-                outcome = _new_outcome(essays, event)
-            if outcome is None:
-                continue
-            essay_id = event.entity_ref.entity_id
-            recorded.append((essay_id, outcome))
-            entity = EntityReference.essay(essay_id, event.batch_id)
-            uow.publish(state_updated(entity, event.status), correlation_id)
-        # One statement for the poll's results, after the decisions (ordering within a poll
-        # matters only for repeats, which `_new_outcome` has already filtered out).
-        await uow.essays.record_spellchecks(recorded, at)
-        await uow.commit()
-    for _, outcome in recorded:
-        ESSAY_TRANSITIONS.labels(outcome.status.value).inc()
-    logger.info("spellcheck_results_recorded", recorded=len(recorded), received=len(events))
-
-
-def _new_outcome(
-    essays: dict[str, Essay], event: SpellcheckResultDataV1
-) -> SpellcheckOutcome | None:
-    """What a result records on its essay; None when the essay already has a result.
-
-    `essays` is the poll's essays as loaded; a taken result marks its essay there, so a repeat
-    of the same result later in the poll is recognised.
-    """
-    essay_id = event.entity_ref.entity_id
-    essay = essays.get(essay_id)
-    if essay is None or essay.batch_id != event.batch_id:
-        raise PermanentError(f"spellcheck result for unknown essay {essay_id}")
-    if has_result(essay.status):
-        # The first result wins: BOS has already counted it, a second would contradict it.
-        logger.info("spellcheck_result_already_recorded", essay_id=essay_id)
-        return None
-    essays[essay_id] = replace(essay, status=event.status.value)
-    return spellcheck_outcome(event)
-
-
 async def _accept_uploads(uploads: Sequence[Upload], uow: UnitOfWork) -> None:
     """Record each upload once; place those of registered batches, keep the others pending."""
     outcomes: list[str] = []
     async with uow:
-        await _lock_batches(uow.essays, (upload.batch_id for upload in uploads))
+        await lock_batches(uow.essays, (upload.batch_id for upload in uploads))
         new_ids = await uow.essays.add_uploads(uploads)
         fresh: dict[str, list[Upload]] = {}  # batch id -> its new uploads, in arrival order
         for upload in uploads:
@@ -331,7 +223,7 @@ async def _publish_ready_if_complete(
     )
 
 
-async def _lock_batches(essays: EssayRepository, batch_ids: Iterable[str]) -> None:
+async def lock_batches(essays: EssayRepository, batch_ids: Iterable[str]) -> None:
     """Lock every batch a transaction touches, in one order, so two workers cannot deadlock."""
     for batch_id in sorted(set(batch_ids)):
         await essays.lock_batch(batch_id)

@@ -10,6 +10,7 @@ from common_core.events import (
     EssayLifecycleStateUpdated,
     EssayProcessingInputRef,
     FailedUpload,
+    NlpRequestedDataV1,
     SpellcheckRequestedDataV1,
 )
 from common_core.metadata import EntityReference, event_metadata
@@ -59,14 +60,35 @@ def spellcheck_requested(
     )
 
 
-def state_updated(entity: EntityReference, status: EssayStatus) -> EssayLifecycleStateUpdated:
-    """Tell BOS an essay changed status (BOS counts the results among them)."""
+def nlp_requested(
+    entity: EntityReference, corrected_text_storage_id: str, corrections: int, language: Language
+) -> NlpRequestedDataV1:
+    """Ask the NLP worker for one essay's metrics, on its spell-corrected text."""
+    return NlpRequestedDataV1(
+        batch_id=entity.parent_id or entity.entity_id,
+        entity_ref=entity,
+        corrected_text_storage_id=corrected_text_storage_id,
+        spellcheck_corrections=corrections,
+        language=language,
+        metadata=event_metadata(
+            entity, ProcessingEvent.ESSAY_NLP_REQUESTED, ProcessingStage.NLP_METRICS
+        ),
+    )
+
+
+def state_updated(
+    entity: EntityReference,
+    status: EssayStatus,
+    phase: ProcessingStage,
+    metrics: dict[str, int | float | None] | None = None,
+) -> EssayLifecycleStateUpdated:
+    """Tell BOS an essay changed status in a phase (BOS counts the results among them); a
+    successful result that measured something carries its metrics for the class summary."""
     return EssayLifecycleStateUpdated(
         batch_id=entity.parent_id or entity.entity_id,
         entity_ref=entity,
         status=status,
-        phase=ProcessingStage.SPELLCHECK,
-        metadata=event_metadata(
-            entity, ProcessingEvent.ESSAY_LIFECYCLE_STATE_UPDATED, ProcessingStage.SPELLCHECK
-        ),
+        phase=phase,
+        metrics=metrics,
+        metadata=event_metadata(entity, ProcessingEvent.ESSAY_LIFECYCLE_STATE_UPDATED, phase),
     )

@@ -12,8 +12,8 @@ from services.essay_lifecycle_service.domain import (
     Batch,
     Essay,
     FailedUploadRecord,
+    PhaseOutcome,
     SlotCounts,
-    SpellcheckOutcome,
     Upload,
     UploadKind,
 )
@@ -100,10 +100,10 @@ class EssayRepository(Protocol):
         """Change essays' status (and language if given) and add it to their timelines."""
         ...
 
-    async def record_spellchecks(
-        self, results: Sequence[tuple[str, SpellcheckOutcome]], at: datetime
+    async def record_outcomes(
+        self, results: Sequence[tuple[str, PhaseOutcome]], at: datetime
     ) -> None:
-        """Store spellcheck results on their (essay id) essays and add them to the timelines."""
+        """Store phase results on their (essay id) essays and add them to the timelines."""
         ...
 
     async def set_batch_language(self, batch_id: str, language: str) -> None:

@@ -23,9 +23,9 @@ from services.essay_lifecycle_service.domain import (
     Batch,
     Essay,
     FailedUploadRecord,
+    PhaseOutcome,
     SlotCounts,
     SlotTakenError,
-    SpellcheckOutcome,
     Upload,
     UploadKind,
     UploadSource,
@@ -322,36 +322,34 @@ class SqlEssayRepository:
         )
         self._session.add_all(TimelineRow(essay_id=e, status=status, at=at) for e in essay_ids)
 
-    async def record_spellchecks(
-        self, results: Sequence[tuple[str, SpellcheckOutcome]], at: datetime
+    async def record_outcomes(
+        self, results: Sequence[tuple[str, PhaseOutcome]], at: datetime
     ) -> None:
         if not results:
             return
-        await self._session.execute(
-            update(_ESSAYS)
-            .where(_ESSAYS.c.essay_id == bindparam("essay"))
-            .values(
-                status=bindparam("status_"),
-                language=bindparam("language_"),
-                corrected_text_storage_id=bindparam("corrected"),
-                spellcheck_log_storage_id=bindparam("log"),
-                corrections_made=bindparam("corrections"),
-                error=bindparam("error_"),
-                updated_at=at,
-            ),
-            [
-                {
-                    "essay": essay_id,
-                    "status_": outcome.status.value,
-                    "language_": outcome.language,
-                    "corrected": outcome.corrected_text_storage_id,
-                    "log": outcome.spellcheck_log_storage_id,
-                    "corrections": outcome.corrections_made,
-                    "error_": outcome.error,
-                }
-                for essay_id, outcome in results
-            ],
-        )
+        # One executemany per shape of outcome (a phase's results all change the same fields;
+        # a failure recorded without a result may change fewer).
+        shapes: dict[tuple[str, ...], list[tuple[str, PhaseOutcome]]] = {}
+        for essay_id, outcome in results:
+            shapes.setdefault(tuple(sorted(outcome.changes)), []).append((essay_id, outcome))
+        for fields, rows in shapes.items():
+            await self._session.execute(
+                update(_ESSAYS)
+                .where(_ESSAYS.c.essay_id == bindparam("essay_v"))
+                .values(
+                    status=bindparam("status_v"),
+                    updated_at=at,
+                    **{name: bindparam(f"{name}_v") for name in fields},
+                ),
+                [
+                    {
+                        "essay_v": essay_id,
+                        "status_v": outcome.status.value,
+                        **{f"{name}_v": outcome.changes[name] for name in fields},
+                    }
+                    for essay_id, outcome in rows
+                ],
+            )
         self._session.add_all(
             TimelineRow(essay_id=essay_id, status=outcome.status.value, at=at)
             for essay_id, outcome in results

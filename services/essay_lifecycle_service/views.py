@@ -151,6 +151,8 @@ def _essay_summary(row: EssayRow, timeline: list[JsonDict]) -> JsonDict:
         references["corrected_text"] = row.corrected_text_storage_id
     if row.spellcheck_log_storage_id:
         references["spellcheck_log"] = row.spellcheck_log_storage_id
+    if row.nlp_metrics_storage_id:
+        references["nlp_metrics"] = row.nlp_metrics_storage_id
     summary: JsonDict = {
         "essay_id": row.essay_id,
         "batch_id": row.batch_id,
@@ -170,4 +172,8 @@ def _essay_summary(row: EssayRow, timeline: list[JsonDict]) -> JsonDict:
         if row.error:
             spellcheck["error"] = row.error
         summary["spellcheck"] = spellcheck
+    if row.nlp_metrics is not None:  # the NLP phase succeeded: its metrics, as stored
+        summary["nlp"] = row.nlp_metrics
+    if row.nlp_error:
+        summary["nlp_error"] = row.nlp_error
     return summary

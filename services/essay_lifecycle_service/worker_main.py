@@ -21,7 +21,7 @@ from common_core.kafka import KafkaConsumerLoop, KafkaEventPublisher, Route
 from common_core.logs import configure_logging, get_logger
 from common_core.outbox import OutboxRelay
 from common_core.topics import topic_name
-from services.essay_lifecycle_service import handlers
+from services.essay_lifecycle_service import handlers, phase_handlers
 from services.essay_lifecycle_service.config import WORKER_PROCESS_NAME, ELSSettings
 from services.essay_lifecycle_service.di import make_worker_container
 from services.essay_lifecycle_service.protocols import UnitOfWorkFactory
@@ -53,13 +53,26 @@ def build_routes(units_of_work: UnitOfWorkFactory) -> Mapping[str, Route]:
                 _pairs(envs), units_of_work()
             ),
         ),
+        # One pair of routes per pipeline phase: its command, and its workers' results.
         topic_name(ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND): Route(
             events.BatchServiceSpellcheckInitiateCommandDataV1,
-            lambda env: handlers.start_spellcheck(env.data, env.correlation_id, units_of_work()),
+            lambda env: phase_handlers.start_spellcheck(
+                env.data, env.correlation_id, units_of_work()
+            ),
         ),
         topic_name(ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED): Route(
             events.SpellcheckResultDataV1,
-            batch_handler=lambda envs: handlers.record_spellcheck_results(
+            batch_handler=lambda envs: phase_handlers.record_spellcheck_results(
+                _pairs(envs), units_of_work()
+            ),
+        ),
+        topic_name(ProcessingEvent.BATCH_NLP_INITIATE_COMMAND): Route(
+            events.BatchServiceNlpInitiateCommandDataV1,
+            lambda env: phase_handlers.start_nlp(env.data, env.correlation_id, units_of_work()),
+        ),
+        topic_name(ProcessingEvent.ESSAY_NLP_RESULT_RECEIVED): Route(
+            events.NlpResultDataV1,
+            batch_handler=lambda envs: phase_handlers.record_nlp_results(
                 _pairs(envs), units_of_work()
             ),
         ),

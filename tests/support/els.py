@@ -15,6 +15,7 @@ from common_core.kafka import KafkaEventPublisher
 from common_core.topics import topic_name
 from services.essay_lifecycle_service.config import ELSSettings
 from services.essay_lifecycle_service.worker_main import run_worker
+from tests.support.els_events import content_ready, new_id, registered
 from tests.support.kafka import Record, collect_records, poll
 from tests.support.kafka import start_group_at_end as start_group_at_topic_ends
 
@@ -26,6 +27,8 @@ CONSUMED = [
         ProcessingEvent.ESSAY_VALIDATION_FAILED,
         ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND,
         ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED,
+        ProcessingEvent.BATCH_NLP_INITIATE_COMMAND,
+        ProcessingEvent.ESSAY_NLP_RESULT_RECEIVED,
     )
 ]
 
@@ -103,3 +106,15 @@ class Els:
 
         found = await collect_records(self.bootstrap, topic, matches, count, timeout)
         return [json.loads(r.value) for r in found]
+
+
+async def ready_batch(els: Els, count: int) -> tuple[str, list[dict[str, Any]]]:
+    """Register a batch, fill it, and return its id and BatchEssaysReady's ready_essays."""
+    batch_id = new_id("ready")
+    await els.publisher.publish(registered(batch_id, count), correlation_id="corr-reg")
+    await els.wait_batch(batch_id, lambda b: len(b["essays"]) == count)
+    for _ in range(count):
+        await els.publisher.publish(content_ready(batch_id), correlation_id="corr-upload")
+    (ready,) = await els.records(ProcessingEvent.BATCH_ESSAYS_READY, batch_id, count=1)
+    essays: list[dict[str, Any]] = ready["data"]["ready_essays"]
+    return batch_id, essays

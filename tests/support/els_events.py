@@ -9,10 +9,12 @@ from typing import Literal
 from common_core.enums import ContentType, ErrorCode, EssayStatus, Language
 from common_core.events import (
     BatchEssaysRegistered,
+    BatchServiceNlpInitiateCommandDataV1,
     BatchServiceSpellcheckInitiateCommandDataV1,
     EssayContentReady,
     EssayProcessingInputRef,
     EssayValidationFailed,
+    NlpResultDataV1,
     SpellcheckResultDataV1,
 )
 from common_core.metadata import (
@@ -20,6 +22,7 @@ from common_core.metadata import (
     StorageReferenceMetadata,
     SystemProcessingMetadata,
 )
+from common_core.nlp import NlpMetrics
 
 
 def new_id(prefix: str) -> str:
@@ -116,5 +119,54 @@ def spellcheck_result(
         corrections_made=corrections if success else None,
         language=Language.SWEDISH,
         error=None if success else "content service unavailable",
+        metadata=_meta(essay_id, "essay"),
+    )
+
+
+def nlp_command(
+    batch_id: str, essay_ids: list[str], language: Language = Language.SWEDISH
+) -> BatchServiceNlpInitiateCommandDataV1:
+    """BOS's NLP command for these essays."""
+    return BatchServiceNlpInitiateCommandDataV1(
+        batch_id=batch_id, essay_ids=essay_ids, language=language, metadata=_meta(batch_id)
+    )
+
+
+def nlp_metrics(words: int = 120) -> NlpMetrics:
+    """Plausible metrics of an essay of `words` words (no repeated word, so no MTLD)."""
+    return NlpMetrics(
+        word_count=words,
+        sentence_count=8,
+        paragraph_count=3,
+        mean_sentence_length=words / 8,
+        type_token_ratio=0.6,
+        mtld=None,
+        lix=40.0,
+        flesch_reading_ease=None,
+        long_word_share=0.25,
+        rare_word_share=0.1,
+        spelling_error_rate=2.5,
+    )
+
+
+def nlp_result(
+    batch_id: str,
+    essay_id: str,
+    status: EssayStatus = EssayStatus.NLP_SUCCESS,
+    words: int = 120,
+) -> NlpResultDataV1:
+    """An NLP worker result; success carries the metrics and their stored JSON's reference."""
+    success = status is EssayStatus.NLP_SUCCESS
+    return NlpResultDataV1(
+        batch_id=batch_id,
+        entity_ref=EntityReference.essay(essay_id, batch_id),
+        status=status,
+        corrected_text_storage_id="c" * 32,
+        storage_metadata=StorageReferenceMetadata(references={ContentType.NLP_METRICS: "e" * 32})
+        if success
+        else None,
+        metrics=nlp_metrics(words) if success else None,
+        language=Language.SWEDISH,
+        error=None if success else "the text has no words",
         metadata=_meta(essay_id, "essay"),
     )

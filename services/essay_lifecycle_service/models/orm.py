@@ -18,7 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from common_core.migrations import upgrade_to_head
 from services.essay_lifecycle_service.domain import Essay
 
-# ELS's Alembic environment; revision 0001 creates exactly the tables below.
+# ELS's Alembic environment; its head creates exactly the tables below.
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
@@ -65,6 +65,13 @@ class EssayRow(Base):
     corrections_made: Mapped[int | None] = mapped_column(Integer, default=None)
     language: Mapped[str | None] = mapped_column(String(8), default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    # The NLP phase (revision 0002): the stored metrics JSON, the metrics themselves for the
+    # essay view (a dozen numbers, so the API needs no Content Service call), or the error.
+    nlp_metrics_storage_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    nlp_metrics: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), default=None
+    )
+    nlp_error: Mapped[str | None] = mapped_column(Text, default=None)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -122,6 +129,9 @@ def essay_from_row(row: EssayRow) -> Essay:
         corrections_made=row.corrections_made,
         language=row.language,
         error=row.error,
+        nlp_metrics_storage_id=row.nlp_metrics_storage_id,
+        nlp_metrics=row.nlp_metrics,
+        nlp_error=row.nlp_error,
     )
 
 

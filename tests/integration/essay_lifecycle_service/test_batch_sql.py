@@ -15,12 +15,14 @@ from common_core.db import session_factory
 from common_core.outbox import OutboxMessage
 from services.essay_lifecycle_service.handlers import (
     assign_contents_to_slots,
-    record_spellcheck_results,
     record_validation_failures,
     register_batch,
-    start_spellcheck,
 )
 from services.essay_lifecycle_service.models.orm import migrate_schema
+from services.essay_lifecycle_service.phase_handlers import (
+    record_spellcheck_results,
+    start_spellcheck,
+)
 from services.essay_lifecycle_service.repository import (
     SqlUnitOfWork,
     SqlUnitOfWorkFactory,

@@ -12,12 +12,14 @@ from common_core.db import session_factory
 from common_core.outbox import OutboxMessage
 from services.essay_lifecycle_service.handlers import (
     assign_content_to_slot,
-    record_spellcheck_result,
     record_validation_failure,
     register_batch,
-    start_spellcheck,
 )
 from services.essay_lifecycle_service.models.orm import migrate_schema
+from services.essay_lifecycle_service.phase_handlers import (
+    record_spellcheck_result,
+    start_spellcheck,
+)
 from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
 from services.essay_lifecycle_service.views import EssayViews
 from tests.support.els_events import (

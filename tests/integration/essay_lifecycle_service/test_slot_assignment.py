@@ -11,7 +11,10 @@ from sqlalchemy import func, select
 from common_core.db import create_engine, session_factory
 from common_core.enums import ContentType, ProcessingEvent
 from services.essay_lifecycle_service.config import SERVICE_NAME, ELSSettings
-from services.essay_lifecycle_service.handlers import assign_content_to_slot, register_batch
+from services.essay_lifecycle_service.handlers import (
+    assign_content_to_slot,
+    register_batch,
+)
 from services.essay_lifecycle_service.models.orm import UploadRow, migrate_schema
 from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
 from tests.support.els import Els, WorkerHandle

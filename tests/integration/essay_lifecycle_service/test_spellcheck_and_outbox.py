@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlalchemy import func, select
 
@@ -12,12 +10,16 @@ from common_core.enums import EssayStatus, Language, ProcessingEvent
 from common_core.outbox import OutboxMessage
 from common_core.topics import dlt_topic_name, topic_name
 from services.essay_lifecycle_service.config import ELSSettings
-from services.essay_lifecycle_service.handlers import assign_content_to_slot, register_batch
+from services.essay_lifecycle_service.handlers import (
+    assign_content_to_slot,
+    register_batch,
+)
 from services.essay_lifecycle_service.models.orm import migrate_schema
 from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
 from tests.support.els import (
     Els,
     WorkerHandle,
+    ready_batch,
     start_group_at_end,
 )
 from tests.support.els_events import (
@@ -33,18 +35,6 @@ pytestmark = pytest.mark.kafka
 READY = ProcessingEvent.BATCH_ESSAYS_READY
 REQUESTED = ProcessingEvent.ESSAY_SPELLCHECK_REQUESTED
 UPDATED = ProcessingEvent.ESSAY_LIFECYCLE_STATE_UPDATED
-
-
-async def ready_batch(els: Els, count: int) -> tuple[str, list[dict[str, Any]]]:
-    """Register a batch, fill it, and return its id and BatchEssaysReady's ready_essays."""
-    batch_id = new_id("spell")
-    await els.publisher.publish(registered(batch_id, count), correlation_id="corr-reg")
-    await els.wait_batch(batch_id, lambda b: len(b["essays"]) == count)
-    for _ in range(count):
-        await els.publisher.publish(content_ready(batch_id), correlation_id="corr-upload")
-    (ready,) = await els.records(READY, batch_id, count=1)
-    essays: list[dict[str, Any]] = ready["data"]["ready_essays"]
-    return batch_id, essays
 
 
 async def test_command_requests_each_essay_and_results_update_state(

@@ -15,9 +15,9 @@ from services.essay_lifecycle_service.domain import (
     Batch,
     Essay,
     FailedUploadRecord,
+    PhaseOutcome,
     SlotCounts,
     SlotTakenError,
-    SpellcheckOutcome,
     Upload,
     UploadKind,
 )
@@ -160,18 +160,12 @@ class FakeEssayRepository:
             )
             self.state.timeline.append((essay_id, str(status)))
 
-    async def record_spellchecks(
-        self, results: Sequence[tuple[str, SpellcheckOutcome]], at: datetime
+    async def record_outcomes(
+        self, results: Sequence[tuple[str, PhaseOutcome]], at: datetime
     ) -> None:
         for essay_id, outcome in results:
             self.state.essays[essay_id] = replace(
-                self.state.essays[essay_id],
-                status=outcome.status.value,
-                language=outcome.language,
-                corrected_text_storage_id=outcome.corrected_text_storage_id,
-                spellcheck_log_storage_id=outcome.spellcheck_log_storage_id,
-                corrections_made=outcome.corrections_made,
-                error=outcome.error,
+                self.state.essays[essay_id], status=outcome.status.value, **outcome.changes
             )
             self.state.timeline.append((essay_id, outcome.status.value))
 

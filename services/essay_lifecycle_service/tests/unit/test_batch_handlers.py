@@ -10,9 +10,11 @@ from common_core.kafka import PermanentError
 from services.essay_lifecycle_service.domain import UploadKind
 from services.essay_lifecycle_service.handlers import (
     assign_contents_to_slots,
-    record_spellcheck_results,
     record_validation_failures,
     register_batch,
+)
+from services.essay_lifecycle_service.phase_handlers import (
+    record_spellcheck_results,
     start_spellcheck,
 )
 from services.essay_lifecycle_service.tests.unit.fakes import FakeUnitOfWork

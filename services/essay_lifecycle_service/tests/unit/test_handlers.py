@@ -14,9 +14,11 @@ from common_core.kafka import PermanentError
 from services.essay_lifecycle_service.domain import AWAITING_CONTENT, UploadKind
 from services.essay_lifecycle_service.handlers import (
     assign_content_to_slot,
-    record_spellcheck_result,
     record_validation_failure,
     register_batch,
+)
+from services.essay_lifecycle_service.phase_handlers import (
+    record_spellcheck_result,
     start_spellcheck,
 )
 from services.essay_lifecycle_service.tests.unit.fakes import FakeUnitOfWork
