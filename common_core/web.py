@@ -19,10 +19,11 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pydantic import ValidationError
-from quart import Quart, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from quart import Quart, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from common_core.logs import get_logger
+from common_core.request_body import DEFAULT_LINGER_SECONDS, FinishReadingBody
 
 logger = get_logger(__name__)
 
@@ -82,8 +83,15 @@ def correlation_id() -> str:
     return value
 
 
-def install_http_plumbing(app: Quart) -> None:
-    """Register error handlers, correlation ids, request metrics and GET /metrics on `app`."""
+def install_http_plumbing(app: Quart, linger_seconds: float = DEFAULT_LINGER_SECONDS) -> None:
+    """Register error handlers, correlation ids, request metrics and GET /metrics on `app`.
+
+    Also wraps it in `FinishReadingBody`, so a client still sending a body the app refused
+    reads the refusal instead of a reset connection (up to `linger_seconds`).
+    """
+    wrapped = FinishReadingBody(app.asgi_app, linger_seconds)
+    app.asgi_app = wrapped  # type: ignore[method-assign,assignment]
+    _treat_deep_json_as_malformed(app)
 
     @app.before_request
     async def _start_request() -> None:
@@ -106,6 +114,12 @@ def install_http_plumbing(app: Quart) -> None:
     @app.errorhandler(ApiError)
     async def _api_error(exc: ApiError) -> Response:
         return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    async def _too_large(_exc: RequestEntityTooLarge) -> Response:
+        # Quart's own cap (MAX_CONTENT_LENGTH / MAX_FORM_PARTS, see cap_request_body).
+        error = payload_too_large(current_app.config["MAX_CONTENT_LENGTH"])
+        return error_response(error.status, error.code, error.message, error.details)
 
     @app.errorhandler(HTTPException)
     async def _http_error(exc: HTTPException) -> Response:
@@ -130,32 +144,48 @@ def install_http_plumbing(app: Quart) -> None:
         return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 
+def _treat_deep_json_as_malformed(app: Quart) -> None:
+    """Python's JSON parser recurses once per level of nesting, so `[[[[...` a few thousand deep
+    raises RecursionError, which Quart and quart-schema do not expect (a 500). Every JSON body
+    the app parses goes through `app.json.loads`; this makes such a body malformed (400).
+    Call after the app's JSON provider is set."""
+    loads = app.json.loads
+
+    def loads_or_malformed(s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+    app.json.loads = loads_or_malformed  # type: ignore[method-assign]
+
+
 async def drain_body() -> None:
     """Read the rest of the request body and drop it.
 
-    A simple client (urllib, curl without Expect) sends its whole body before reading the
-    answer; if the server answers early and closes, it sees a reset connection instead of the
-    error. Reading the body first lets it see the 4xx.
+    Rarely needed: `FinishReadingBody` (installed by `install_http_plumbing`) already lets a
+    client that is still sending read an early answer. Quart's cap still applies (an oversized
+    body raises RequestEntityTooLarge here).
     """
     async for _chunk in request.body:
         pass
 
 
-# Bodies up to this many times the limit are read to their end and refused with a readable 413
-# (simple clients send the whole body before reading the answer); Quart cuts off anything larger.
-DRAIN_FACTOR = 4
+# How many times the limit Quart itself accepts. Since FinishReadingBody reads (and drops) a
+# refused body to its end, a client always reads the 413 whatever the size, so Quart's cap can
+# be the limit itself; kept as a parameter for routes that want to read past it.
+DRAIN_FACTOR = 1
 
 
 def cap_request_body(
     app: Quart, max_bytes: int, *, drain_factor: int = DRAIN_FACTOR, max_form_parts: int = 0
 ) -> None:
-    """Quart's own hard limits, `drain_factor` times ours (see DRAIN_FACTOR).
-
-    `max_form_parts`, when given, caps multipart parts the same way.
+    """Quart's own hard limits: `max_bytes` (times `drain_factor`) per body, which Quart
+    enforces while reading (a 413 `payload_too_large`), and `max_form_parts` multipart parts.
     """
     app.config["MAX_CONTENT_LENGTH"] = max_bytes * drain_factor
     if max_form_parts:
-        app.config["MAX_FORM_PARTS"] = max_form_parts * drain_factor
+        app.config["MAX_FORM_PARTS"] = max_form_parts
 
 
 def payload_too_large(max_bytes: int, message: str | None = None) -> ApiError:
@@ -169,10 +199,10 @@ def payload_too_large(max_bytes: int, message: str | None = None) -> ApiError:
 
 
 def limit_request_body(app: Quart, max_bytes: int, drain_factor: int = DRAIN_FACTOR) -> None:
-    """413 JSON for any request body larger than `max_bytes`, after draining it.
+    """413 JSON for any request body larger than `max_bytes`.
 
-    Checked before the route runs, so routes read bodies that are within the limit; a chunked
-    body (no declared length) is read once here and cached for the route.
+    A declared length is checked before the route runs; a chunked body (no declared length)
+    is cut off by Quart's cap when the route reads past the limit.
     """
     cap_request_body(app, max_bytes, drain_factor=drain_factor)
 
@@ -180,12 +210,7 @@ def limit_request_body(app: Quart, max_bytes: int, drain_factor: int = DRAIN_FAC
     async def _refuse_oversized_body() -> None:
         declared = request.content_length
         if declared is not None and declared > max_bytes:
-            await drain_body()
-        elif declared is not None or request.method in ("GET", "HEAD"):
-            return
-        elif len(await request.get_data(cache=True)) <= max_bytes:
-            return  # a chunked body within the limit, cached for the route to read
-        raise payload_too_large(max_bytes)
+            raise payload_too_large(max_bytes)
 
 
 async def serve_app(
@@ -227,3 +252,6 @@ async def require_json_body() -> None:
         json.loads(await request.get_data())
     except ValueError as exc:
         raise ApiError(400, "bad_request", f"malformed JSON body: {exc}") from None
+    except RecursionError:
+        # Python's parser recurses per level of nesting; no request of ours nests this deep.
+        raise ApiError(400, "bad_request", "malformed JSON body: nested too deeply") from None

@@ -90,8 +90,7 @@ def create_app(settings: BOSSettings | None = None) -> Quart:
     """The BOS web app; serving it (or `test_app()`) starts the relay and the consumer."""
     settings = settings or BOSSettings()
     app = Quart(SERVICE_NAME)
-    # 32x: a client sending tens of MB to a 1 MB limit still reads the 413 (see DRAIN_FACTOR).
-    limit_request_body(app, settings.max_request_bytes, drain_factor=32)
+    limit_request_body(app, settings.max_request_bytes)
     QuartSchema(app, info={"title": "Batch Orchestrator Service", "version": "1.0.0"})
     app.json = IsoJSONProvider(app)
     install_http_plumbing(app)

@@ -17,6 +17,11 @@ from services.file_service.handlers import UploadCollaborators
 
 # Room for the batch_id field and a few stray fields on top of the allowed files.
 _EXTRA_FORM_PARTS = 16
+# Quart's caps are a backstop at this many times our limits: below them the route itself
+# decides, naming what was exceeded (`file_too_large` with the file, `too_many_files` with the
+# count, a body without a declared length counted by its files); above them Quart stops
+# parsing at once with a plain 413.
+_BACKSTOP_FACTOR = 4
 
 
 def create_app(settings: FileServiceSettings, container: AsyncContainer | None = None) -> Quart:
@@ -30,7 +35,8 @@ def create_app(settings: FileServiceSettings, container: AsyncContainer | None =
     cap_request_body(
         app,
         settings.max_request_bytes,
-        max_form_parts=settings.max_files_per_request + _EXTRA_FORM_PARTS,
+        drain_factor=_BACKSTOP_FACTOR,
+        max_form_parts=(settings.max_files_per_request + _EXTRA_FORM_PARTS) * _BACKSTOP_FACTOR,
     )
     install_http_plumbing(app)
     app.register_blueprint(files_api)

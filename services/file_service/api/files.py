@@ -10,20 +10,14 @@ import asyncio
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 from dishka import FromDishka
 from quart import Blueprint, Response, jsonify, request
 from quart.datastructures import FileStorage
 from quart_dishka import inject
 
-from common_core.web import (
-    ApiError,
-    correlation_id,
-    drain_body,
-    error_response,
-    payload_too_large,
-)
+from common_core.web import ApiError, correlation_id, error_response, payload_too_large
 from services.file_service.config import FileServiceSettings
 from services.file_service.domain import (
     BatchNotAwaitingContent,
@@ -59,11 +53,9 @@ async def upload_files(
 ) -> tuple[Response, int]:
     """Multipart `batch_id` + `files` -> 202 once every text is stored and every event acked."""
     if request.mimetype != "multipart/form-data":
-        await _refuse(
-            ApiError(415, "unsupported_media_type", "send the files as multipart/form-data")
-        )
+        raise ApiError(415, "unsupported_media_type", "send the files as multipart/form-data")
     if (request.content_length or 0) > settings.max_request_bytes:
-        await _refuse(_request_too_large(settings.max_request_bytes))
+        raise _request_too_large(settings.max_request_bytes)
     form = await request.form
     batch_id = (form.get("batch_id") or "").strip()
     if not batch_id:
@@ -109,12 +101,6 @@ def file_label(raw_name: str | None) -> str:
     name = (raw_name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
     return name[:MAX_LABEL_LENGTH] or "unnamed"
-
-
-async def _refuse(error: ApiError) -> NoReturn:
-    """Read the rest of the body (see `drain_body`), then raise `error`."""
-    await drain_body()
-    raise error
 
 
 def _request_too_large(max_bytes: int) -> ApiError:
