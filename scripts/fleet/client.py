@@ -122,6 +122,12 @@ class FleetClient:
         result: dict[str, Any] = json.loads(raw)
         return result
 
+    def run_pipelines(self, batch_id: str, pipelines: list[str]) -> dict[str, Any]:
+        """Run more pipelines on a finished batch (202); the batch is processing again."""
+        url = f"{self.urls.bos}/v1/batches/{batch_id}/pipelines"
+        result: dict[str, Any] = self._json("POST", url, {"pipelines": pipelines})
+        return result
+
     def batch(self, batch_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self._json("GET", f"{self.urls.bos}/v1/batches/{batch_id}")
         return result
@@ -170,8 +176,7 @@ class FleetClient:
                     raise
                 time.sleep(0.5)  # polling interval against a remote API
                 continue
-            counts = batch["pipeline_state"]["spellcheck"]["essay_counts"]
-            seen = (batch["status"], json.dumps(counts, sort_keys=True))
+            seen = (batch["status"], json.dumps(batch["pipeline_state"], sort_keys=True))
             if seen != last and on_change is not None:
                 on_change(batch)
             last = seen

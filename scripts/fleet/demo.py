@@ -1,5 +1,6 @@
-"""The demo: log in as the demo teacher, register an English and a Swedish batch, upload
-sample essays, show the results."""
+"""The demo: log in as the demo teacher, register an English and a Swedish batch for both
+pipelines (spellcheck, then NLP metrics), upload sample essays, show each essay's corrections and
+a few of its metrics, and the class summary."""
 
 from __future__ import annotations
 
@@ -51,15 +52,49 @@ class DemoSettings(BaseSettings):
 
 
 BATCHES = [("ENG5", "en", "English"), ("SV2", "sv", "Swedish")]
+# nlp_metrics needs spellcheck; BOS adds it, so this runs both phases in order.
+PIPELINES = ["nlp_metrics"]
+# The metrics shown per essay and in the class summary (docs/nlp.md defines them all).
+SHOWN_METRICS = ("word_count", "mean_sentence_length", "type_token_ratio", "lix",
+                 "flesch_reading_ease", "spelling_error_rate")  # fmt: skip
 
 
 def _progress(batch: dict[str, Any]) -> None:
-    counts = batch["pipeline_state"]["spellcheck"]["essay_counts"]
-    print(
-        f"  status={batch['status']:<20} done={counts['successful'] + counts['failed']}"
-        f"/{counts['total']} (ok {counts['successful']}, failed {counts['failed']})",
-        flush=True,
-    )
+    state = batch["pipeline_state"]
+    phases = []
+    for name in state["requested_pipelines"]:
+        detail, counts = state[name], state[name]["essay_counts"]
+        done = counts["successful"] + counts["failed"]
+        skipped = f", skipped {counts['skipped']}" if counts["skipped"] else ""
+        phases.append(f"{name} {detail['status']} {done}/{counts['total']}{skipped}")
+    print(f"  status={batch['status']:<20} " + " | ".join(phases), flush=True)
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:g}" if isinstance(value, int) else f"{value:.2f}"
+
+
+def _print_metrics(essay: dict[str, Any]) -> None:
+    metrics = essay.get("nlp")
+    if metrics:
+        shown = ", ".join(f"{name} {_number(metrics.get(name))}" for name in SHOWN_METRICS)
+        print(f"      metrics: {shown}")
+    elif essay.get("nlp_error"):
+        print(f"      metrics: none ({essay['nlp_error']})")
+
+
+def _print_summary(batch: dict[str, Any]) -> None:
+    summary = batch.get("class_summary")
+    if not summary:
+        return
+    print("class summary:          mean   median      min      max")
+    for name in SHOWN_METRICS:
+        if name in summary:
+            values = summary[name]
+            row = "".join(f"{values[k]:>9.2f}" for k in ("mean", "median", "min", "max"))
+            print(f"  {name:<20}{row}")
 
 
 def _print_essay(client: FleetClient, essay: dict[str, Any]) -> None:
@@ -69,20 +104,22 @@ def _print_essay(client: FleetClient, essay: dict[str, Any]) -> None:
         f"  - {essay.get('original_file_name')} by {who}: {essay['status']}, "
         f"{spell.get('corrections_made', 0)} corrections"
     )
-    if not (essay.get("storage_references") or {}).get("spellcheck_log"):
-        return
-    corrections = client.corrections(essay["essay_id"])
-    for item in corrections[:12]:
-        print(f"      {item['original']!r} -> {item['corrected']!r}")
-    if len(corrections) > 12:
-        print(f"      ... and {len(corrections) - 12} more")
+    if (essay.get("storage_references") or {}).get("spellcheck_log"):
+        corrections = client.corrections(essay["essay_id"])
+        for item in corrections[:8]:
+            print(f"      {item['original']!r} -> {item['corrected']!r}")
+        if len(corrections) > 8:
+            print(f"      ... and {len(corrections) - 8} more")
+    _print_metrics(essay)
 
 
 def run_batch(client: FleetClient, settings: DemoSettings, course: str, lang: str) -> str:
     files = sorted(p for p in (settings.essays_dir / lang).iterdir() if p.is_file())
-    registered = client.register_batch(course, len(files), class_designation="9B")
+    registered = client.register_batch(
+        course, len(files), class_designation="9B", requested_pipelines=PIPELINES
+    )
     batch_id = registered["batch_id"]
-    print(f"registered batch {batch_id} ({course}, {len(files)} essays)")
+    print(f"registered batch {batch_id} ({course}, {len(files)} essays, pipelines {PIPELINES})")
     upload = client.upload(batch_id, files)
     print(f"uploaded: {len(upload['accepted'])} accepted, {len(upload['rejected'])} rejected")
     for rejected in upload["rejected"]:
@@ -92,6 +129,7 @@ def run_batch(client: FleetClient, settings: DemoSettings, course: str, lang: st
     print("essays:")
     for essay in essays["essays"]:
         _print_essay(client, essay)
+    _print_summary(batch)
     print(f"batch {batch_id} finished: {batch['status']}\n")
     return str(batch["status"])
 

@@ -324,8 +324,8 @@ def final_counts(batch: Batch, results: Results) -> EssayCounts:
 
 
 def class_summary(metrics: Sequence[Mapping[str, float | int | None]]) -> ClassSummary:
-    """Mean, median, min and max of each metric over the essays that have it (a metric no
-    essay has, such as Flesch reading ease for Swedish, is left out)."""
+    """Mean, median, min and max of each metric over the essays that have it, to 4 decimals (a
+    metric no essay has, such as Flesch reading ease for Swedish, is left out)."""
     names: dict[str, None] = {}
     for essay in metrics:
         names.update(dict.fromkeys(essay))
@@ -333,10 +333,12 @@ def class_summary(metrics: Sequence[Mapping[str, float | int | None]]) -> ClassS
     for name in names:
         values = [float(v) for essay in metrics if (v := essay.get(name)) is not None]
         if values:
-            summary[name] = {
-                "mean": round(statistics.fmean(values), 4),
-                "median": round(statistics.median(values), 4),
+            figures = {
+                "mean": statistics.fmean(values),
+                "median": statistics.median(values),
                 "min": min(values),
                 "max": max(values),
             }
+            # Rounded alike (rounding keeps the order min <= median, mean <= max).
+            summary[name] = {key: round(value, 4) for key, value in figures.items()}
     return summary

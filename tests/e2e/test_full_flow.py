@@ -40,7 +40,9 @@ def test_sample_batch_completes_with_corrections(
     assert batch["status"] == "completed"
     assert batch["language"] == lang
     counts = batch["pipeline_state"]["spellcheck"]["essay_counts"]
-    assert counts == {"total": len(files), "successful": len(files), "failed": 0, "pending": 0}
+    assert counts == {
+        "total": len(files), "successful": len(files), "failed": 0, "pending": 0, "skipped": 0,
+    }  # fmt: skip
 
     essays = client.essays(batch_id)["essays"]
     assert {e["status"] for e in essays} == {"spellchecked_success"}

@@ -1,8 +1,9 @@
 """Fault suite: kill -9 each process, restart the broker, freeze Content Service — mid-batch.
 
-Each run registers a 30-essay batch, uploads it in three chunks (retrying a chunk the way a
-teacher would press "upload" again when the request failed), injects one fault at a random
-point, and requires the batch to complete with exactly one result per essay.
+Each run registers a 30-essay batch for both pipelines (spellcheck, then NLP metrics), uploads it
+in three chunks (retrying a chunk the way a teacher would press "upload" again when the request
+failed), injects one fault at a random point, and requires the batch to complete with exactly
+one result per essay in each phase.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tests.support.batches import assert_completed_exactly_once, wait_for_result
 pytestmark = pytest.mark.e2e
 
 ESSAYS = 30
+PIPELINES = ("spellcheck", "nlp_metrics")
 SEED = int(os.environ.get("FAULT_SEED", "20261123"))
 
 
@@ -45,7 +47,9 @@ def run_batch_with_fault(
     client: FleetClient, tmp_path: Path, fault: Callable[[str], None], during_upload: bool
 ) -> str:
     files = write_essays(tmp_path, ESSAYS, seed=random.Random(SEED).randrange(10_000))
-    batch_id: str = client.register_batch("ENG5", ESSAYS)["batch_id"]
+    batch_id: str = client.register_batch("ENG5", ESSAYS, requested_pipelines=["nlp_metrics"])[
+        "batch_id"
+    ]
     chunks = [files[i : i + 10] for i in range(0, ESSAYS, 10)]
     if during_upload:
         injector = threading.Thread(target=fault, args=(batch_id,))
@@ -67,6 +71,7 @@ def run_batch_with_fault(
         "batch_orchestrator_service",
         "essay_lifecycle_worker",
         "spell_checker_service",
+        "nlp_service",
     ],
 )
 def test_kill_9_at_a_random_point(
@@ -78,13 +83,16 @@ def test_kill_9_at_a_random_point(
         if victim == "file_service":
             time.sleep(rng.uniform(0.0, 0.5))  # a random moment inside the uploads
         else:
-            wait_for_results(client, batch_id, at_least=rng.randint(1, ESSAYS // 2), timeout=120)
+            # The NLP worker is killed mid-NLP-phase; the others mid-spellcheck.
+            phase = "nlp_metrics" if victim == "nlp_service" else "spellcheck"
+            at_least = rng.randint(1, ESSAYS // 2)
+            wait_for_results(client, batch_id, at_least, timeout=120, pipeline=phase)
         old = fleet.kill(victim)
         fleet.wait_restarted(victim, old)
 
     batch_id = run_batch_with_fault(client, tmp_path, kill, during_upload=victim == "file_service")
 
-    assert_completed_exactly_once(client, fleet.kafka_bootstrap, batch_id, ESSAYS)
+    assert_completed_exactly_once(client, fleet.kafka_bootstrap, batch_id, ESSAYS, PIPELINES)
     assert f"{victim} exited with code -9" in fleet.log_text()
 
 
@@ -98,7 +106,7 @@ def test_kafka_broker_restart_mid_batch(
 
     batch_id = run_batch_with_fault(client, tmp_path, restart_broker, during_upload=False)
 
-    assert_completed_exactly_once(client, fleet.kafka_bootstrap, batch_id, ESSAYS)
+    assert_completed_exactly_once(client, fleet.kafka_bootstrap, batch_id, ESSAYS, PIPELINES)
     assert "kafka exited with code" in fleet.log_text()
 
 
@@ -115,4 +123,4 @@ def test_content_service_frozen_for_ten_seconds(
 
     batch_id = run_batch_with_fault(client, tmp_path, freeze_content, during_upload=False)
 
-    assert_completed_exactly_once(client, fleet.kafka_bootstrap, batch_id, ESSAYS)
+    assert_completed_exactly_once(client, fleet.kafka_bootstrap, batch_id, ESSAYS, PIPELINES)
