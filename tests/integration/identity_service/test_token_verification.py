@@ -155,25 +155,34 @@ async def test_alg_none_and_hs256_forgeries_are_refused(fleetlet: Fleetlet) -> N
     await assert_refused(fleetlet, hs256_token(claims, public_key_pem(key.public_jwk), key.kid))
 
 
+_TIME_CLAIMS = frozenset({"exp", "iat", "nbf"})
+
+
 @pytest.mark.parametrize(
     ("overrides", "code"),
     [
-        ({"exp": int(time.time()) - 120, "iat": int(time.time()) - 720,
-          "nbf": int(time.time()) - 720}, "token_expired"),
-        ({"nbf": int(time.time()) + 600}, "invalid_token"),
+        # Times are offsets from the moment the test runs, not from collection: a suite longer
+        # than the offset would otherwise see a "future" nbf already in the past.
+        ({"exp": -120, "iat": -720, "nbf": -720}, "token_expired"),
+        ({"nbf": 600}, "invalid_token"),
         ({"aud": "some-other-fleet"}, "invalid_token"),
         ({"iss": "https://evil.example"}, "invalid_token"),
         ({"exp": None}, "invalid_token"),
         ({"sub": None}, "invalid_token"),
     ],
     ids=["expired", "not-yet-valid", "wrong-audience", "wrong-issuer", "no-exp", "no-sub"],
-)  # fmt: skip
+)
 async def test_well_signed_tokens_with_wrong_claims_are_refused(
     fleetlet: Fleetlet, overrides: dict[str, Any], code: str
 ) -> None:
     key = await fleetlet.active_key()
     s = fleetlet.settings
-    token = rs256_token(claims_for("t-1", s.jwt_issuer, s.jwt_audience, **overrides),
+    now = int(time.time())
+    claims = {
+        name: now + value if name in _TIME_CLAIMS and value is not None else value
+        for name, value in overrides.items()
+    }
+    token = rs256_token(claims_for("t-1", s.jwt_issuer, s.jwt_audience, **claims),
                         key.private_key_pem, key.kid)  # fmt: skip
     await assert_refused(fleetlet, token, code)
     good = rs256_token(claims_for("t-1", s.jwt_issuer, s.jwt_audience), key.private_key_pem,
