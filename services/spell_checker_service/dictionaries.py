@@ -9,13 +9,15 @@ names. See lexicon.py for the filtering and docs/spellcheck.md for the figures.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from common_core.enums import Language
-from services.spell_checker_service.context import BigramModel
+from services.spell_checker_service.context import CONTEXT_MARGIN, BigramModel
 from services.spell_checker_service.corrector import TextCorrector
+from services.spell_checker_service.deletes_index import DeletesIndex
 from services.spell_checker_service.engine import SpellingEngine
-from services.spell_checker_service.lexicon import COUNT_SCALE, hunspell, load_lexicon
+from services.spell_checker_service.lexicon import COUNT_SCALE, hunspell, load_index, load_lexicon
 from services.spell_checker_service.names import NameJudge
 
 ENGLISH_ALPHABET = "'abcdefghijklmnopqrstuvwxyzàâçèéêëïîñôöüû"
@@ -34,20 +36,27 @@ def _spell_checker(language: Language) -> Any:
 
 def build_engine(language: Language, checker: Any) -> tuple[SpellingEngine, frozenset[str]]:
     """The language's word engine over its Hunspell-filtered lexicon, and its names."""
-    lexicon = load_lexicon(_CODES[language], _ALPHABETS[language], checker)
+    code, alphabet = _CODES[language], _ALPHABETS[language]
+    lexicon = load_lexicon(code, alphabet, checker)
+
+    def mapped_index(words: Sequence[str]) -> DeletesIndex:
+        return load_index(code, alphabet, words)
+
     if language is Language.ENGLISH:
         engine = SpellingEngine(
             lexicon.frequencies,
-            ENGLISH_ALPHABET,
             extra_known=checker.spell,
             prefer_accent_variants=True,
+            # The bigram model chooses among the candidates this close to the best.
+            margin=CONTEXT_MARGIN,
+            load_index=mapped_index,
         )
     else:
         engine = SpellingEngine(
             lexicon.frequencies,
-            SWEDISH_ALPHABET,
             extra_known=checker.spell,
             override_frequency=round(10 ** (SWEDISH_OVERRIDE_ZIPF - 9) * COUNT_SCALE),
+            load_index=mapped_index,
         )
     return engine, lexicon.names
 

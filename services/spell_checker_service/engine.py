@@ -1,105 +1,88 @@
-"""The word engine: candidates from a precomputed single-deletes index, ranked by a noisy channel.
+"""The word engine: candidates from a symmetric-deletes index, ranked by a noisy channel.
 
-pyspellchecker picks, for an unknown word, the most frequent known word at edit distance 1,
-else at distance 2, and finds distance-2 words by generating every edit of every edit (~10^5
-strings for a nine-letter word). We find the same candidate sets by probing an index from each
-dictionary word's one-letter deletes with a few thousand strings derived from the misspelling,
-keep the probes' hits that really are one or two edits away, and rank all of them together by
-frequency and the error model's cost (`error_model.py`). A per-process cache answers repeated
-words at once.
+For an unknown word the candidates are the dictionary words one edit away, and also those two
+edits away unless a one-edit candidate already scores TWO_EDITS_BELOW (pyspellchecker's
+candidate sets, with Lowrance-Wagner distance: edits may touch letters between a transposed
+pair). They come from `deletes_index.py`: the misspelling and its one- and two-letter deletes
+are looked up among every word's deletes, so a search costs a few dozen probes instead of the
+~10^5 edits of edits pyspellchecker generates. Each candidate scores
+`log10(count) - error_weight * edit_cost` (`error_model.py`).
 
-Why the probes find everything (w a dictionary word two edits from x, none one edit away):
-- w two letters shorter: w is a double delete of x, looked up directly;
-- one shorter: w and some delete d of x are one replace/transpose apart, so they share a
-  delete (a double delete of x) -> index;
-- the same length, a delete plus an insert: w minus one letter is a delete of x -> index;
-- the same length, two replaces/transposes: w minus one letter is a replace or transpose of a
-  delete of x, or a delete of a transpose of x -> index;
-- one or two longer: w minus one letter is a replace/transpose/insert of x -> index.
-The unit tests check this against brute force (edits of edits) on random misspellings.
+Why it is fast enough for every word of every essay:
+- word ids are frequency ranks and each probe's entries list frequent words first, so the
+  two-edit search skips every word too rare to reach the score the one-edit search already
+  has (a two-edit candidate costs at least twice the cheapest edit);
+- candidates are verified and scored most frequent first, and the weighted alignment (the
+  costly part) is computed only for a candidate whose best possible score can still matter;
+- the verdict per word form is cached for the process's life (lru_cache), so a typo repeated
+  within or across essays costs one dictionary lookup.
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Mapping
+from array import array
+from bisect import bisect_right
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
 
-from services.spell_checker_service.error_model import edit_cost
+from services.spell_checker_service.deletes_index import DeletesIndex, deletes, second_deletes
+from services.spell_checker_service.error_model import (
+    CHEAPEST_EDIT,
+    CHEAPEST_LETTER_EDIT,
+    edit_cost,
+    single_edit_cost,
+)
 
 # How much one unit of error cost weighs against a factor of ten in frequency (chosen on
 # Norvig's development set, spell-testset1, and the Swedish tuning list; see docs/spellcheck.md).
 ERROR_WEIGHT = 3.5
-# Two-edit candidates are looked for only when no one-edit candidate scores this well: the
-# two-edit search costs ~10 ms a word in Python, the one-edit one ~0.1 ms. 2.0 is the lowest
-# level that loses nothing on the development sets (Norvig's testset1, the Swedish tuning list).
+# Two-edit candidates are looked for only when no one-edit candidate scores this well (chosen
+# on the same development sets; lower loses corrections there).
 TWO_EDITS_BELOW = 2.0
-# How many ranked candidates a word keeps for the context model to choose from.
+# At most this many ranked candidates are returned for the context model to choose from.
 SUGGESTIONS = 8
 
-# The index maps a delete to its one word (most deletes have exactly one) or a tuple of words:
-# a str value costs a third of a list's memory on 1.3 million English keys.
-_Index = dict[str, str | tuple[str, ...]]
+Ranked = tuple[tuple[str, float], ...]
 
 
-def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-def _transposes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
-
-
-def _replaces(word: str, alphabet: str) -> set[str]:
-    return {word[:i] + c + word[i + 1 :] for i in range(len(word)) for c in alphabet}
-
-
-def edits1(word: str, alphabet: str) -> set[str]:
-    """Every string one delete, transpose, replace or insert away (Norvig's edits1)."""
-    inserts = {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in alphabet}
-    return _deletes(word) | _transposes(word) | _replaces(word, alphabet) | inserts
-
-
-def build_deletes_index(words: Iterable[str]) -> _Index:
-    """Map every one-letter delete of every word to the word(s) it came from."""
-    index: _Index = {}
-    for word in words:
-        for deleted in _deletes(word):
-            held = index.get(deleted)
-            if held is None:
-                index[deleted] = word
-            elif isinstance(held, str):
-                if held != word:
-                    index[deleted] = (held, word)
-            elif word not in held:
-                index[deleted] = (*held, word)
-    return index
+def ranked_words(frequencies: Mapping[str, int]) -> list[str]:
+    """The lexicon in word-id order: most frequent first, ties alphabetically."""
+    return sorted(frequencies, key=lambda word: (-frequencies[word], word))
 
 
 class SpellingEngine:
     """Known-word lookup and ranked corrections for single lowercase words of one language.
 
-    Candidates are the dictionary words at most two edits away (found through the deletes
-    index); they are ranked by a noisy channel: log10(frequency) - error_weight * the error
-    model's cost of the edits (`error_model.edit_cost`), so a common word reached by a cheap,
-    typical slip beats a rare word one arbitrary edit away.
+    `margin`: how far below the best score a candidate may be and still be returned by
+    `suggestions` (a context model re-ranks those; 0 returns the best and its ties only, the
+    cheapest search). `load_index`: the deletes index for the lexicon in id order (by default
+    built in memory; the service maps a cached file, see lexicon.load_index).
     """
 
     def __init__(
         self,
         frequencies: Mapping[str, int],
-        alphabet: Collection[str],
+        alphabet: str = "",
         *,
         extra_known: Callable[[str], bool] | None = None,
         override_frequency: int | None = None,
         prefer_accent_variants: bool = False,
         error_weight: float = ERROR_WEIGHT,
+        margin: float = 0.0,
+        load_index: Callable[[Sequence[str]], DeletesIndex] = DeletesIndex.build,
         cache_size: int = 200_000,
     ) -> None:
+        # `alphabet` is kept for callers of the old signature: deletes need no alphabet.
+        del alphabet
         self._freq = dict(frequencies)
-        self._alphabet = "".join(sorted(set(alphabet)))
+        self._words = ranked_words(self._freq)
+        self._log_freq = array("d", (math.log10(self._freq[w]) for w in self._words))
+        # Counts in id order, negated so bisect finds the last id at or above a count.
+        self._neg_counts = array("q", (-self._freq[w] for w in self._words))
+        self._index = load_index(self._words)
         # Words no list holds but the language's spelling dictionary accepts (compounds,
         # rare inflections): known, never suggested.
         self._extra_known = extra_known
@@ -108,10 +91,11 @@ class SpellingEngine:
         self._override_frequency = override_frequency
         # pyspellchecker lets a candidate that differs only in accents win ("pere" -> "père").
         # Right for English; wrong for Swedish, where å, ä and ö are letters, not accents.
-        self._prefer_accent_variants = prefer_accent_variants
+        self._accent_groups = _accent_groups(self._words) if prefer_accent_variants else {}
         self._error_weight = error_weight
-        self._index = build_deletes_index(self._freq)
-        self._log_freq: dict[str, float] = {}
+        self._margin = margin
+        self._apostrophes = any("'" in w for w in self._words)
+        self._cheapest = CHEAPEST_EDIT if self._apostrophes else CHEAPEST_LETTER_EDIT
         self.suggestions = lru_cache(maxsize=cache_size)(self._suggestions)
         self.correction = lru_cache(maxsize=cache_size)(self._correction)
 
@@ -120,8 +104,13 @@ class SpellingEngine:
 
     @property
     def index_size(self) -> int:
-        """Number of distinct deletes in the index (for start-up figures)."""
+        """Entries in the deletes index (for start-up figures)."""
         return len(self._index)
+
+    @property
+    def words(self) -> Sequence[str]:
+        """The lexicon, most frequent first."""
+        return self._words
 
     def lexicon(self) -> Mapping[str, int]:
         """The ranked lexicon, word -> count, read-only (a benchmark hands a reference checker
@@ -141,12 +130,23 @@ class SpellingEngine:
         """In the ranked lexicon, or accepted by the language's spelling dictionary."""
         return word in self._freq or (self._extra_known is not None and self._extra_known(word))
 
+    def cost(self, word: str, candidate: str) -> float:
+        """The error model's cost of writing `word` for `candidate`."""
+        return edit_cost(word, candidate)
+
     def candidates(self, word: str) -> set[str]:
         """The words pyspellchecker would choose from: itself if known, else the known words
-        one edit away, else those two edits away (empty when there are none)."""
+        one edit away, else those within two edits (empty when there are none)."""
         if word in self._freq:
             return {word}
-        return self._distance1(word) or self._distance2(word, edits1(word, self._alphabet))
+        first = deletes(word)
+        found: dict[int, int] = {}
+        self._index.hits(_probes(word, first), found, max_depth=1)
+        near = {self._words[i] for i, _ in self._distances(word, found, 1)}
+        if near:
+            return near
+        self._index.hits(_probes(word, first, second_deletes(word, first)), found)
+        return {self._words[i] for i, _ in self._distances(word, found, 2)}
 
     def _correction(self, word: str) -> str | None:
         """The replacement for a lowercase word, or None when it is known or hopeless."""
@@ -155,89 +155,154 @@ class SpellingEngine:
         if self._extra_known is not None and self._extra_known(word):
             if self._override_frequency is None:
                 return None
-            common = self._override_frequency
-            near = {w for w in self._distance1(word) if self._freq[w] >= common}
-            ranked = self._rank(word, near)
+            last = self._last_id_with(self._override_frequency)
+            if last < 0:
+                return None
+            found: dict[int, int] = {}
+            self._index.hits(_probes(word, deletes(word)), found, max_depth=1, max_id=last)
+            ranked = self._rank(word, found, 1, 0.0)
             return ranked[0][0] if ranked else None
         ranked = self.suggestions(word)
         return ranked[0][0] if ranked else None
 
-    def _suggestions(self, word: str) -> tuple[tuple[str, float], ...]:
-        """Up to SUGGESTIONS dictionary words within two edits, best first, with their scores
-        (log10 frequency minus the weighted error cost); empty for a known word."""
+    def _suggestions(self, word: str) -> Ranked:
+        """Up to SUGGESTIONS dictionary words within two edits and within `margin` of the
+        best score, best first, with their scores; empty for a known word."""
         if word in self._freq:
             return ()
-        near = self._distance1(word)
-        ranked = self._rank(word, near)
-        if not ranked or ranked[0][1] < TWO_EDITS_BELOW:
-            near |= self._distance2(word, edits1(word, self._alphabet))
-            ranked = self._rank(word, near)
-        return ranked[:SUGGESTIONS]
+        margin = self._margin
+        first = deletes(word)
+        found: dict[int, int] = {}
+        self._index.hits(_probes(word, first), found, max_depth=1)
+        ranked = self._rank(word, found, 1, margin)
+        best = ranked[0][1] if ranked else -math.inf
+        if best >= TWO_EDITS_BELOW:
+            return ranked
+        # A two-edit word can only matter if log10(count) - weight * 2 * cheapest edit reaches
+        # best - margin: rarer words are not even looked at.
+        if ranked:
+            floor = best - margin + 2 * self._error_weight * self._cheapest
+            last = self._last_id_with(10**floor)
+            if last < 0:
+                return ranked
+        else:
+            last = -1  # no bound
+        probes = _probes(word, first, second_deletes(word, first))
+        self._index.hits(probes, found, max_id=last)
+        return self._rank(word, found, 2, margin, ranked)
 
-    def cost(self, word: str, candidate: str) -> float:
-        """The error model's cost of writing `word` for `candidate`."""
-        return edit_cost(word, candidate)
+    def _last_id_with(self, count: float) -> int:
+        """The largest word id whose count is at least `count` (-1 when none is)."""
+        return bisect_right(self._neg_counts, -count) - 1
 
-    def _rank(self, word: str, candidates: set[str]) -> tuple[tuple[str, float], ...]:
-        pool = list(candidates)
-        if self._prefer_accent_variants:
-            plain = _without_accents(word)
-            pool = [c for c in pool if _without_accents(c) == plain] or pool
+    def _distances(self, word: str, found: Mapping[int, int], limit: int) -> list[tuple[int, int]]:
+        """(id, distance) of the found words really within `limit` edits."""
+        words = self._words
+        out = []
+        for word_id, bound in found.items():
+            distance = _distance(word, words[word_id], bound)
+            if distance <= limit:
+                out.append((word_id, distance))
+        return out
+
+    def _rank(
+        self,
+        word: str,
+        found: Mapping[int, int],
+        limit: int,
+        margin: float,
+        seed: Ranked = (),
+    ) -> Ranked:
+        """Score the found words within `limit` edits (see `_score`). `seed`: the one-edit
+        search's result, when this is the two-edit search."""
+        ids = sorted(found)
+        group = self._accent_groups.get(_without_accents(word)) if self._accent_groups else None
+        if group is not None:
+            variants = [i for i in ids if i in group and self._words[i] != word]
+            if variants:
+                variants_ranked = self._score(word, variants, found, limit, margin, (), 1)
+                if variants_ranked:
+                    return variants_ranked
+        return self._score(word, ids, found, limit, margin, seed, limit)
+
+    def _score(
+        self,
+        word: str,
+        ids: Sequence[int],
+        found: Mapping[int, int],
+        limit: int,
+        margin: float,
+        seed: Ranked,
+        nearest: int,
+    ) -> Ranked:
+        """Score candidates most frequent first; the weighted alignment (the costly part) is
+        computed only where the best possible score, log10(count) - weight * distance *
+        cheapest edit, still reaches the best score so far minus `margin`.
+
+        `nearest`: the smallest distance a candidate not in `seed` can have and still matter.
+        In the two-edit search it is 2: a one-edit word the first search did not score was
+        already below its threshold, and the threshold only rises.
+        """
+        words, log_freq = self._words, self._log_freq
         weight = self._error_weight
-        scored = [(c, self._log_frequency(c) - weight * edit_cost(word, c)) for c in pool]
+        apostrophe = "'" in word
+        letter_step = weight * CHEAPEST_LETTER_EDIT
+        any_step = weight * CHEAPEST_EDIT
+        least = (any_step if apostrophe or self._apostrophes else letter_step) * nearest
+        known = dict(seed)
+        scored = list(seed)
+        threshold = seed[0][1] - margin if seed else -math.inf
+        for word_id in ids:
+            frequency = log_freq[word_id]
+            if frequency - least < threshold:
+                break  # every later id is rarer: none can reach the threshold
+            candidate = words[word_id]
+            if candidate in known:
+                continue
+            step = any_step if apostrophe or "'" in candidate else letter_step
+            if frequency - step * nearest < threshold:
+                continue
+            distance = _distance(word, candidate, found[word_id])
+            if distance > limit or frequency - step * distance < threshold:
+                continue
+            cost = (
+                single_edit_cost(word, candidate) if distance == 1 else edit_cost(word, candidate)
+            )
+            score = frequency - weight * cost
+            if score >= threshold:
+                scored.append((candidate, score))
+                threshold = max(threshold, score - margin)
         # Ties: the alphabetically last, to be deterministic.
         scored.sort(key=lambda pair: (pair[1], pair[0]), reverse=True)
-        return tuple(scored)
+        return tuple(pair for pair in scored[:SUGGESTIONS] if pair[1] >= threshold)
 
-    def _log_frequency(self, word: str) -> float:
-        value = self._log_freq.get(word)
-        if value is None:
-            value = self._log_freq[word] = math.log10(self._freq[word])
-        return value
 
-    def _distance1(self, word: str) -> set[str]:
-        """Dictionary words one edit from `word`: pyspellchecker's known(edits1(word)).
+def edits1(word: str, alphabet: str) -> set[str]:
+    """Every string one delete, transpose, replace or insert away (Norvig's edits1: what
+    pyspellchecker searches; tests generate typos with it)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes_ = {left + right[1:] for left, right in splits if right}
+    swaps = {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
+    replaces = {left + c + right[1:] for left, right in splits if right for c in alphabet}
+    inserts = {left + c + right for left, right in splits for c in alphabet}
+    return deletes_ | swaps | replaces | inserts
 
-        A delete of `word` is looked up directly; a word with one more letter has `word` as
-        a delete; a replace or a transpose shares a delete with `word` -> n+1 index probes
-        instead of generating ~50n edits.
-        """
-        deletes = _deletes(word)
-        found = {d for d in deletes if d in self._freq}
-        found |= self._indexed(word, *deletes)
-        found.discard(word)
-        return {w for w in found if one_edit_apart(word, w)}
 
-    def _distance2(self, word: str, edits1: set[str]) -> set[str]:
-        """Dictionary words exactly two edits from `word` (see the module docstring)."""
-        deletes1 = _deletes(word)
-        deletes2: set[str] = set()
-        for deleted in deletes1:
-            deletes2 |= _deletes(deleted)
-        found = {w for w in deletes2 if w in self._freq}
-        probes = deletes1 | deletes2 | edits1
-        for deleted in deletes1:
-            probes |= _replaces(deleted, self._alphabet)
-            probes |= _transposes(deleted)
-        for transposed in _transposes(word):
-            probes |= _deletes(transposed)
-        found |= self._indexed(*probes)
-        found.discard(word)
-        return {w for w in found if _within_two(word, w)}
+def _probes(word: str, first: set[str], second: Collection[str] = ()) -> list[tuple[str, int]]:
+    """The probe strings with their delete depth: the word, its deletes, its double deletes."""
+    return [(word, 0), *((d, 1) for d in first), *((d, 2) for d in second)]
 
-    def _indexed(self, *probes: str) -> set[str]:
-        """Dictionary words the deletes index holds under any of `probes`."""
-        found: set[str] = set()
-        index = self._index
-        for probe in probes:
-            held = index.get(probe)
-            if held is None:
-                continue
-            if isinstance(held, str):  # one word is stored bare, to save memory
-                found.add(held)
-            else:
-                found.update(held)
-        return found
+
+def _distance(word: str, candidate: str, bound: int) -> int:
+    """The edit distance when at most two (3 meaning more), given an upper bound from the
+    index (probe depth + entry depth)."""
+    if bound <= 1:
+        return 1
+    if one_edit_apart(word, candidate):
+        return 1
+    if bound == 2:
+        return 2
+    return 2 if within_two(word, candidate) else 3
 
 
 def one_edit_apart(a: str, b: str) -> bool:
@@ -256,57 +321,51 @@ def one_edit_apart(a: str, b: str) -> bool:
     return replaced or swapped
 
 
+def _at_most_one(a: str, b: str) -> bool:
+    return a == b or one_edit_apart(a, b)
+
+
+def within_two(a: str, b: str) -> bool:
+    """Lowrance-Wagner (unrestricted Damerau-Levenshtein) distance <= 2.
+
+    pyspellchecker applies two edits one after another, which may insert or delete a letter
+    between two transposed ones ("trxem" -> "term"); optimal string alignment would call that
+    distance 3. After the common prefix, the first differing letters must take part in one
+    edit: a replace, an insert, a delete, a swap, or a swap with one letter between; the rest
+    must then be at most one edit apart.
+    """
+    if abs(len(a) - len(b)) > 2:
+        return False
+    i = 0
+    shortest = min(len(a), len(b))
+    while i < shortest and a[i] == b[i]:
+        i += 1
+    a, b = a[i:], b[i:]
+    if not a or not b:
+        return len(a) + len(b) <= 2
+    if _at_most_one(a[1:], b[1:]) or _at_most_one(a[1:], b) or _at_most_one(a, b[1:]):
+        return True
+    if len(a) > 1 and len(b) > 1 and a[0] == b[1] and a[1] == b[0] and _at_most_one(a[2:], b[2:]):
+        return True
+    if len(a) > 2 and len(b) > 1 and a[0] == b[1] and a[2] == b[0] and a[3:] == b[2:]:
+        return True
+    return len(b) > 2 and len(a) > 1 and b[0] == a[1] and b[2] == a[0] and b[3:] == a[2:]
+
+
 def _without_accents(word: str) -> str:
+    if word.isascii():
+        return word
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _within_two(a: str, b: str) -> bool:
-    """Damerau-Levenshtein distance <= 2, i.e. reachable by at most two edits in sequence.
-
-    pyspellchecker applies two edits one after another, which may insert or delete a letter
-    between two transposed ones ("trxem" -> "term"); optimal string alignment would call that
-    distance 3 and lose the candidate, so this is the unrestricted (Lowrance-Wagner) distance.
-    A common prefix and suffix never change it, and stripping them keeps the table tiny.
-    """
-    if abs(len(a) - len(b)) > 2:
-        return False
-    prefix = 0
-    while prefix < len(a) and prefix < len(b) and a[prefix] == b[prefix]:
-        prefix += 1
-    a, b = a[prefix:], b[prefix:]
-    suffix = 0
-    while suffix < len(a) and suffix < len(b) and a[-1 - suffix] == b[-1 - suffix]:
-        suffix += 1
-    a, b = a[: len(a) - suffix], b[: len(b) - suffix]
-    if len(a) <= 2 and len(b) <= 2:
-        return True  # any two strings of at most two letters are two edits apart
-    return _damerau_levenshtein(a, b) <= 2
-
-
-def _damerau_levenshtein(a: str, b: str) -> int:
-    """Lowrance-Wagner: edits may touch letters between a transposed pair."""
-    beyond = len(a) + len(b)
-    # Row/column 0 hold the "infinite" sentinel; row/column 1 the empty-prefix distances.
-    table = [[beyond] * (len(b) + 2)]
-    table += [[beyond, i] + [0] * len(b) for i in range(len(a) + 1)]
-    table[1] = [beyond, *range(len(b) + 1)]
-    last_row_of: dict[str, int] = {}
-    for i in range(1, len(a) + 1):
-        last_match_col = 0
-        for j in range(1, len(b) + 1):
-            k = last_row_of.get(b[j - 1], 0)
-            col = last_match_col
-            if a[i - 1] == b[j - 1]:
-                cost = 0
-                last_match_col = j
-            else:
-                cost = 1
-            table[i + 1][j + 1] = min(
-                table[i][j] + cost,
-                table[i + 1][j] + 1,
-                table[i][j + 1] + 1,
-                table[k][col] + (i - k - 1) + 1 + (j - col - 1),
-            )
-        last_row_of[a[i - 1]] = i
-    return table[-1][-1]
+def _accent_groups(words: Sequence[str]) -> dict[str, frozenset[int]]:
+    """Word ids by their form without accents, for the forms some accented word shares."""
+    groups: dict[str, set[int]] = {}
+    for word_id, word in enumerate(words):
+        if not word.isascii():
+            groups.setdefault(_without_accents(word), set()).add(word_id)
+    ids = {word: word_id for word_id, word in enumerate(words) if word in groups}
+    for plain, word_id in ids.items():
+        groups[plain].add(word_id)
+    return {plain: frozenset(members) for plain, members in groups.items()}

@@ -47,6 +47,10 @@ VOWEL = 0.7
 VOWEL_CLUSTER = 0.7  # a vowel added to or dropped from a pair of vowels
 NEIGHBOUR_KEY = 0.75
 DEFAULT = 1.0
+# The cheapest single edit, with and without apostrophes: a candidate d edits away costs at
+# least d times this, which bounds its score before the weighted alignment is computed.
+CHEAPEST_EDIT = min(APOSTROPHE, DOUBLING, TRANSPOSE, SOUND_ALIKE, VOWEL, VOWEL_CLUSTER)
+CHEAPEST_LETTER_EDIT = min(DOUBLING, TRANSPOSE, SOUND_ALIKE, VOWEL, VOWEL_CLUSTER, NEIGHBOUR_KEY)
 
 
 def _neighbours() -> dict[str, frozenset[str]]:
@@ -77,6 +81,16 @@ def replace_cost(typed: str, intended: str) -> float:
     return DEFAULT
 
 
+# replace_cost as a table of the pairs cheaper than DEFAULT (the alignment's inner loop).
+_LETTERS = set("".join(_ROWS)) | _VOWELS | {c for group in _SOUND_ALIKE for c in group}
+_REPLACE_COST = {
+    (typed, intended): replace_cost(typed, intended)
+    for typed in _LETTERS
+    for intended in _LETTERS
+    if typed != intended and replace_cost(typed, intended) < DEFAULT
+}
+
+
 def edit_cost(typed: str, intended: str) -> float:
     """The cheapest sequence of weighted edits turning `intended` into `typed`.
 
@@ -104,25 +118,64 @@ def edit_cost(typed: str, intended: str) -> float:
     return _weighted_osa(a, b)
 
 
+def single_edit_cost(typed: str, intended: str) -> float:
+    """`edit_cost` for two words one edit apart, without the alignment table.
+
+    The one edit is found at the first differing letter (for a doubled letter that is the
+    end of the run, where the doubling is recognised). A path of two or more edits costs at
+    least twice the cheapest edit, so when this edit costs no more than that it is the
+    answer; otherwise the table decides (`aab` for `abb`: two doublings beat one replace).
+    """
+    i = 0
+    shortest = min(len(typed), len(intended))
+    while i < shortest and typed[i] == intended[i]:
+        i += 1
+    if len(typed) > len(intended):
+        cost = _insert_cost(typed, i)
+    elif len(typed) < len(intended):
+        cost = _delete_cost(intended, i)
+    elif typed[i + 1 :] == intended[i + 1 :]:
+        cost = _REPLACE_COST.get((typed[i], intended[i]), DEFAULT)
+    else:
+        cost = TRANSPOSE
+    cheapest = CHEAPEST_EDIT if "'" in typed or "'" in intended else CHEAPEST_LETTER_EDIT
+    return cost if cost <= 2 * cheapest else edit_cost(typed, intended)
+
+
 def _weighted_osa(a: str, b: str) -> float:
-    rows, cols = len(a) + 1, len(b) + 1
-    table = [[0.0] * cols for _ in range(rows)]
-    for i in range(1, rows):
-        table[i][0] = table[i - 1][0] + _insert_cost(a, i - 1)
-    for j in range(1, cols):
-        table[0][j] = table[0][j - 1] + _delete_cost(b, j - 1)
-    for i in range(1, rows):
-        for j in range(1, cols):
-            same = a[i - 1] == b[j - 1]
-            best = min(
-                table[i - 1][j - 1] + (0.0 if same else replace_cost(a[i - 1], b[j - 1])),
-                table[i - 1][j] + _insert_cost(a, i - 1),
-                table[i][j - 1] + _delete_cost(b, j - 1),
-            )
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and not same:
-                best = min(best, table[i - 2][j - 2] + TRANSPOSE)
-            table[i][j] = best
-    return table[-1][-1]
+    # The insert and delete costs depend on one string only: computed once per letter, not
+    # once per cell (this table runs for every candidate the ranking scores).
+    inserts = [_insert_cost(a, i) for i in range(len(a))]
+    deletes = [_delete_cost(b, j) for j in range(len(b))]
+    replace = _REPLACE_COST
+    previous = [0.0]
+    for cost in deletes:
+        previous.append(previous[-1] + cost)
+    before_previous: list[float] = []
+    for i, letter in enumerate(a, 1):
+        insert = inserts[i - 1]
+        row = [previous[0] + insert]
+        for j, intended in enumerate(b, 1):
+            if letter == intended:
+                best = previous[j - 1]
+            else:
+                best = previous[j - 1] + replace.get((letter, intended), DEFAULT)
+            if previous[j] + insert < best:
+                best = previous[j] + insert
+            if row[j - 1] + deletes[j - 1] < best:
+                best = row[j - 1] + deletes[j - 1]
+            if (
+                i > 1
+                and j > 1
+                and letter == b[j - 2]
+                and a[i - 2] == intended
+                and letter != intended
+                and before_previous[j - 2] + TRANSPOSE < best
+            ):
+                best = before_previous[j - 2] + TRANSPOSE
+            row.append(best)
+        before_previous, previous = previous, row
+    return previous[-1]
 
 
 def _insert_cost(typed: str, i: int) -> float:

@@ -27,13 +27,20 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from services.spell_checker_service.engine import build_deletes_index, one_edit_apart
+from services.spell_checker_service.deletes_index import (
+    DeletesIndex,
+    deletes,
+    word_order_checksum,
+)
+from services.spell_checker_service.engine import one_edit_apart
 
 # Swedish has far more word forms (compounds, inflections): a higher floor keeps its index
 # (and each checker process) to a size like English's; rarer words are still known via
@@ -77,6 +84,20 @@ def load_lexicon(language: str, alphabet: str, checker: Any) -> Lexicon:
     lexicon = build_lexicon(language, alphabet, checker)
     _write_atomically(path, marshal.dumps((lexicon.frequencies, sorted(lexicon.names))))
     return lexicon
+
+
+def load_index(language: str, alphabet: str, words: Sequence[str]) -> DeletesIndex:
+    """The deletes index over `words` (the lexicon in id order), mapped from the cache file
+    (built and written there first when absent), so checker processes share its pages."""
+    checksum = word_order_checksum(words)
+    key = _cache_key(language, alphabet)
+    path = _cache_dir() / f"deletes-{language}-{key}-{sys.byteorder}.bin"
+    index = DeletesIndex.map_file(path, checksum)
+    if index is not None:
+        return index
+    built = DeletesIndex.build(words)
+    _write_atomically(path, built.to_bytes(checksum))
+    return DeletesIndex.map_file(path, checksum) or built
 
 
 def build_lexicon(language: str, alphabet: str, checker: Any) -> Lexicon:
@@ -154,15 +175,13 @@ def _british(word: str, checker: Any) -> bool:
 
 def _likely_typos(candidates: dict[str, float], words: dict[str, float], ratio: float) -> set[str]:
     """Candidates with a word one edit away at least `ratio` times as frequent."""
-    index = build_deletes_index(words)
+    ordered = list(words)
+    index = DeletesIndex.build(ordered, depth=1)
     typos: set[str] = set()
     for word, frequency in candidates.items():
-        deletes = {word[:i] + word[i + 1 :] for i in range(len(word))}
-        near = {d for d in deletes if d in words}
-        for probe in (word, *deletes):
-            held = index.get(probe, ())
-            near.update((held,) if isinstance(held, str) else held)
-        near.discard(word)
+        found: dict[int, int] = {}
+        index.hits([(word, 0), *((d, 1) for d in deletes(word))], found, max_depth=1)
+        near = (ordered[i] for i in found)
         if any(words[n] >= frequency * ratio for n in near if one_edit_apart(word, n)):
             typos.add(word)
     return typos
