@@ -201,13 +201,36 @@ class Clean:
     detail: str = ""
 
 
+@dataclass
+class Speed:
+    """Words/s of pyspellchecker and of this engine on the same kind of input."""
+
+    data: str
+    pyspell: float
+    ours: float
+    note: str = ""
+
+
+def text_words_per_second(corrector: TextCorrector, texts: list[str]) -> float:
+    started = time.perf_counter()
+    for text in texts:
+        corrector.correct(text)
+    return sum(len(text.split()) for text in texts) / (time.perf_counter() - started)
+
+
+def example_texts(language: str) -> list[str]:
+    """The project's example essays that are plain text (examples/essays/<language>/*.txt)."""
+    folder = DATA.parent.parent / "examples" / "essays" / language
+    return [path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.txt"))]
+
+
 def bench_essays(
     args: argparse.Namespace,
     language: str,
     corrector: TextCorrector,
     reference: PyspellWords,
-) -> tuple[Clean, float]:
-    """Generated essays: typos fixed, false corrections, word-engine speed ratio."""
+) -> tuple[Clean, list[Speed]]:
+    """Generated essays: typos fixed, false corrections, word-engine and whole-text speed."""
     essays = [generate_essay(seed, language) for seed in range(args.essays)]
     ref_essays = essays[: args.reference_essays]
     engine = corrector.checker
@@ -223,12 +246,39 @@ def bench_essays(
         f"word engine: pyspellchecker {ref:,.0f} words/s, ours {ours:,.0f} cold "
         f"(x{ours / ref:,.0f}), {warm:,.0f} warm"
     )
+    # Whole texts through the corrector (tokenizer, names, context): a cold process, then warm.
+    texts = [essay.text for essay in essays]
+    examples = example_texts(language)
+    ref_corrector = TextCorrector(reference)
+    ref_text = text_words_per_second(ref_corrector, texts[: args.reference_essays])
+    ref_examples = text_words_per_second(ref_corrector, examples)
+    corrector.clear_caches()
+    cold_examples = text_words_per_second(corrector, examples)
+    corrector.clear_caches()
+    cold_text = text_words_per_second(corrector, texts)
+    warm_text = text_words_per_second(corrector, texts)
+    print(
+        f"  whole texts: pyspellchecker {ref_text:,.0f} words/s, ours {cold_text:,.0f} cold "
+        f"(x{cold_text / ref_text:,.0f}), {warm_text:,.0f} warm; examples/essays/{language}: "
+        f"pyspellchecker {ref_examples:,.0f}, ours {cold_examples:,.0f} cold"
+    )
+    corrector.clear_caches()
     ref_score = score_essays(TextCorrector(reference), ref_essays)
     all_score = score_essays(corrector, essays)
     line("pyspellchecker, whole texts", ref_score, f"false corrections {ref_score.false_positives}")
     line(f"this engine, all {len(essays)} essays", all_score, f"false {all_score.false_positives}")
     clean = Clean(f"{language} generated essays", all_score.false_positives, all_score.words)
-    return clean, ours / ref
+    speeds = [
+        Speed(f"{language} generated essays, word engine", ref, ours, f"warm {warm:,.0f}"),
+        Speed(
+            f"{language} generated essays, whole texts",
+            ref_text,
+            cold_text,
+            f"warm {warm_text:,.0f}",
+        ),
+        Speed(f"{language} examples/essays, whole texts", ref_examples, cold_examples),
+    ]
+    return clean, speeds
 
 
 def fixture_changes(corrector: TextCorrector, name: str) -> Clean:
@@ -276,7 +326,7 @@ def main() -> None:
     en_hun = hunspell("en")
     for name in ("spell-testset1.txt", "spell-testset2.txt"):
         rows.append(compare_list(name, load_pairs(name), en_ref, en_engine, en_hun))
-    en_clean, en_ratio = bench_essays(args, "en", english, PyspellWords(en_ref))
+    en_clean, en_speeds = bench_essays(args, "en", english, PyspellWords(en_ref))
     clean += [en_clean, fixture_changes(english, "names_en.txt")]
 
     print("\nSwedish")
@@ -285,34 +335,48 @@ def main() -> None:
     sv_hun = hunspell("sv")
     for name in ("swedish_misspellings.txt", "swedish_misspellings_heldout.txt"):
         rows.append(compare_list(name, load_pairs(name), sv_ref, sv_engine, sv_hun))
-    sv_clean, sv_ratio = bench_essays(args, "sv", swedish, PyspellWords(sv_ref))
+    sv_clean, sv_speeds = bench_essays(args, "sv", swedish, PyspellWords(sv_ref))
     clean += [
         sv_clean,
         fixture_changes(swedish, "swedish_prose.txt"),
         fixture_changes(swedish, "names_sv.txt"),
     ]
-    print_table(rows, clean, {"en": en_ratio, "sv": sv_ratio})
+    memory = psutil.Process().memory_full_info()
+    print_table(rows, clean, en_speeds + sv_speeds)
+    print(
+        f"\nstart-up (both languages, lexicon cache warm): {seconds:.1f} s, +{mib:.0f} MiB RSS; "
+        f"this process at the end: RSS {memory.rss / 2**20:.0f} MiB, USS "
+        f"{memory.uss / 2**20:.0f} MiB (the deletes index files are mapped: shared)"
+    )
     if args.pool:
         asyncio.run(bench_pool(args))
 
 
-def print_table(rows: list[Row], clean: list[Clean], ratios: dict[str, float]) -> None:
-    print("\n| word list | n | pyspellchecker | this engine | Hunspell (1st) | speed vs pyspell |")
-    print("|---|---|---|---|---|---|")
+def print_table(rows: list[Row], clean: list[Clean], speeds: list[Speed]) -> None:
+    print("\n| word list | n | pyspellchecker | this engine | Hunspell (1st) |")
+    print("|---|---|---|---|---|")
     for row in rows:
-        speed = row.ours.words_per_second / row.pyspell.words_per_second
         print(
             f"| {row.data} | {row.ours.total} | {row.pyspell.accuracy:.1%} | "
-            f"{row.ours.accuracy:.1%} | {row.hunspell.accuracy:.1%} | x{speed:,.0f} |"
+            f"{row.ours.accuracy:.1%} | {row.hunspell.accuracy:.1%} |"
         )
     print("\n| clean text | words | false corrections |")
     print("|---|---|---|")
     for item in clean:
         print(f"| {item.label} | {item.words:,} | {item.false} {item.detail} |")
-    print(
-        "\nword engine on generated essays, cold cache, vs pyspellchecker: "
-        + ", ".join(f"{lang} x{ratio:,.0f}" for lang, ratio in ratios.items())
-    )
+    print("\n| speed (cold caches) | pyspellchecker words/s | this engine words/s | ratio | |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row.data} | {row.pyspell.words_per_second:,.1f} | "
+            f"{row.ours.words_per_second:,.0f} | "
+            f"x{row.ours.words_per_second / row.pyspell.words_per_second:,.0f} | |"
+        )
+    for speed in speeds:
+        print(
+            f"| {speed.data} | {speed.pyspell:,.0f} | {speed.ours:,.0f} | "
+            f"x{speed.ours / speed.pyspell:,.0f} | {speed.note} |"
+        )
 
 
 async def bench_pool(args: argparse.Namespace) -> None:

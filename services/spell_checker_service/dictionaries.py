@@ -19,6 +19,11 @@ from services.spell_checker_service.deletes_index import DeletesIndex
 from services.spell_checker_service.engine import SpellingEngine
 from services.spell_checker_service.lexicon import COUNT_SCALE, hunspell, load_index, load_lexicon
 from services.spell_checker_service.names import NameJudge
+from services.spell_checker_service.sound_spellings import (
+    SWEDISH_DROPPED,
+    SWEDISH_SOUNDS,
+    SoundSpellings,
+)
 
 ENGLISH_ALPHABET = "'abcdefghijklmnopqrstuvwxyzàâçèéêëïîñôöüû"
 SWEDISH_ALPHABET = "abcdefghijklmnopqrstuvwxyzåäöé"
@@ -56,6 +61,7 @@ def build_engine(language: Language, checker: Any) -> tuple[SpellingEngine, froz
             lexicon.frequencies,
             extra_known=checker.spell,
             override_frequency=round(10 ** (SWEDISH_OVERRIDE_ZIPF - 9) * COUNT_SCALE),
+            sound_spellings=SoundSpellings(SWEDISH_SOUNDS, SWEDISH_DROPPED),
             load_index=mapped_index,
         )
     return engine, lexicon.names

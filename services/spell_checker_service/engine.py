@@ -35,6 +35,7 @@ from services.spell_checker_service.error_model import (
     edit_cost,
     single_edit_cost,
 )
+from services.spell_checker_service.sound_spellings import SWAP_COST, SoundSpellings
 
 # How much one unit of error cost weighs against a factor of ten in frequency (chosen on
 # Norvig's development set, spell-testset1, and the Swedish tuning list; see docs/spellcheck.md).
@@ -72,6 +73,7 @@ class SpellingEngine:
         prefer_accent_variants: bool = False,
         error_weight: float = ERROR_WEIGHT,
         margin: float = 0.0,
+        sound_spellings: SoundSpellings | None = None,
         load_index: Callable[[Sequence[str]], DeletesIndex] = DeletesIndex.build,
         cache_size: int = 200_000,
     ) -> None:
@@ -80,8 +82,9 @@ class SpellingEngine:
         self._freq = dict(frequencies)
         self._words = ranked_words(self._freq)
         self._log_freq = array("d", (math.log10(self._freq[w]) for w in self._words))
-        # Counts in id order, negated so bisect finds the last id at or above a count.
-        self._neg_counts = array("q", (-self._freq[w] for w in self._words))
+        # Log counts in id order, negated so bisect finds the last id at or above a level (a
+        # list: bisect on an array boxes every probe).
+        self._neg_log_freq = [-value for value in self._log_freq]
         self._index = load_index(self._words)
         # Words no list holds but the language's spelling dictionary accepts (compounds,
         # rare inflections): known, never suggested.
@@ -94,6 +97,8 @@ class SpellingEngine:
         self._accent_groups = _accent_groups(self._words) if prefer_accent_variants else {}
         self._error_weight = error_weight
         self._margin = margin
+        # The language's spellings of one sound (`sound_spellings.py`): a swap is one edit.
+        self._sounds = sound_spellings
         self._apostrophes = any("'" in w for w in self._words)
         self._cheapest = CHEAPEST_EDIT if self._apostrophes else CHEAPEST_LETTER_EDIT
         self.suggestions = lru_cache(maxsize=cache_size)(self._suggestions)
@@ -132,7 +137,14 @@ class SpellingEngine:
 
     def cost(self, word: str, candidate: str) -> float:
         """The error model's cost of writing `word` for `candidate`."""
-        return edit_cost(word, candidate)
+        cost = edit_cost(word, candidate)
+        if (
+            self._sounds is not None
+            and cost > SWAP_COST
+            and candidate in self._sounds.variants(word)
+        ):
+            return SWAP_COST
+        return cost
 
     def candidates(self, word: str) -> set[str]:
         """The words pyspellchecker would choose from: itself if known, else the known words
@@ -152,17 +164,32 @@ class SpellingEngine:
         """The replacement for a lowercase word, or None when it is known or hopeless."""
         if word in self._freq:
             return None
-        if self._extra_known is not None and self._extra_known(word):
-            if self._override_frequency is None:
-                return None
-            last = self._last_id_with(self._override_frequency)
-            if last < 0:
-                return None
-            found: dict[int, int] = {}
-            self._index.hits(_probes(word, deletes(word)), found, max_depth=1, max_id=last)
-            ranked = self._rank(word, found, 1, 0.0)
+        if self._extra_known is None:
+            ranked = self.suggestions(word)
             return ranked[0][0] if ranked else None
-        ranked = self.suggestions(word)
+        if self._override_frequency is None:
+            if self._extra_known(word):
+                return None
+            ranked = self.suggestions(word)
+            return ranked[0][0] if ranked else None
+        # With the override, asking the spelling dictionary (Hunspell: ~50 us a word in
+        # Swedish, tens of ms for some long misspellings) is needed only when its answer can
+        # change the result: when the best suggestion is a one-edit word common enough for
+        # the override, the override would choose it too (the same score among a subset).
+        first = deletes(word)
+        found: dict[int, int] = {}
+        self._index.hits(_probes(word, first), found, max_depth=1)
+        last = self._last_id_with(self._override_frequency)
+        common = self._rank(word, {i: d for i, d in found.items() if i <= last}, 1, 0.0)
+        ranked = None
+        if common:
+            ranked = self._search(word, first, found)
+            if ranked and ranked[0] in common:
+                return ranked[0][0]
+        if self._extra_known(word):
+            return common[0][0] if common else None
+        if ranked is None:
+            ranked = self._search(word, first, found)
         return ranked[0][0] if ranked else None
 
     def _suggestions(self, word: str) -> Ranked:
@@ -170,19 +197,25 @@ class SpellingEngine:
         best score, best first, with their scores; empty for a known word."""
         if word in self._freq:
             return ()
-        margin = self._margin
         first = deletes(word)
         found: dict[int, int] = {}
         self._index.hits(_probes(word, first), found, max_depth=1)
+        return self._search(word, first, found)
+
+    def _search(self, word: str, first: set[str], found: dict[int, int]) -> Ranked:
+        """`_suggestions` once the word and its deletes (`first`) have been probed for
+        one-edit words (`found`, which the two-edit search extends)."""
+        margin = self._margin
         ranked = self._rank(word, found, 1, margin)
+        if self._sounds is not None:
+            ranked = self._with_sound_swaps(word, ranked, margin)
         best = ranked[0][1] if ranked else -math.inf
         if best >= TWO_EDITS_BELOW:
             return ranked
         # A two-edit word can only matter if log10(count) - weight * 2 * cheapest edit reaches
         # best - margin: rarer words are not even looked at.
         if ranked:
-            floor = best - margin + 2 * self._error_weight * self._cheapest
-            last = self._last_id_with(10**floor)
+            last = self._last_id_above(best - margin + 2 * self._error_weight * self._cheapest)
             if last < 0:
                 return ranked
         else:
@@ -191,9 +224,34 @@ class SpellingEngine:
         self._index.hits(probes, found, max_id=last)
         return self._rank(word, found, 2, margin, ranked)
 
+    def _with_sound_swaps(self, word: str, ranked: Ranked, margin: float) -> Ranked:
+        """`ranked` with the dictionary words one sound-spelling swap away (`sjans` ->
+        chans), each scored as one edit of SWAP_COST unless its own edits cost less."""
+        assert self._sounds is not None
+        scores = dict(ranked)
+        penalty = self._error_weight * SWAP_COST
+        changed = False
+        for variant in self._sounds.variants(word):
+            count = self._freq.get(variant)
+            if count is None:
+                continue
+            score = math.log10(count) - penalty
+            if score > scores.get(variant, -math.inf):
+                scores[variant] = score
+                changed = True
+        if not changed:
+            return ranked
+        items = sorted(scores.items(), key=lambda pair: (pair[1], pair[0]), reverse=True)
+        best = items[0][1]
+        return tuple(pair for pair in items[:SUGGESTIONS] if pair[1] >= best - margin)
+
     def _last_id_with(self, count: float) -> int:
         """The largest word id whose count is at least `count` (-1 when none is)."""
-        return bisect_right(self._neg_counts, -count) - 1
+        return self._last_id_above(math.log10(count))
+
+    def _last_id_above(self, log_count: float) -> int:
+        """The largest word id whose log10 count is at least `log_count` (-1 when none is)."""
+        return bisect_right(self._neg_log_freq, -log_count) - 1
 
     def _distances(self, word: str, found: Mapping[int, int], limit: int) -> list[tuple[int, int]]:
         """(id, distance) of the found words really within `limit` edits."""
@@ -307,18 +365,20 @@ def _distance(word: str, candidate: str, bound: int) -> int:
 
 def one_edit_apart(a: str, b: str) -> bool:
     """One insert, delete, replace or adjacent transpose apart (and not equal)."""
-    if a == b or abs(len(a) - len(b)) > 1:
+    shorter, longer = len(a), len(b)
+    if shorter > longer:
+        a, b, shorter, longer = b, a, longer, shorter
+    if longer - shorter > 1 or a == b:
         return False
-    if len(a) > len(b):
-        a, b = b, a
     i = 0
-    while i < len(a) and a[i] == b[i]:
+    while i < shorter and a[i] == b[i]:
         i += 1
-    if len(a) < len(b):
+    if shorter < longer:
         return a[i:] == b[i + 1 :]
-    replaced = a[i + 1 :] == b[i + 1 :]
-    swapped = a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :]
-    return replaced or swapped
+    if a[i + 1 :] == b[i + 1 :]:
+        return True  # one replace
+    swap = i + 1 < shorter and a[i] == b[i + 1] and a[i + 1] == b[i]
+    return swap and a[i + 2 :] == b[i + 2 :]
 
 
 def _at_most_one(a: str, b: str) -> bool:
