@@ -6,11 +6,13 @@
 
 Prints figures only (no assertions), and ends with one table:
 - start-up: time and memory to build each language's engine (lexicon cache warm);
-- accuracy on each word list (Norvig's spell-testset1 and spell-testset2; the Swedish tuning
-  list; the Swedish held-out list collected from public style-guide lists and never tuned on):
+- accuracy on each word list (Norvig's spell-testset1 and spell-testset2; the two Swedish tuning
+  lists; the Swedish held-out list collected from public style-guide lists and never tuned on):
   pyspellchecker 0.9 (English: its `en` dictionary; Swedish: over our Swedish lexicon), this
   engine, and Hunspell's first suggestion (en_US as chunspell ships it; sv_SE from data/);
-- words/s of the word engines on those lists and on generated essays, and the ratio;
+- words/s of the word engines on those lists and on generated essays, of whole texts through
+  the corrector (generated essays and examples/essays, cold and warm caches), and the ratios;
+- memory of this process at the end (the deletes index files are mapped, so shared);
 - false corrections: on generated essays (every correction of a word that was not a typo),
   on correct Swedish prose, and names changed on the two names fixtures.
 """
@@ -20,9 +22,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import multiprocessing
 import random
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -299,6 +303,35 @@ def timed(build: Callable[[], Any]) -> tuple[Any, float, float]:
     return built, seconds, (psutil.Process().memory_info().rss - before) / 2**20
 
 
+def _checker_process(essays: int, barrier: Any) -> tuple[float, int, int, int]:
+    """In a fresh process: load like a checker process, correct essays in both languages,
+    then report start-up seconds and RSS, USS and PSS bytes (after the other process loaded:
+    the barrier makes the two share the mapped index pages, as a service's two do)."""
+    started = time.perf_counter()
+    correctors = load_all()
+    seconds = time.perf_counter() - started
+    for language in ("en", "sv"):
+        for seed in range(essays):
+            correctors[Language(language)].correct(generate_essay(seed, language).text)
+    barrier.wait(300)
+    memory = psutil.Process().memory_full_info()
+    return seconds, memory.rss, memory.uss, memory.pss
+
+
+def checker_processes(essays: int) -> str:
+    """Start-up and memory of two checker processes started together (spawned, cache warm)."""
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, ProcessPoolExecutor(2, mp_context=context) as pool:
+        barrier = manager.Barrier(2)
+        futures = [pool.submit(_checker_process, essays, barrier) for _ in range(2)]
+        results = [future.result() for future in futures]
+    return "; ".join(
+        f"start-up {seconds:.1f} s, RSS {rss / 2**20:.0f} MiB, USS {uss / 2**20:.0f} MiB, "
+        f"PSS {pss / 2**20:.0f} MiB"
+        for seconds, rss, uss, pss in results
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--essays", type=int, default=200, help="generated essays per language")
@@ -310,6 +343,8 @@ def main() -> None:
     if args.quick:
         args.essays, args.reference_essays, args.pool_essays = 60, 6, 100
     print(f"CPU cores: {psutil.cpu_count()}")
+    processes = checker_processes(args.essays)
+    print(f"two checker processes (both languages, {args.essays} essays each): {processes}")
     correctors, seconds, mib = timed(load_all)
     english, swedish = correctors[Language.ENGLISH], correctors[Language.SWEDISH]
     en_engine, sv_engine = english.checker, swedish.checker
@@ -333,7 +368,12 @@ def main() -> None:
     sv_ref = SpellChecker(language=None, distance=2)
     sv_ref.word_frequency.load_json(dict(sv_engine.lexicon()))  # the same lexicon as ours
     sv_hun = hunspell("sv")
-    for name in ("swedish_misspellings.txt", "swedish_misspellings_heldout.txt"):
+    swedish_lists = (
+        "swedish_misspellings.txt",
+        "swedish_misspellings_patterns.txt",
+        "swedish_misspellings_heldout.txt",
+    )
+    for name in swedish_lists:
         rows.append(compare_list(name, load_pairs(name), sv_ref, sv_engine, sv_hun))
     sv_clean, sv_speeds = bench_essays(args, "sv", swedish, PyspellWords(sv_ref))
     clean += [
@@ -348,6 +388,7 @@ def main() -> None:
         f"this process at the end: RSS {memory.rss / 2**20:.0f} MiB, USS "
         f"{memory.uss / 2**20:.0f} MiB (the deletes index files are mapped: shared)"
     )
+    print(f"two checker processes (both languages, {args.essays} essays each): {processes}")
     if args.pool:
         asyncio.run(bench_pool(args))
 

@@ -19,7 +19,7 @@ from importlib import resources
 CONTEXT_WEIGHT = 1.0
 # Only candidates this close to the best channel score compete on context: the context never
 # picks a far-fetched word just because it often follows the previous one.
-CONTEXT_MARGIN = 2.5
+CONTEXT_MARGIN = 1.5
 # The list holds pairs seen at least 6.4 million times; a pair not in it counts half that.
 UNSEEN_PAIR = 3_200_000
 
