@@ -181,7 +181,7 @@ class SpellingEngine:
         self._index.hits(_probes(word, first), found, max_depth=1)
         last = self._last_id_with(self._override_frequency)
         common = self._rank(word, {i: d for i, d in found.items() if i <= last}, 1, 0.0)
-        ranked = None
+        ranked: Ranked | None = None
         if common:
             ranked = self._search(word, first, found)
             if ranked and ranked[0] in common:
