@@ -181,16 +181,16 @@ class SpellingEngine:
         self._index.hits(_probes(word, first), found, max_depth=1)
         last = self._last_id_with(self._override_frequency)
         common = self._rank(word, {i: d for i, d in found.items() if i <= last}, 1, 0.0)
-        ranked: Ranked | None = None
+        searched: Ranked | None = None
         if common:
-            ranked = self._search(word, first, found)
-            if ranked and ranked[0] in common:
-                return ranked[0][0]
+            searched = self._search(word, first, found)
+            if searched and searched[0] in common:
+                return searched[0][0]
         if self._extra_known(word):
             return common[0][0] if common else None
-        if ranked is None:
-            ranked = self._search(word, first, found)
-        return ranked[0][0] if ranked else None
+        if searched is None:
+            searched = self._search(word, first, found)
+        return searched[0][0] if searched else None
 
     def _suggestions(self, word: str) -> Ranked:
         """Up to SUGGESTIONS dictionary words within two edits and within `margin` of the
