@@ -17,7 +17,13 @@ from services.spell_checker_service.context import CONTEXT_MARGIN, BigramModel
 from services.spell_checker_service.corrector import TextCorrector
 from services.spell_checker_service.deletes_index import DeletesIndex
 from services.spell_checker_service.engine import SpellingEngine
-from services.spell_checker_service.lexicon import COUNT_SCALE, hunspell, load_index, load_lexicon
+from services.spell_checker_service.lexicon import (
+    COUNT_SCALE,
+    hunspell,
+    load_index,
+    load_lexicon,
+    load_rare_words,
+)
 from services.spell_checker_service.names import NameJudge
 from services.spell_checker_service.sound_spellings import (
     SWEDISH_DROPPED,
@@ -57,11 +63,18 @@ def build_engine(language: Language, checker: Any) -> tuple[SpellingEngine, froz
             load_index=mapped_index,
         )
     else:
+        sounds = SoundSpellings(SWEDISH_SOUNDS, SWEDISH_DROPPED)
         engine = SpellingEngine(
             lexicon.frequencies,
             extra_known=checker.spell,
             override_frequency=round(10 ** (SWEDISH_OVERRIDE_ZIPF - 9) * COUNT_SCALE),
-            sound_spellings=SoundSpellings(SWEDISH_SOUNDS, SWEDISH_DROPPED),
+            sound_spellings=sounds,
+            rare=SpellingEngine(
+                load_rare_words(code, alphabet, checker),
+                sound_spellings=sounds,
+                max_edits=1,
+                load_index=lambda words: load_index(code, alphabet, words, "rare", depth=1),
+            ),
             load_index=mapped_index,
         )
     return engine, lexicon.names

@@ -74,6 +74,8 @@ class SpellingEngine:
         error_weight: float = ERROR_WEIGHT,
         margin: float = 0.0,
         sound_spellings: SoundSpellings | None = None,
+        rare: SpellingEngine | None = None,
+        max_edits: int = 2,
         load_index: Callable[[Sequence[str]], DeletesIndex] = DeletesIndex.build,
         cache_size: int = 200_000,
     ) -> None:
@@ -99,6 +101,12 @@ class SpellingEngine:
         self._margin = margin
         # The language's spellings of one sound (`sound_spellings.py`): a swap is one edit.
         self._sounds = sound_spellings
+        # Rarer words the spelling dictionary accepts, in their own engine: searched only when
+        # one of them could beat the best candidate here (RARE_BOUND), so the common case pays
+        # nothing for them.
+        self._rare = rare
+        # 1: one-edit candidates only (the rare tier: a rare word two edits away never wins).
+        self._max_edits = max_edits
         self._apostrophes = any("'" in w for w in self._words)
         self._cheapest = CHEAPEST_EDIT if self._apostrophes else CHEAPEST_LETTER_EDIT
         self.suggestions = lru_cache(maxsize=cache_size)(self._suggestions)
@@ -210,19 +218,36 @@ class SpellingEngine:
         if self._sounds is not None:
             ranked = self._with_sound_swaps(word, ranked, margin)
         best = ranked[0][1] if ranked else -math.inf
-        if best >= TWO_EDITS_BELOW:
-            return ranked
+        if best >= TWO_EDITS_BELOW or self._max_edits < 2:
+            return self._with_rare(word, ranked)
         # A two-edit word can only matter if log10(count) - weight * 2 * cheapest edit reaches
         # best - margin: rarer words are not even looked at.
         if ranked:
             last = self._last_id_above(best - margin + 2 * self._error_weight * self._cheapest)
             if last < 0:
-                return ranked
+                return self._with_rare(word, ranked)
         else:
             last = -1  # no bound
         probes = _probes(word, first, second_deletes(word, first))
         self._index.hits(probes, found, max_id=last)
-        return self._rank(word, found, 2, margin, ranked)
+        return self._with_rare(word, self._rank(word, found, 2, margin, ranked))
+
+    def _with_rare(self, word: str, ranked: Ranked) -> Ranked:
+        """`ranked` merged with the rare tier's suggestions when one of them can win: a rare
+        word scores at most log10(its count) - weight * cheapest edit."""
+        rare = self._rare
+        if rare is None or not len(rare):
+            return ranked
+        best = ranked[0][1] if ranked else -math.inf
+        ceiling = rare._log_freq[0] - self._error_weight * rare._cheapest
+        if best - self._margin > ceiling:
+            return ranked
+        extra = rare.suggestions(word)
+        if not extra:
+            return ranked
+        items = sorted([*ranked, *extra], key=lambda pair: (pair[1], pair[0]), reverse=True)
+        top = items[0][1]
+        return tuple(pair for pair in items[:SUGGESTIONS] if pair[1] >= top - self._margin)
 
     def _with_sound_swaps(self, word: str, ranked: Ranked, margin: float) -> Ranked:
         """`ranked` with the dictionary words one sound-spelling swap away (`sjans` ->

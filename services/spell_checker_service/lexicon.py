@@ -46,6 +46,10 @@ from services.spell_checker_service.engine import one_edit_apart
 # (and each checker process) to a size like English's; rarer words are still known via
 # Hunspell, only not suggested.
 MIN_ZIPF = {"en": 1.0, "sv": 2.0}
+# Rarer Swedish words (zipf 1.0-2.0) Hunspell accepts: a second, separately searched tier, so a
+# misspelling of a rare word can still be corrected (`schampinjon` -> champinjon) without
+# doubling the main index every search touches.
+RARE_ZIPF = {"sv": 1.0}
 TRUSTED_ZIPF = 4.0
 TYPO_GAP = 1.5
 COUNT_SCALE = 1e9  # wordfreq frequencies are fractions of all words; the engine ranks counts
@@ -86,18 +90,48 @@ def load_lexicon(language: str, alphabet: str, checker: Any) -> Lexicon:
     return lexicon
 
 
-def load_index(language: str, alphabet: str, words: Sequence[str]) -> DeletesIndex:
+def load_index(
+    language: str, alphabet: str, words: Sequence[str], tier: str = "deletes", depth: int = 2
+) -> DeletesIndex:
     """The deletes index over `words` (the lexicon in id order), mapped from the cache file
     (built and written there first when absent), so checker processes share its pages."""
     checksum = word_order_checksum(words)
     key = _cache_key(language, alphabet)
-    path = _cache_dir() / f"deletes-{language}-{key}-{sys.byteorder}.bin"
+    path = _cache_dir() / f"{tier}{depth}-{language}-{key}-{sys.byteorder}.bin"
     index = DeletesIndex.map_file(path, checksum)
     if index is not None:
         return index
-    built = DeletesIndex.build(words)
+    built = DeletesIndex.build(words, depth)
     _write_atomically(path, built.to_bytes(checksum))
     return DeletesIndex.map_file(path, checksum) or built
+
+
+def load_rare_words(language: str, alphabet: str, checker: Any) -> dict[str, int]:
+    """Words of zipf RARE_ZIPF..MIN_ZIPF that Hunspell accepts in lower case (cached), for
+    languages with a rare tier; empty otherwise."""
+    if language not in RARE_ZIPF:
+        return {}
+    key = _cache_key(language, alphabet)
+    path = _cache_dir() / f"rare-{language}-{key}-{RARE_ZIPF[language]}.marshal"
+    try:
+        cached: dict[str, int] = marshal.loads(path.read_bytes())
+        return cached
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    from wordfreq import get_frequency_dict
+
+    allowed = set(alphabet)
+    low, high = 10 ** (RARE_ZIPF[language] - 9), 10 ** (MIN_ZIPF[language] - 9)
+    rare = {
+        word: max(1, round(frequency * COUNT_SCALE))
+        for word, frequency in get_frequency_dict(language).items()
+        if low <= frequency < high
+        and len(word) > 1
+        and set(word) <= allowed
+        and checker.spell(word)
+    }
+    _write_atomically(path, marshal.dumps(rare))
+    return rare
 
 
 def build_lexicon(language: str, alphabet: str, checker: Any) -> Lexicon:

@@ -81,3 +81,15 @@ def test_swedish_essay_sounds_are_corrected(swedish: TextCorrector) -> None:
     assert swedish.correct(text).text == (
         "Han har gjort läxan och tog en chans med kjolen, det var vanligt."
     )
+
+
+def test_rare_words_are_searched_only_when_one_could_win() -> None:
+    rare = SpellingEngine({"champinjon": 50, "kompisen": 60}, sound_spellings=SWEDISH, max_edits=1)
+    engine = SpellingEngine(
+        {"kompis": 100_000, "champagne": 3_000}, sound_spellings=SWEDISH, rare=rare
+    )
+    assert engine.correction("schampinjon") == "champinjon"  # a sound swap to a rare word
+    assert engine.correction("kommpis") == "kompis"  # a common word one slip away
+    searched = rare.suggestions.cache_info().misses
+    assert engine.correction("kompiss") == "kompis"
+    assert rare.suggestions.cache_info().misses == searched  # no rare word could have won
