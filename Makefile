@@ -19,8 +19,8 @@ $(PDM): scripts/pdm-requirements.txt
 .venv/.installed: $(PDM) pyproject.toml pdm.lock
 	$(PDM) use --quiet -f $(PYTHON)
 	$(PDM) install --frozen-lockfile -G :all
-	# Build the spell checker's Hunspell-filtered lexicons into ~/.cache/huleedu once
-	# (~1 minute), so no checker process pays for it at start-up.
+	# Build the spell checker's Hunspell-filtered lexicons and their deletes indexes into
+	# ~/.cache/huleedu once (~1-2 minutes), so no checker process pays for it at start-up.
 	$(PDM) run python -m services.spell_checker_service.lexicon
 	touch $@
 
