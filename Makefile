@@ -9,7 +9,7 @@ PDM := $(PDM_HOME)/bin/pdm
 export PDM_CHECK_UPDATE := false
 export PDM_IGNORE_SAVED_PYTHON := 0
 
-.PHONY: install test lint format demo up faults bench clean
+.PHONY: install browser test lint format demo up faults bench clean
 
 $(PDM): scripts/pdm-requirements.txt
 	$(PYTHON) -m venv $(PDM_HOME)
@@ -26,7 +26,18 @@ $(PDM): scripts/pdm-requirements.txt
 
 install: .venv/.installed
 
-test: install
+# Debian's Chromium for the browser tests: Playwright cannot download its own browsers on
+# these machines, so it drives this one (tests/support/browser.py). Skipped once installed.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+browser: $(CHROMIUM)
+
+test: install browser
 	$(PDM) run pytest
 
 lint: install

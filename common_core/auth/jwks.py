@@ -120,8 +120,14 @@ class JwksCache:
         """
         now = self._clock()
         stale = self._fetched_at is None or now - self._fetched_at >= self._max_age
-        if (stale or kid not in self._keys) and self._may_refresh(now):
-            await self._refresh()
+        if stale or kid not in self._keys:
+            if self._may_refresh(now):
+                await self._refresh()
+            elif self._lock.locked():
+                # A fetch is in flight (e.g. the first one, with no key held yet): wait for it
+                # and use its result rather than answer "unavailable" meanwhile.
+                async with self._lock:
+                    pass
         if not self._keys and self._fetched_at is None:
             raise KeysUnavailableError("the identity service's signing keys could not be loaded")
         key = self._keys.get(kid)

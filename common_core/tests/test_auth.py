@@ -4,6 +4,7 @@ tests/integration/identity_service/test_token_verification.py."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -195,3 +196,31 @@ async def test_quart_guard_answers_401_json_and_leaves_other_routes_open() -> No
     assert (await client.get("/internal")).status_code == 401
     svc = await client.get("/internal", headers={"Authorization": "Bearer svc-token"})
     assert svc.status_code == 200
+
+
+class SlowSource(CountingSource):
+    """A JWKS source that answers only when released, to hold a fetch in flight."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        super().__init__(document)
+        self.release = asyncio.Event()
+
+    async def __call__(self) -> Mapping[str, Any]:
+        await self.release.wait()
+        return await super().__call__()
+
+
+async def test_callers_during_the_first_fetch_wait_for_it_instead_of_failing() -> None:
+    source = SlowSource(jwks_document([KEY]))
+    verifier = TokenVerifier(
+        JwksCache(source, min_refresh_interval_seconds=5, clock=Clock()), issuer=ISS, audience=AUD
+    )
+    first = asyncio.create_task(verifier.verify(good_token()))
+    await asyncio.sleep(0)  # the first caller is now fetching
+    second = asyncio.create_task(verifier.verify(good_token()))
+    await asyncio.sleep(0)
+    assert not second.done()
+    source.release.set()
+    verified = await asyncio.gather(first, second)
+    assert [v.teacher_id for v in verified] == ["teacher-1", "teacher-1"]
+    assert source.fetches == 1
