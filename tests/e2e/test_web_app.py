@@ -91,9 +91,11 @@ def test_a_teacher_creates_a_batch_uploads_files_and_reads_the_corrections(
     with sync_playwright() as playwright, chromium_context(playwright, tmp_path / "p") as browser:
         page = browser.new_page()
         live = record_live_messages(page)
+        page.goto(f"{WEB_APP}/")
+        expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+        screenshot(page, "login", tmp_path)
         log_in(page, anna)
         expect(page.locator("#live-indicator")).to_have_class(re.compile(r"\bon\b"))
-        screenshot(page, "batches", tmp_path)
 
         page.get_by_role("link", name="New batch").first.click()
         page.get_by_label("Course").select_option("ENG5")
