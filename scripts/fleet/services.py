@@ -30,6 +30,7 @@ def fleet_services(
     identity_db = f"sqlite+aiosqlite:///{data_dir / 'identity.sqlite3'}"
     bos_db = f"sqlite+aiosqlite:///{data_dir / 'bos.sqlite3'}"
     els_db = f"sqlite+aiosqlite:///{data_dir / 'els.sqlite3'}"
+    files_db = f"sqlite+aiosqlite:///{data_dir / 'file_service.sqlite3'}"
 
     def common(prefix: str) -> dict[str, str]:
         return {
@@ -80,6 +81,7 @@ def fleet_services(
                 "FILE_SERVICE_PORT": "7001",
                 "FILE_SERVICE_CONTENT_SERVICE_URL": content_url,
                 "FILE_SERVICE_BOS_URL": "http://127.0.0.1:5001",
+                "FILE_SERVICE_DATABASE_URL": files_db,
             },
         ),
         ServiceSpec(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from dishka import AsyncContainer
 from quart import Quart
 from quart_dishka import QuartDishka
@@ -13,7 +16,7 @@ from services.file_service.api.files import files_api
 from services.file_service.api.health import health
 from services.file_service.config import SERVICE_NAME, FileServiceSettings
 from services.file_service.di import make_container
-from services.file_service.handlers import UploadCollaborators
+from services.file_service.handlers import UploadCollaborators, purge_expired_records
 
 # Room for the batch_id field and a few stray fields on top of the allowed files.
 _EXTRA_FORM_PARTS = 16
@@ -44,13 +47,26 @@ def create_app(settings: FileServiceSettings, container: AsyncContainer | None =
     container = container or make_container(settings)
     QuartDishka(app=app, container=container)
 
+    background: list[asyncio.Task[None]] = []
+
     @app.before_serving
     async def _connect() -> None:
-        # Connect at startup, not on the first upload: a broken broker shows up at once.
-        await container.get(UploadCollaborators)
+        # Connect at startup, not on the first upload: a broken broker or database shows up
+        # at once (the database is migrated here too).
+        deps = await container.get(UploadCollaborators)
+        background.append(
+            asyncio.create_task(
+                purge_expired_records(deps.requests, settings.purge_interval_seconds),
+                name="file-service-purge",
+            )
+        )
 
     @app.after_serving
     async def _disconnect() -> None:
+        for task in background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await container.close()
 
     return app

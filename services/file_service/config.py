@@ -18,6 +18,9 @@ class FileServiceSettings(ServiceSettings, ContentServiceTokenSettings):
     model_config = SettingsConfigDict(env_prefix="FILE_SERVICE_", extra="ignore")
 
     port: int = 7001
+    # Idempotency records and the files each batch has on record. A SQLite file by default;
+    # PostgreSQL (compose, production) when two File Service instances share the records.
+    database_url: str = "sqlite+aiosqlite:///.data/file_service.sqlite3"
     content_service_url: str = "http://127.0.0.1:8001"
     bos_url: str = "http://127.0.0.1:5001"
 
@@ -41,4 +44,22 @@ class FileServiceSettings(ServiceSettings, ContentServiceTokenSettings):
     # Uploads need only the producer (no consumer group), so it waits for a slow broker.
     kafka_connect_timeout_seconds: float = Field(
         default=30.0, ge=0, description="Keep trying to reach Kafka at startup this long."
+    )
+
+    idempotency_ttl_seconds: float = Field(
+        default=24 * 3600, gt=0, description="How long a key's first answer is replayed."
+    )
+    idempotency_lease_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A working request's hold on its key, renewed while it works; a killed "
+        "process's hold ends this long after its last renewal.",
+    )
+    idempotency_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long a request waits for another with the same key before a 409.",
+    )
+    purge_interval_seconds: float = Field(
+        default=600.0, gt=0, description="How often expired idempotency records are deleted."
     )

@@ -1,4 +1,5 @@
-"""Dishka wiring: settings in; one HTTP session, one Kafka publisher and the clients out.
+"""Dishka wiring: settings in; one HTTP session, one Kafka publisher, the clients and the
+database (idempotency records, batch files) out.
 
 Every collaborator is APP-scoped: created once (the app warms them up at startup) and
 finalised when the container closes at shutdown, which stops the producer and the session.
@@ -11,12 +12,21 @@ from collections.abc import AsyncIterator
 import aiohttp
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from quart_dishka import QuartProvider
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from common_core.db import create_engine, session_factory
 from common_core.kafka import running_publisher
 from services.file_service.clients import BosClient, ContentServiceClient
 from services.file_service.config import SERVICE_NAME, FileServiceSettings
-from services.file_service.handlers import UploadCollaborators
-from services.file_service.protocols import BatchDirectory, EventPublisher, TextStorage
+from services.file_service.handlers import IdempotencyPolicy, UploadCollaborators
+from services.file_service.protocols import (
+    BatchDirectory,
+    BatchFiles,
+    EventPublisher,
+    TextStorage,
+    UploadRequests,
+)
+from services.file_service.repository import SqlBatchFiles, SqlUploadRequests, migrate_schema
 
 
 class FileServiceProvider(Provider):
@@ -38,6 +48,29 @@ class FileServiceProvider(Provider):
             settings.kafka_bootstrap_servers, SERVICE_NAME, settings.kafka_connect_timeout_seconds
         ) as publisher:
             yield publisher
+
+    @provide(scope=Scope.APP)
+    async def engine(self, settings: FileServiceSettings) -> AsyncIterator[AsyncEngine]:
+        """File Service's database, brought to its newest migration before first use."""
+        engine = create_engine(settings.database_url)
+        await migrate_schema(engine)
+        yield engine
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        """Session factory over the engine."""
+        return session_factory(engine)
+
+    @provide(scope=Scope.APP)
+    def upload_requests(self, sessions: async_sessionmaker[AsyncSession]) -> UploadRequests:
+        """Idempotency records."""
+        return SqlUploadRequests(sessions)
+
+    @provide(scope=Scope.APP)
+    def batch_files(self, sessions: async_sessionmaker[AsyncSession]) -> BatchFiles:
+        """The files each batch has on record."""
+        return SqlBatchFiles(sessions)
 
     @provide(scope=Scope.APP)
     def batches(
@@ -63,6 +96,8 @@ class FileServiceProvider(Provider):
         batches: BatchDirectory,
         storage: TextStorage,
         publisher: EventPublisher,
+        requests: UploadRequests,
+        files: BatchFiles,
         settings: FileServiceSettings,
     ) -> UploadCollaborators:
         """Everything the upload handler needs, in one value."""
@@ -70,8 +105,15 @@ class FileServiceProvider(Provider):
             batches=batches,
             storage=storage,
             publisher=publisher,
+            requests=requests,
+            files=files,
             store_concurrency=settings.content_store_concurrency,
             publish_timeout_seconds=settings.kafka_publish_timeout_seconds,
+            idempotency=IdempotencyPolicy(
+                ttl_seconds=settings.idempotency_ttl_seconds,
+                lease_seconds=settings.idempotency_lease_seconds,
+                wait_seconds=settings.idempotency_wait_seconds,
+            ),
         )
 
 

@@ -1,38 +1,59 @@
-"""The upload decision: which files become essays, which are rejected, and in what order
-things happen so a failure never leaves a batch half-published.
+"""The upload decision: which files become essays, which are rejected, which were already
+answered for, and in what order things happen so a failure or a retry never has a second
+effect.
 
-Order: ask BOS -> extract every file -> store every accepted text -> publish every event
-(accepted and rejected together) and wait for all acks. Only then does the caller answer 202.
-A Content Service failure stops the upload before anything is published. Refusals are domain
-errors (domain.py); the API layer decides what they mean in HTTP.
+Order: (Idempotency-Key: claim the key, or replay its first answer) -> ask BOS -> extract every
+file -> record each file's fingerprint in the batch -> store every text still to announce ->
+publish their events (accepted and rejected together) and wait for all acks -> mark them
+published (-> keep the answer for the key). Only then does the caller answer 202. Refusals
+are domain errors (domain.py); the API layer decides what they mean in HTTP.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
+from typing import Any
 
-from common_core.enums import BatchStatus, ErrorCode
+from common_core.enums import BatchStatus
 from common_core.logs import get_logger
 from services.file_service.domain import (
     AcceptedFile,
     BatchNotAwaitingContent,
     BatchNotFound,
+    Busy,
+    Claimed,
     ContentServiceUnavailable,
     EventBusUnavailable,
+    Extracted,
+    ExtractedText,
     RejectedFile,
+    Replay,
+    RequestKey,
+    UnusableFile,
     UploadedFile,
+    UploadInProgress,
     UploadOutcome,
+    plan_upload,
+    request_ref,
 )
 from services.file_service.extraction import ExtractionError, extract_text
 from services.file_service.metrics import EXTRACTION_SECONDS, FILES_PROCESSED
 from services.file_service.outgoing import content_ready, validation_failed
-from services.file_service.protocols import BatchDirectory, EventPublisher, TextStorage
+from services.file_service.protocols import (
+    BatchDirectory,
+    BatchFiles,
+    EventPublisher,
+    TextStorage,
+    UploadRequests,
+)
 from services.file_service.student_info import parse_student_info
 
 logger = get_logger(__name__)
@@ -52,6 +73,23 @@ async def extract_in_thread(file_name: str, data: bytes) -> str:
         EXTRACTION_SECONDS.labels(file_type).observe(time.perf_counter() - started)
 
 
+def utc_now() -> datetime:
+    """The clock records are stamped with (every instance's clock, UTC)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class IdempotencyPolicy:
+    """How long a key's answer is kept, how long a lease lasts without renewal (a killed
+    process's lease runs out this long after its last renewal), and how long a request with a
+    key in use waits for the other request's answer before a 409."""
+
+    ttl_seconds: float = 24 * 3600
+    lease_seconds: float = 10.0
+    wait_seconds: float = 30.0
+    poll_seconds: float = 0.2
+
+
 @dataclass(frozen=True)
 class UploadCollaborators:
     """Everything an upload talks to, passed in so tests can hand over fakes."""
@@ -59,43 +97,184 @@ class UploadCollaborators:
     batches: BatchDirectory
     storage: TextStorage
     publisher: EventPublisher
+    requests: UploadRequests
+    files: BatchFiles
     extract: Extractor = extract_in_thread
     store_concurrency: int = 8
     publish_timeout_seconds: float = 20.0
+    idempotency: IdempotencyPolicy = field(default_factory=IdempotencyPolicy)
+    clock: Callable[[], datetime] = utc_now
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One upload request as the API parsed it."""
+
+    batch_id: str
+    files: Sequence[UploadedFile]
+    correlation_id: str
+    teacher_id: str | None = None
+    idempotency_key: str | None = None
+
+
+async def handle_upload(upload: Upload, deps: UploadCollaborators) -> dict[str, Any]:
+    """The upload report (the 202 body): fresh, or the first answer again for a known key."""
+    if upload.idempotency_key is None:
+        await ensure_batch_accepts_content(upload.batch_id, deps.batches)
+        outcome = await upload_batch_files(upload, deps, first_request=None)
+        return outcome.to_json(upload.correlation_id)
+    return await _upload_once_per_key(upload, upload.idempotency_key, deps)
+
+
+async def _upload_once_per_key(
+    upload: Upload, idempotency_key: str, deps: UploadCollaborators
+) -> dict[str, Any]:
+    """Do the upload under the key's lease, or replay the answer of whoever did it.
+
+    A request resuming a key whose earlier attempt had passed the batch check (and died or
+    failed after it) does not ask BOS again: that attempt's files may already have made the
+    batch complete, and the contract's answer is the same "whatever the batch's state now".
+    """
+    key = RequestKey(upload.teacher_id or "", upload.batch_id, idempotency_key)
+    claim = await _claim_or_wait(key, deps)
+    if isinstance(claim, Replay):
+        logger.info("upload_replayed", batch_id=upload.batch_id)
+        return claim.response
+    admitted = claim.admitted
+    try:
+        async with _lease_kept(key, claim.lease_token, deps):
+            if not admitted:
+                await ensure_batch_accepts_content(upload.batch_id, deps.batches)
+                await deps.requests.admit(key, claim.lease_token)
+                admitted = True
+            ref = request_ref(key.teacher_id, idempotency_key)
+            outcome = await upload_batch_files(upload, deps, first_request=ref)
+    except BaseException:
+        # Before admission nothing happened: forget the key. After it, end the lease now so
+        # a retry resumes at once (and finishes what this attempt began).
+        with contextlib.suppress(Exception):
+            await deps.requests.release(key, claim.lease_token, forget=not admitted)
+        raise
+    response = outcome.to_json(upload.correlation_id)
+    try:
+        kept = await deps.requests.complete(key, claim.lease_token, response)
+    except Exception as exc:  # the effects are done and safe to repeat; answer anyway
+        logger.warning("upload_answer_not_kept", batch_id=upload.batch_id, error=repr(exc))
+    else:
+        if not kept:
+            logger.warning("upload_lease_lost", batch_id=upload.batch_id)
+    return response
+
+
+async def _claim_or_wait(key: RequestKey, deps: UploadCollaborators) -> Claimed | Replay:
+    policy = deps.idempotency
+    deadline = time.monotonic() + policy.wait_seconds
+    while True:
+        result = await deps.requests.claim(
+            key,
+            uuid.uuid4().hex,
+            deps.clock(),
+            timedelta(seconds=policy.lease_seconds),
+            timedelta(seconds=policy.ttl_seconds),
+        )
+        if not isinstance(result, Busy):
+            return result
+        if time.monotonic() >= deadline:
+            raise UploadInProgress(key.batch_id, policy.wait_seconds)
+        await asyncio.sleep(policy.poll_seconds)  # the other request's answer is polled for
+
+
+@contextlib.asynccontextmanager
+async def _lease_kept(
+    key: RequestKey, lease_token: str, deps: UploadCollaborators
+) -> AsyncIterator[None]:
+    """Renew the lease a few times per lease period while the block runs."""
+    lease = deps.idempotency.lease_seconds
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(lease / 4)
+            until = deps.clock() + timedelta(seconds=lease)
+            try:
+                if not await deps.requests.renew(key, lease_token, until):
+                    logger.warning("upload_lease_lost", batch_id=key.batch_id)
+                    return
+            except Exception as exc:  # a database blip: try again next round
+                logger.warning("upload_lease_not_renewed", batch_id=key.batch_id, error=repr(exc))
+
+    renewing = asyncio.create_task(renew(), name="upload-lease")
+    try:
+        yield
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewing
 
 
 async def upload_batch_files(
-    batch_id: str,
-    files: Sequence[UploadedFile],
-    correlation_id: str,
-    deps: UploadCollaborators,
+    upload: Upload, deps: UploadCollaborators, first_request: str | None
 ) -> UploadOutcome:
-    """Turn an upload into stored texts and events; returns once every event is acked."""
-    await ensure_batch_accepts_content(batch_id, deps.batches)
-    outcomes = await _extract_all(files, deps.extract)
-    accepted = [f for f in outcomes if isinstance(f, AcceptedFile)]
-    rejected = [f for f in outcomes if isinstance(f, RejectedFile)]
-    storage_ids = await _store_all(batch_id, accepted, correlation_id, deps)
+    """Turn the files into stored texts and events; returns once every event is acked.
+
+    Files the batch already has on record are answered from the record (domain.plan_upload):
+    a duplicate takes no slot and sends nothing; a file whose event was never acknowledged is
+    sent again under its first id.
+    """
+    batch_id = upload.batch_id
+    extracted = await _extract_all(upload.files, deps.extract)
+    proposed = {file.fingerprint: uuid.uuid4().hex for file in extracted}
+    known = await deps.files.record(batch_id, proposed, first_request, deps.clock())
+    plan = plan_upload(extracted, known, first_request)
+    to_store = [f for f in plan.to_publish if isinstance(f, AcceptedFile)]
+    storage_ids = await _store_all(batch_id, to_store, upload.correlation_id, deps)
     # Events go out in upload order, rejected files included, so the batch never waits on them.
     events = [
         content_ready(batch_id, f, storage_ids[f.file_upload_id])
         if isinstance(f, AcceptedFile)
         else validation_failed(batch_id, f)
-        for f in outcomes
+        for f in plan.to_publish
     ]
     try:
         async with asyncio.timeout(deps.publish_timeout_seconds):
-            await deps.publisher.publish_many((event, correlation_id) for event in events)
+            await deps.publisher.publish_many((event, upload.correlation_id) for event in events)
     except Exception as exc:  # KafkaError, timeout...: all mean "not confirmed"
         logger.error("upload_events_not_acknowledged", batch_id=batch_id, error=repr(exc))
         raise EventBusUnavailable(type(exc).__name__) from exc
-    FILES_PROCESSED.labels("accepted").inc(len(accepted))
-    for failed in rejected:
-        FILES_PROCESSED.labels(failed.error_code.value).inc()
+    try:
+        await deps.files.mark_published(
+            batch_id, [f.file_upload_id for f in plan.to_publish], deps.clock()
+        )
+    except Exception as exc:  # a retry then sends them again under the same ids: harmless
+        logger.warning("upload_publication_not_recorded", batch_id=batch_id, error=repr(exc))
+    _count(plan.accepted, plan.rejected)
     logger.info(
-        "upload_processed", batch_id=batch_id, accepted=len(accepted), rejected=len(rejected)
+        "upload_processed",
+        batch_id=batch_id,
+        accepted=len(plan.accepted),
+        duplicates=sum(f.duplicate for f in plan.accepted),
+        rejected=len(plan.rejected),
+        published=len(events),
     )
-    return UploadOutcome(batch_id=batch_id, accepted=accepted, rejected=rejected)
+    return UploadOutcome(batch_id=batch_id, accepted=plan.accepted, rejected=plan.rejected)
+
+
+async def purge_expired_records(
+    requests: UploadRequests, interval_seconds: float, clock: Callable[[], datetime] = utc_now
+) -> None:
+    """Delete idempotency records past their expiry every `interval_seconds`, until cancelled.
+
+    An expired record is never replayed anyway (claim starts the key over); this only keeps
+    the table (and the file names in its answers) from outliving the 24 hours.
+    """
+    while True:
+        try:
+            purged = await requests.purge_expired(clock())
+        except Exception as exc:  # the next round tries again
+            logger.warning("idempotency_purge_failed", error=repr(exc))
+        else:
+            if purged:
+                logger.info("idempotency_records_purged", count=purged)
+        await asyncio.sleep(interval_seconds)
 
 
 async def ensure_batch_accepts_content(batch_id: str, batches: BatchDirectory) -> None:
@@ -107,30 +286,25 @@ async def ensure_batch_accepts_content(batch_id: str, batches: BatchDirectory) -
         raise BatchNotAwaitingContent(batch_id, status)
 
 
-async def _extract_all(
-    files: Sequence[UploadedFile], extract: Extractor
-) -> list[AcceptedFile | RejectedFile]:
-    outcomes: list[AcceptedFile | RejectedFile] = []
-    first_name_by_sha: dict[str, str] = {}
+def _count(accepted: Sequence[AcceptedFile], rejected: Sequence[RejectedFile]) -> None:
+    for file in accepted:
+        FILES_PROCESSED.labels("duplicate" if file.duplicate else "accepted").inc()
+    for failed in rejected:
+        FILES_PROCESSED.labels(failed.error_code.value).inc()
+
+
+async def _extract_all(files: Sequence[UploadedFile], extract: Extractor) -> list[Extracted]:
+    extracted: list[Extracted] = []
     for file in files:
-        upload_id = uuid.uuid4().hex
         try:
             text = await extract(file.file_name, file.data)
         except ExtractionError as exc:
-            outcomes.append(RejectedFile(file.file_name, upload_id, exc.code, exc.message))
+            data_sha = hashlib.sha256(file.data).hexdigest()
+            extracted.append(UnusableFile(file.file_name, data_sha, exc.code, exc.message))
             continue
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        if sha in first_name_by_sha:
-            message = f"same content as {first_name_by_sha[sha]} in this upload"
-            outcomes.append(
-                RejectedFile(file.file_name, upload_id, ErrorCode.DUPLICATE_CONTENT, message)
-            )
-            continue
-        first_name_by_sha[sha] = file.file_name
-        outcomes.append(
-            AcceptedFile(file.file_name, upload_id, text, sha, parse_student_info(text))
-        )
-    return outcomes
+        extracted.append(ExtractedText(file.file_name, text, sha, parse_student_info(text)))
+    return extracted
 
 
 async def _store_all(

@@ -1,11 +1,14 @@
-"""The seams of the upload handler: what it needs from BOS, Content Service and Kafka."""
+"""The seams of the upload handler: what it needs from BOS, Content Service, Kafka and its own
+store (idempotency records and the files each batch has on record)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from common_core.events import EventData
+from services.file_service.domain import ClaimResult, KnownFile, RequestKey
 
 
 class BatchDirectory(Protocol):
@@ -43,4 +46,56 @@ class EventPublisher(Protocol):
 
     async def is_healthy(self, timeout: float = 2.0) -> bool:
         """True when the broker answers."""
+        ...
+
+
+class UploadRequests(Protocol):
+    """Idempotency records: one per (teacher, batch, Idempotency-Key), shared by every File
+    Service instance. Every method is one short transaction; races are settled by the
+    database (primary key, conditional updates), never by a check in Python."""
+
+    async def claim(
+        self, key: RequestKey, lease_token: str, now: datetime, lease: timedelta, ttl: timedelta
+    ) -> ClaimResult:
+        """Take the key (new, expired after `ttl`, or its holder's lease ran out), or say
+        who has it: Claimed, Replay (the first response) or Busy."""
+        ...
+
+    async def admit(self, key: RequestKey, lease_token: str) -> None:
+        """Note that the batch check passed: work may now have effects."""
+        ...
+
+    async def renew(self, key: RequestKey, lease_token: str, until: datetime) -> bool:
+        """Extend the lease; False when this token no longer holds it."""
+        ...
+
+    async def complete(self, key: RequestKey, lease_token: str, response: dict[str, Any]) -> bool:
+        """Keep `response` as the key's answer; False when this token no longer holds it."""
+        ...
+
+    async def release(self, key: RequestKey, lease_token: str, *, forget: bool) -> None:
+        """Give the key up after a failure: `forget` deletes the record (nothing happened);
+        otherwise its lease ends now, so a retry resumes at once."""
+        ...
+
+    async def purge_expired(self, now: datetime) -> int:
+        """Delete records past their expiry; returns how many."""
+        ...
+
+
+class BatchFiles(Protocol):
+    """The files each batch has on record, by fingerprint (see domain.UnusableFile and
+    ExtractedText), shared by every File Service instance."""
+
+    async def record(
+        self, batch_id: str, new_ids: Mapping[str, str], first_request: str | None, now: datetime
+    ) -> dict[str, KnownFile]:
+        """Record each fingerprint of `new_ids` not yet on record with its proposed id, and
+        return every one of them as the record has it (a concurrent upload may have won)."""
+        ...
+
+    async def mark_published(
+        self, batch_id: str, file_upload_ids: Iterable[str], now: datetime
+    ) -> None:
+        """These files' events are acknowledged by Kafka."""
         ...

@@ -199,7 +199,7 @@ def test_infrastructure_dependencies() -> None:
     assert "healthcheck" in service("kafka") and "healthcheck" in service("postgres")
     databased = (
         "batch_orchestrator_service", "essay_lifecycle_api", "essay_lifecycle_worker",
-        "identity_service",
+        "identity_service", "file_service",
     )  # fmt: skip
     for name in databased:
         assert service(name)["depends_on"]["postgres"]["condition"] == "service_healthy"
@@ -210,8 +210,10 @@ def test_infrastructure_dependencies() -> None:
     assert bos_db.rsplit("/", 1)[1] != els_db.rsplit("/", 1)[1], "BOS and ELS share tables"
     init = (ROOT / "deploy" / "postgres" / "init.sql").read_text()
     identity_db = service("identity_service")["environment"]["IDENTITY_DATABASE_URL"]
-    assert len({url.rsplit("/", 1)[1] for url in (bos_db, els_db, identity_db)}) == 3
-    for db in (bos_db, els_db, identity_db):
+    files_db = service("file_service")["environment"]["FILE_SERVICE_DATABASE_URL"]
+    databases = (bos_db, els_db, identity_db, files_db)
+    assert len({url.rsplit("/", 1)[1] for url in databases}) == len(databases)
+    for db in databases:
         assert f"CREATE DATABASE {db.rsplit('/', 1)[1]};" in init
 
 

@@ -26,6 +26,8 @@ from services.batch_orchestrator_service.models.orm import Base as BosBase
 from services.batch_orchestrator_service.repository import MIGRATIONS as BOS_MIGRATIONS
 from services.essay_lifecycle_service.models.orm import MIGRATIONS as ELS_MIGRATIONS
 from services.essay_lifecycle_service.models.orm import Base as ElsBase
+from services.file_service.models.orm import Base as FileBase
+from services.file_service.repository import MIGRATIONS as FILE_MIGRATIONS
 from services.identity_service.models.orm import Base as IdentityBase
 from services.identity_service.repository import MIGRATIONS as IDENTITY_MIGRATIONS
 
@@ -33,6 +35,7 @@ SERVICES = {
     "batch_orchestrator_service": (BOS_MIGRATIONS, [BosBase.metadata, OutboxBase.metadata]),
     "essay_lifecycle_service": (ELS_MIGRATIONS, [ElsBase.metadata, OutboxBase.metadata]),
     "identity_service": (IDENTITY_MIGRATIONS, [IdentityBase.metadata]),
+    "file_service": (FILE_MIGRATIONS, [FileBase.metadata]),
 }
 # Services whose databases existed (made by create_all) before migrations did.
 ADOPTED = ["batch_orchestrator_service", "essay_lifecycle_service"]

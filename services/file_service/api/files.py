@@ -25,10 +25,13 @@ from services.file_service.domain import (
     BosUnavailable,
     ContentServiceUnavailable,
     EventBusUnavailable,
+    RecordsUnavailable,
     UploadedFile,
+    UploadInProgress,
     UploadRefused,
+    is_valid_idempotency_key,
 )
-from services.file_service.handlers import UploadCollaborators, upload_batch_files
+from services.file_service.handlers import Upload, UploadCollaborators, handle_upload
 
 files_api = Blueprint("files", __name__)
 
@@ -36,10 +39,14 @@ files_api = Blueprint("files", __name__)
 _REFUSALS: dict[type[UploadRefused], tuple[int, str]] = {
     BatchNotFound: (404, "batch_not_found"),
     BatchNotAwaitingContent: (409, "batch_not_awaiting_content"),
+    UploadInProgress: (409, "idempotency_key_in_use"),
     BosUnavailable: (503, "bos_unavailable"),
     ContentServiceUnavailable: (503, "content_service_unavailable"),
     EventBusUnavailable: (503, "event_bus_unavailable"),
+    RecordsUnavailable: (503, "file_records_unavailable"),
 }
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 # BOS makes the ids; this only keeps anything that is not id-like out of BOS's URL path.
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
@@ -54,6 +61,13 @@ async def upload_files(
     """Multipart `batch_id` + `files` -> 202 once every text is stored and every event acked."""
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "send the files as multipart/form-data")
+    idempotency_key = request.headers.get(IDEMPOTENCY_HEADER)
+    if idempotency_key is not None and not is_valid_idempotency_key(idempotency_key):
+        raise ApiError(
+            400,
+            "invalid_idempotency_key",
+            f"{IDEMPOTENCY_HEADER} must be 1 to 128 printable ASCII characters",
+        )
     if (request.content_length or 0) > settings.max_request_bytes:
         raise _request_too_large(settings.max_request_bytes)
     form = await request.form
@@ -75,8 +89,8 @@ async def upload_files(
     files = await asyncio.to_thread(_read_files, uploads, settings.max_file_bytes)
     if sum(len(f.data) for f in files) > settings.max_request_bytes:
         raise _request_too_large(settings.max_request_bytes)  # a chunked body gave no length
-    outcome = await upload_batch_files(batch_id, files, correlation_id(), deps)
-    return jsonify(outcome.to_json(correlation_id())), 202
+    upload = Upload(batch_id, files, correlation_id(), idempotency_key=idempotency_key)
+    return jsonify(await handle_upload(upload, deps)), 202
 
 
 def api_error(refusal: UploadRefused) -> ApiError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,7 +57,10 @@ async def content_service(
 
 @pytest.fixture
 def file_service(
-    kafka_bootstrap: str, bos: BosDouble, content_service: ContentServiceUnderTest
+    kafka_bootstrap: str,
+    bos: BosDouble,
+    content_service: ContentServiceUnderTest,
+    tmp_path: Path,
 ) -> FileServiceFactory:
     """`async with file_service(**setting_overrides) as url:` runs a real File Service."""
 
@@ -69,6 +73,7 @@ def file_service(
             "content_service_token": CONTENT_TOKEN,
             "bos_timeout_seconds": 2.0,
             "content_service_timeout_seconds": 2.0,
+            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'file_service.sqlite3'}",
             **overrides,
         }
         settings = FileServiceSettings(**values)

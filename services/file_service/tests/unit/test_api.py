@@ -18,6 +18,7 @@ from services.file_service.app import create_app
 from services.file_service.config import FileServiceSettings
 from services.file_service.handlers import UploadCollaborators
 from services.file_service.protocols import EventPublisher, TextStorage
+from services.file_service.tests.unit.conftest import Records
 from services.file_service.tests.unit.fakes import (
     BATCH,
     FakeBatches,
@@ -34,6 +35,7 @@ class Fakes:
     batches: FakeBatches
     storage: FakeStorage
     publisher: FakePublisher
+    records: Records
 
 
 class FakeProvider(Provider):
@@ -55,12 +57,18 @@ class FakeProvider(Provider):
 
     @provide
     def collaborators(self) -> UploadCollaborators:
-        return UploadCollaborators(self.fakes.batches, self.fakes.storage, self.fakes.publisher)
+        return UploadCollaborators(
+            self.fakes.batches,
+            self.fakes.storage,
+            self.fakes.publisher,
+            self.fakes.records.requests,
+            self.fakes.records.files,
+        )
 
 
 @pytest.fixture
-def fakes() -> Fakes:
-    return Fakes(FakeBatches(), FakeStorage(), FakePublisher())
+def fakes(records: Records) -> Fakes:
+    return Fakes(FakeBatches(), FakeStorage(), FakePublisher(), records)
 
 
 @pytest.fixture
@@ -231,3 +239,23 @@ async def test_healthz_reports_each_dependency(client: Client, fakes: Fakes) -> 
         "kafka": True,
         "content_service": False,
     }
+
+
+async def test_idempotency_key_replays_the_first_answer(client: Client, fakes: Fakes) -> None:
+    headers = {"Idempotency-Key": "upload-1 chunk-2"}
+    first = await post_upload(client, [("a.txt", b"Hello")], headers=headers)
+    fakes.batches.statuses[BATCH] = "completed"
+
+    again = await post_upload(client, [("a.txt", b"Hello")], headers=headers)
+
+    assert again == first
+    assert first[0] == 202
+    assert len(fakes.publisher.published) == 1
+
+
+@pytest.mark.parametrize("key", ["", "x" * 129, "caf\u00e9", "tab\there"])
+async def test_malformed_idempotency_key_is_400(client: Client, fakes: Fakes, key: str) -> None:
+    status, body = await post_upload(client, [("a.txt", b"x")], headers={"Idempotency-Key": key})
+    assert status == 400
+    assert body["error"]["code"] == "invalid_idempotency_key"
+    assert fakes.publisher.published == []

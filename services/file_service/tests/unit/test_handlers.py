@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -18,53 +18,35 @@ from services.file_service.domain import (
     EventBusUnavailable,
     UploadedFile,
 )
-from services.file_service.handlers import UploadCollaborators, upload_batch_files
-from services.file_service.tests.unit.fakes import (
-    BATCH,
-    FakeBatches,
-    FakePublisher,
-    FakeStorage,
-)
+from services.file_service.tests.unit.conftest import World
+from services.file_service.tests.unit.fakes import BATCH
 from tests.support.documents import make_docx
-
-
-@dataclass
-class World:
-    batches: FakeBatches = field(default_factory=FakeBatches)
-    storage: FakeStorage = field(default_factory=FakeStorage)
-    publisher: FakePublisher = field(default_factory=FakePublisher)
-
-    def deps(self, publish_timeout: float = 5.0) -> UploadCollaborators:
-        return UploadCollaborators(
-            batches=self.batches,
-            storage=self.storage,
-            publisher=self.publisher,
-            store_concurrency=2,
-            publish_timeout_seconds=publish_timeout,
-        )
 
 
 def txt(name: str, text: str) -> UploadedFile:
     return UploadedFile(name, text.encode("utf-8"))
 
 
-async def test_mixed_upload_stores_accepted_and_publishes_all_in_upload_order() -> None:
-    world = World()
+def ids(body: dict[str, Any]) -> list[str]:
+    return [a["file_upload_id"] for a in body["accepted"]]
+
+
+async def test_mixed_upload_stores_accepted_and_publishes_all_in_upload_order(
+    world: World,
+) -> None:
     files = [
         txt("anna.txt", "Name: Anna Svensson\nanna@school.se\nMy summer."),
         txt("blank.txt", "   \n"),
         UploadedFile("erik.docx", make_docx(["Namn: Erik", "Min sommar."])),
         txt("notes.odt", "whatever"),
-        txt("copy.txt", "Name: Anna Svensson\nanna@school.se\nMy summer."),
     ]
 
-    outcome = await upload_batch_files(BATCH, files, "corr-1", world.deps())
+    body = await world.upload(files, "corr-1")
 
-    assert [f.file_name for f in outcome.accepted] == ["anna.txt", "erik.docx"]
-    assert [(f.file_name, f.error_code) for f in outcome.rejected] == [
-        ("blank.txt", ErrorCode.EMPTY_CONTENT),
-        ("notes.odt", ErrorCode.UNSUPPORTED_FILE_TYPE),
-        ("copy.txt", ErrorCode.DUPLICATE_CONTENT),
+    assert [a["file_name"] for a in body["accepted"]] == ["anna.txt", "erik.docx"]
+    assert [(f["file_name"], f["error_code"]) for f in body["rejected"]] == [
+        ("blank.txt", ErrorCode.EMPTY_CONTENT.value),
+        ("notes.odt", ErrorCode.UNSUPPORTED_FILE_TYPE.value),
     ]
     events = [event for event, _ in world.publisher.published]
     assert [e.original_file_name for e in events] == [f.file_name for f in files]  # type: ignore[attr-defined]
@@ -80,91 +62,137 @@ async def test_mixed_upload_stores_accepted_and_publishes_all_in_upload_order() 
     erik = events[2]
     assert isinstance(erik, EssayContentReady)
     assert (erik.student_name, erik.student_email) == ("Erik", None)
-    duplicate = events[4]
-    assert isinstance(duplicate, EssayValidationFailed)
-    assert "anna.txt" in duplicate.message
-    ids = [e.file_upload_id for e in events]  # type: ignore[attr-defined]
-    assert len(set(ids)) == len(files)
-    assert all(len(i) == 32 for i in ids)
+    event_ids = [e.file_upload_id for e in events]  # type: ignore[attr-defined]
+    assert len(set(event_ids)) == len(files)
+    assert all(len(i) == 32 for i in event_ids)
 
 
-async def test_response_body_matches_the_contract() -> None:
-    world = World()
-    outcome = await upload_batch_files(
-        BATCH, [txt("a.txt", "Hello"), txt("b.pdf", "")], "corr-2", world.deps()
-    )
+async def test_duplicate_in_one_request_takes_no_slot_and_is_not_a_failure(
+    world: World,
+) -> None:
+    """Issue 15, defect 4: `a-copy.txt` used to be rejected and counted as a failed upload."""
+    body = await world.upload([txt("a.txt", "Same essay"), txt("a-copy.txt", "Same essay")])
 
-    body = outcome.to_json("corr-2")
+    assert body["rejected"] == []
+    first, copy = body["accepted"]
+    assert (first["duplicate"], copy["duplicate"]) == (False, True)
+    assert copy["file_upload_id"] == first["file_upload_id"]
+    events = [event for event, _ in world.publisher.published]
+    assert [type(e) for e in events] == [EssayContentReady]  # one slot, no failure event
+    assert world.storage.calls == 1
+
+
+async def test_duplicate_in_a_later_request_answers_its_first_id(world: World) -> None:
+    first = await world.upload([txt("a.txt", "Same essay")])
+    again = await world.upload([txt("renamed.txt", "Same essay"), txt("b.txt", "Other")])
+
+    assert again["accepted"][0] == {
+        "file_name": "renamed.txt",
+        "file_upload_id": ids(first)[0],
+        "duplicate": True,
+    }
+    assert again["accepted"][1]["duplicate"] is False
+    assert len(world.publisher.published) == 2  # a.txt and b.txt, once each
+
+
+async def test_a_rejected_file_sent_again_is_announced_once(world: World) -> None:
+    await world.upload([txt("blank.txt", " ")])
+    again = await world.upload([txt("blank.txt", " "), txt("other-blank.txt", "\n")])
+
+    assert [f["file_name"] for f in again["rejected"]] == ["blank.txt", "other-blank.txt"]
+    events = [event for event, _ in world.publisher.published]
+    assert [e.original_file_name for e in events] == ["blank.txt", "other-blank.txt"]  # type: ignore[attr-defined]
+
+
+async def test_response_body_matches_the_contract(world: World) -> None:
+    body = await world.upload([txt("a.txt", "Hello"), txt("b.pdf", "")], "corr-2")
 
     assert body["batch_id"] == BATCH
     assert body["correlation_id"] == "corr-2"
     assert body["accepted"] == [
-        {"file_name": "a.txt", "file_upload_id": outcome.accepted[0].file_upload_id}
+        {"file_name": "a.txt", "file_upload_id": ids(body)[0], "duplicate": False}
     ]
     assert body["rejected"] == [
         {
             "file_name": "b.pdf",
             "error_code": "unreadable_document",
-            "message": outcome.rejected[0].message,
+            "message": body["rejected"][0]["message"],
         }
     ]
 
 
-async def test_unknown_batch_is_refused_before_any_work() -> None:
-    world = World(batches=FakeBatches(statuses={}))
+async def test_unknown_batch_is_refused_before_any_work(world: World) -> None:
+    world.batches.statuses = {}
     with pytest.raises(BatchNotFound) as caught:
-        await upload_batch_files(BATCH, [txt("a.txt", "Hello")], "c", world.deps())
+        await world.upload([txt("a.txt", "Hello")])
     assert api_error(caught.value).status == 404
     assert world.storage.calls == 0
     assert world.publisher.published == []
 
 
-async def test_batch_past_awaiting_content_is_409() -> None:
-    world = World(batches=FakeBatches(statuses={BATCH: "processing"}))
+async def test_batch_past_awaiting_content_is_409(world: World) -> None:
+    world.batches.statuses = {BATCH: "processing"}
     with pytest.raises(BatchNotAwaitingContent) as caught:
-        await upload_batch_files(BATCH, [txt("a.txt", "Hello")], "c", world.deps())
+        await world.upload([txt("a.txt", "Hello")])
     assert api_error(caught.value).status == 409
     assert caught.value.details == {"batch_id": BATCH, "status": "processing"}
     assert world.storage.calls == 0
 
 
-async def test_bos_down_propagates_as_503_and_nothing_happens() -> None:
-    world = World(batches=FakeBatches(down=True))
+async def test_bos_down_propagates_as_503_and_nothing_happens(world: World) -> None:
+    world.batches.down = True
     with pytest.raises(BosUnavailable) as caught:
-        await upload_batch_files(BATCH, [txt("a.txt", "Hello")], "c", world.deps())
+        await world.upload([txt("a.txt", "Hello")])
     assert api_error(caught.value).status == 503
     assert world.storage.calls == 0
 
 
-async def test_content_service_failure_publishes_nothing_not_even_rejections() -> None:
-    world = World(storage=FakeStorage(fail_on_call=3))
+async def test_content_service_failure_publishes_nothing_not_even_rejections(
+    world: World,
+) -> None:
+    world.storage.fail_on_call = 3
     files = [txt(f"{i}.txt", f"essay {i}") for i in range(6)] + [txt("x.odt", "no")]
 
     with pytest.raises(ContentServiceUnavailable) as caught:
-        await upload_batch_files(BATCH, files, "c", world.deps())
+        await world.upload(files)
 
     assert api_error(caught.value).status == 503
     assert world.publisher.published == []
 
 
-async def test_kafka_error_is_503() -> None:
-    world = World(publisher=FakePublisher(error=ConnectionError("broker gone")))
+async def test_a_retry_after_a_failure_announces_every_file_under_its_first_id(
+    world: World,
+) -> None:
+    """Files recorded by a failed attempt are not duplicates of themselves on the retry."""
+    world.publisher.error = ConnectionError("broker gone")
+    files = [txt("a.txt", "Hello"), txt("blank.txt", "")]
+    with pytest.raises(EventBusUnavailable):
+        await world.upload(files)
+    world.publisher.error = None
+
+    body = await world.upload(files)
+
+    assert [a["duplicate"] for a in body["accepted"]] == [False]
+    assert len(body["rejected"]) == 1
+    events = [event for event, _ in world.publisher.published]
+    assert [type(e) for e in events] == [EssayContentReady, EssayValidationFailed]
+
+
+async def test_kafka_error_is_503(world: World) -> None:
+    world.publisher.error = ConnectionError("broker gone")
     with pytest.raises(EventBusUnavailable) as caught:
-        await upload_batch_files(BATCH, [txt("a.txt", "Hello")], "c", world.deps())
+        await world.upload([txt("a.txt", "Hello")])
     assert api_error(caught.value).status == 503
 
 
-async def test_kafka_that_never_acks_times_out_as_503() -> None:
-    world = World(publisher=FakePublisher(hang=True))
+async def test_kafka_that_never_acks_times_out_as_503(world: World) -> None:
+    world.publisher.hang = True
     with pytest.raises(EventBusUnavailable):
-        await upload_batch_files(
-            BATCH, [txt("a.txt", "Hello")], "c", world.deps(publish_timeout=0.1)
-        )
+        await world.upload([txt("a.txt", "Hello")], publish_timeout=0.1)
 
 
-async def test_all_rejected_still_publishes_failures() -> None:
-    world = World()
-    outcome = await upload_batch_files(BATCH, [txt("a.txt", " ")], "c", world.deps())
-    assert outcome.accepted == []
+async def test_all_rejected_still_publishes_failures(world: World) -> None:
+    body = await world.upload([txt("a.txt", " ")])
+    assert body["accepted"] == []
     assert world.storage.calls == 0
     assert [type(e) for e, _ in world.publisher.published] == [EssayValidationFailed]
