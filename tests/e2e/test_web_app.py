@@ -144,6 +144,8 @@ def test_the_interface_speaks_swedish_when_asked_and_remembers_it(
     with sync_playwright() as playwright, chromium_context(playwright, tmp_path / "p") as browser:
         page = browser.new_page()
         page.goto(f"{WEB_APP}/")
+        expect(page.get_by_role("navigation", name="Main")).to_be_hidden()  # not logged in
+        expect(page.locator("#logout")).to_be_hidden()
         page.get_by_label("Language").select_option("sv")
         expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
         page.reload()
