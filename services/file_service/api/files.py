@@ -51,6 +51,10 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 # BOS makes the ids; this only keeps anything that is not id-like out of BOS's URL path.
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 MAX_LABEL_LENGTH = 255
+# A longer "extension" is part of the name (`notes.from a very long meeting...`).
+MAX_SUFFIX_LENGTH = 16
+# filename="..." in a part's Content-Disposition; \" inside is an escaped quote.
+_QUOTED_FILENAME = re.compile(r'(?:^|;)\s*filename\s*=\s*"((?:[^"\\]|\\.)*)"', re.IGNORECASE)
 
 
 @files_api.post("/v1/files/batch")
@@ -111,10 +115,33 @@ def too_large(code: str, message: str, **details: Any) -> ApiError:
 
 
 def file_label(raw_name: str | None) -> str:
-    """The client's file name as a display label: last path segment, no control characters."""
+    """The client's file name as a display label: last path segment (`/` or `\\`), no control
+    characters, at most 255 characters with the extension kept (it decides the file type)."""
     name = (raw_name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    return name[:MAX_LABEL_LENGTH] or "unnamed"
+    if len(name) > MAX_LABEL_LENGTH:
+        stem, dot, suffix = name.rpartition(".")
+        if dot and stem and len(suffix) <= MAX_SUFFIX_LENGTH:
+            name = f"{stem[: MAX_LABEL_LENGTH - len(suffix) - 1].rstrip()}.{suffix}"
+        else:
+            name = name[:MAX_LABEL_LENGTH]
+    return name or "unnamed"
+
+
+def raw_file_name(upload: FileStorage) -> str | None:
+    """The file name as the client sent it in Content-Disposition.
+
+    The multipart parser reads `filename="..."` as an RFC 2616 quoted string, where a backslash
+    escapes the next character: `C:\\Users\\t\\essay.txt` (as Windows browsers and many
+    clients send it, unescaped) became `C:Userstessay.txt`. Here only `\\"` is an escape; every
+    other backslash stays a path separator. `filename*=` (RFC 5987) is left to the parser.
+    """
+    disposition = upload.headers.get("Content-Disposition", "")
+    if "filename*=" not in disposition:
+        match = _QUOTED_FILENAME.search(disposition)
+        if match is not None:
+            return match.group(1).replace('\\"', '"')
+    return upload.filename
 
 
 def _request_too_large(max_bytes: int) -> ApiError:
@@ -134,7 +161,7 @@ def _has_data(upload: FileStorage) -> bool:
 def _read_files(uploads: Sequence[FileStorage], max_file_bytes: int) -> list[UploadedFile]:
     files: list[UploadedFile] = []
     for upload in uploads:
-        label = file_label(upload.filename)
+        label = file_label(raw_file_name(upload))
         data = upload.stream.read(max_file_bytes + 1)
         if len(data) > max_file_bytes:
             raise too_large(

@@ -16,6 +16,7 @@ from common_core.web import CORRELATION_HEADER
 from services.file_service.api.files import file_label
 from services.file_service.app import create_app
 from services.file_service.config import FileServiceSettings
+from services.file_service.extraction import extract_text
 from services.file_service.handlers import UploadCollaborators
 from services.file_service.protocols import EventPublisher, TextStorage
 from services.file_service.tests.unit.conftest import Records
@@ -125,6 +126,9 @@ async def test_path_in_filename_is_only_a_label(client: Client, fakes: Fakes) ->
         ("", "unnamed"),
         (None, "unnamed"),
         ("../", "unnamed"),
+        ("x" * 300 + ".docx", "x" * 250 + ".docx"),
+        ("y" * 300, "y" * 255),
+        ("z" * 290 + ".not-an-extension-at-all", ("z" * 290 + ".not-an-ext")[:255]),
     ],
 )
 def test_file_label(raw: str | None, label: str) -> None:
@@ -259,3 +263,32 @@ async def test_malformed_idempotency_key_is_400(client: Client, fakes: Fakes, ke
     assert status == 400
     assert body["error"]["code"] == "invalid_idempotency_key"
     assert fakes.publisher.published == []
+
+
+async def test_windows_path_in_filename_keeps_its_base_name(client: Client, fakes: Fakes) -> None:
+    """Issue 15, defect 5: the multipart parser read the backslashes as escapes."""
+    boundary = "b0undary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="batch_id"\r\n\r\n{BATCH}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+        'filename="C:\\Users\\t\\essay.txt"\r\n\r\nMy essay\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+        'filename="say \\"hi\\".txt"\r\n\r\nHi\r\n'
+        f"--{boundary}--\r\n"
+    ).encode()
+    response = await client.post(
+        "/v1/files/batch",
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+    assert response.status_code == 202
+    names = [a["file_name"] for a in (await response.get_json())["accepted"]]
+    assert names == ["essay.txt", 'say "hi".txt']
+
+
+def test_a_long_file_name_keeps_its_type() -> None:
+    """Issue 15, defect 5: a name over 255 characters was cut before `.txt` and refused."""
+    label = file_label("a" * 1000 + ".txt")
+    assert label == "a" * 251 + ".txt"
+    assert extract_text(label, b"Hello") == "Hello"
