@@ -67,9 +67,14 @@ class FleetClient:
         self.token = token
 
     def _call(
-        self, method: str, url: str, body: bytes | None = None, content_type: str | None = None
+        self,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, bytes, str]:
-        request = urllib.request.Request(url, data=body, method=method)
+        request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
         if content_type:
             request.add_header("Content-Type", content_type)
         if self.token:
@@ -116,9 +121,15 @@ class FleetClient:
         result: dict[str, Any] = self._json("POST", f"{self.urls.bos}/v1/batches/register", payload)
         return result
 
-    def upload(self, batch_id: str, files: list[Path]) -> dict[str, Any]:
+    def upload(
+        self, batch_id: str, files: list[Path], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Upload files to the batch. With `idempotency_key`, sending the same upload again
+        (after a lost answer) returns the first answer instead of uploading twice."""
         body, content_type = encode_multipart({"batch_id": batch_id}, files)
-        _, raw, _ = self._call("POST", f"{self.urls.file}/v1/files/batch", body, content_type)
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        url = f"{self.urls.file}/v1/files/batch"
+        _, raw, _ = self._call("POST", url, body, content_type, headers)
         result: dict[str, Any] = json.loads(raw)
         return result
 

@@ -2,8 +2,12 @@
 
 Each run registers a 30-essay batch for both pipelines (spellcheck, then NLP metrics), uploads it
 in three chunks (retrying a chunk the way a teacher would press "upload" again when the request
-failed), injects one fault at a random point, and requires the batch to complete with exactly
-one result per essay in each phase.
+failed, with the chunk's Idempotency-Key, so a retry whose first attempt went through gets that
+first answer, never a 409), injects one fault at a random point, and requires the batch to
+complete with exactly one result per essay in each phase.
+
+Random fault points come from FAULT_SEED (printed by each test; a failing run shows it):
+`FAULT_SEED=<seed> pdm run pytest tests/faults` replays them.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ import random
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,18 +35,25 @@ PIPELINES = ("spellcheck", "nlp_metrics")
 SEED = int(os.environ.get("FAULT_SEED", "20261123"))
 
 
-def upload_with_retry(client: FleetClient, batch_id: str, files: list[Path]) -> None:
-    """Upload one chunk; on a failed request (process down, 503) try again until accepted."""
+def upload_with_retry(client: FleetClient, batch_id: str, files: list[Path]) -> dict[str, Any]:
+    """Upload one chunk; on a failed request (process down, 503) send it again, with the same
+    Idempotency-Key, until answered. Any other error (a 409 above all) fails the test."""
+    key = uuid.uuid4().hex
     deadline = time.monotonic() + 120
+    failures: list[str] = []
     while True:
         try:
-            client.upload(batch_id, files)
-            return
+            answer = client.upload(batch_id, files, idempotency_key=key)
         except (ApiCallError, OSError) as exc:
             status = getattr(exc, "status", None)
             if status not in (None, 502, 503) or time.monotonic() > deadline:
                 raise
+            failures.append(repr(exc))
             time.sleep(0.5)  # a teacher's retry, not synchronisation
+            continue
+        if failures:  # shown with a failing test: what the retries met
+            print(f"chunk answered after {len(failures)} retries; first: {failures[0]}")
+        return answer
 
 
 def run_batch_with_fault(
@@ -51,16 +64,21 @@ def run_batch_with_fault(
         "batch_id"
     ]
     chunks = [files[i : i + 10] for i in range(0, ESSAYS, 10)]
+    print(f"FAULT_SEED={SEED}")  # shown with a failure: replays its fault points
+    injector = threading.Thread(target=fault, args=(batch_id,))
     if during_upload:
-        injector = threading.Thread(target=fault, args=(batch_id,))
         injector.start()
-        for chunk in chunks:
-            upload_with_retry(client, batch_id, chunk)
+    answers = [upload_with_retry(client, batch_id, chunk) for chunk in chunks]
+    if during_upload:
         injector.join()
     else:
-        for chunk in chunks:
-            upload_with_retry(client, batch_id, chunk)
         fault(batch_id)
+    # Every chunk's answer, retried or not, names each of its files once, as new essays.
+    for chunk, answer in zip(chunks, answers, strict=True):
+        assert sorted(a["file_name"] for a in answer["accepted"]) == sorted(f.name for f in chunk)
+        assert not any(a["duplicate"] for a in answer["accepted"])
+    upload_ids = {a["file_upload_id"] for answer in answers for a in answer["accepted"]}
+    assert len(upload_ids) == ESSAYS
     return batch_id
 
 
