@@ -25,6 +25,12 @@ SERVICE_TOKEN_CONFIG = "HULEEDU_CONTENT_SERVICE_TOKEN"
 
 content_api = Blueprint("content", __name__)
 
+# The types the fleet itself stores (texts, spellcheck logs, NLP metrics). Anything else came
+# from elsewhere and may be active content (text/html, image/svg+xml with a script): it is
+# served as a download in a sandbox, so a browser that opens it never runs it (issue 15,
+# defect 6).
+FLEET_CONTENT_TYPES = frozenset({"text/plain", "application/json"})
+
 
 @content_api.before_request
 async def _fleet_services_only() -> None:
@@ -81,4 +87,7 @@ async def get_content(storage_id: str, store: FromDishka[ContentStore]) -> Respo
         raise ApiError(404, "not_found", "no content with this storage id") from None
     response = Response(content.data, status=200, content_type=content.content_type)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.mimetype not in FLEET_CONTENT_TYPES:
+        response.headers["Content-Disposition"] = f'attachment; filename="{storage_id}"'
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

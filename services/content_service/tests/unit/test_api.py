@@ -50,6 +50,38 @@ async def test_post_then_get_returns_same_bytes_and_type(client: Client) -> None
     assert fetched.status_code == 200
     assert await fetched.get_data() == body
     assert fetched.headers["Content-Type"] == "application/json"
+    assert "Content-Disposition" not in fetched.headers
+
+
+@pytest.mark.parametrize("stored_type", ["text/html", "image/svg+xml", "TEXT/HTML; charset=x"])
+async def test_content_of_a_type_the_fleet_does_not_write_is_a_sandboxed_download(
+    client: Client, stored_type: str
+) -> None:
+    """Issue 15, defect 6: a stored text/html page ran its script in any browser opening it."""
+    body = b"<script>alert(1)</script>"
+    created = await client.post(
+        "/v1/content", data=body, headers={**STORE_HEADERS, "Content-Type": stored_type}
+    )
+    storage_id = (await created.get_json())["storage_id"]
+
+    fetched = await client.get(f"/v1/content/{storage_id}", headers=AUTH)
+
+    assert fetched.status_code == 200
+    assert await fetched.get_data() == body
+    assert fetched.headers["Content-Disposition"] == f'attachment; filename="{storage_id}"'
+    assert "sandbox" in fetched.headers["Content-Security-Policy"]
+    assert fetched.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_fleet_texts_are_served_inline(client: Client) -> None:
+    headers = {**STORE_HEADERS, "Content-Type": "text/plain; charset=utf-8"}
+    created = await client.post("/v1/content", data=b"An essay", headers=headers)
+    storage_id = (await created.get_json())["storage_id"]
+
+    fetched = await client.get(f"/v1/content/{storage_id}", headers=AUTH)
+
+    assert fetched.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert "Content-Disposition" not in fetched.headers
 
 
 async def test_empty_body_is_400(client: Client) -> None:
