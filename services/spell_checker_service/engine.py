@@ -30,6 +30,7 @@ from types import MappingProxyType
 
 from services.spell_checker_service.deletes_index import DeletesIndex, deletes, second_deletes
 from services.spell_checker_service.error_model import (
+    APOSTROPHE,
     CHEAPEST_EDIT,
     CHEAPEST_LETTER_EDIT,
     edit_cost,
@@ -109,6 +110,10 @@ class SpellingEngine:
         self._max_edits = max_edits
         self._apostrophes = any("'" in w for w in self._words)
         self._cheapest = CHEAPEST_EDIT if self._apostrophes else CHEAPEST_LETTER_EDIT
+        # The most apostrophes in one word: for a word typed without any, each edit beyond
+        # that many touches a letter (English has no word with two, so a two-edit candidate
+        # costs at least an apostrophe and a letter edit, not two apostrophes).
+        self._most_apostrophes = max((w.count("'") for w in self._words), default=0)
         self.suggestions = lru_cache(maxsize=cache_size)(self._suggestions)
         self.correction = lru_cache(maxsize=cache_size)(self._correction)
 
@@ -223,7 +228,7 @@ class SpellingEngine:
         # A two-edit word can only matter if log10(count) - weight * 2 * cheapest edit reaches
         # best - margin: rarer words are not even looked at.
         if ranked:
-            last = self._last_id_above(best - margin + 2 * self._error_weight * self._cheapest)
+            last = self._last_id_above(best - margin + self._error_weight * self._floor(word, 2))
             if last < 0:
                 return self._with_rare(word, ranked)
         else:
@@ -269,6 +274,13 @@ class SpellingEngine:
         items = sorted(scores.items(), key=lambda pair: (pair[1], pair[0]), reverse=True)
         best = items[0][1]
         return tuple(pair for pair in items[:SUGGESTIONS] if pair[1] >= best - margin)
+
+    def _floor(self, word: str, distance: int) -> float:
+        """The least error cost of any candidate `distance` edits from `word`."""
+        if "'" in word:
+            return distance * self._cheapest
+        apostrophes = min(distance, self._most_apostrophes)
+        return apostrophes * APOSTROPHE + (distance - apostrophes) * CHEAPEST_LETTER_EDIT
 
     def _last_id_with(self, count: float) -> int:
         """The largest word id whose count is at least `count` (-1 when none is)."""
@@ -331,7 +343,7 @@ class SpellingEngine:
         apostrophe = "'" in word
         letter_step = weight * CHEAPEST_LETTER_EDIT
         any_step = weight * CHEAPEST_EDIT
-        least = (any_step if apostrophe or self._apostrophes else letter_step) * nearest
+        least = weight * self._floor(word, nearest)
         known = dict(seed)
         scored = list(seed)
         threshold = seed[0][1] - margin if seed else -math.inf
