@@ -1,13 +1,16 @@
 """The teacher web app in a real browser against the real fleet, through the gateway only.
 
-A teacher logs in, creates a batch, uploads three files at once and reads each file's outcome,
-then opens an essay and sees its corrections marked in the text, on a laptop and a phone
-width. The interface speaks Swedish when asked. With HULEEDU_UPDATE_SCREENSHOTS=1 the
-screenshots of the main views go to docs/images/ (the README shows them).
+A teacher logs in, creates a batch with both pipelines, drops two files on the page and chooses
+a third, reads each file's outcome, sees the finished batch (status chips, both pipelines'
+bars, the class summary), opens an essay, sees its corrections marked in the text (laptop and
+phone width) and its text metrics, and downloads the corrected text. The interface speaks
+Swedish when asked. With HULEEDU_UPDATE_SCREENSHOTS=1 the screenshots of the main views go to
+docs/images/ (the README shows them).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -34,7 +37,6 @@ FILES = [
 ]
 PASSWORD = "a long enough password"
 SHOTS = ROOT / "docs" / "images"
-TERMINAL = {"completed", "partially_completed", "failed"}
 
 
 def register_teacher(name: str) -> str:
@@ -68,6 +70,87 @@ def record_live_messages(page: Page) -> list[dict[str, Any]]:
     return received
 
 
+def drop_files(page: Page, selector: str, paths: list[Path]) -> None:
+    """Drop files on an element as a browser's drag and drop does (a DataTransfer of Files)."""
+    files = [[path.name, base64.b64encode(path.read_bytes()).decode()] for path in paths]
+    transfer = page.evaluate_handle(
+        """(files) => {
+            const transfer = new DataTransfer();
+            for (const [name, data] of files) {
+                const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+                transfer.items.add(new File([bytes], name));
+            }
+            return transfer;
+        }""",
+        files,
+    )
+    page.dispatch_event(selector, "dragover", {"dataTransfer": transfer})
+    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
+
+
+def create_batch(page: Page, tmp_path: Path) -> str:
+    """Fill in and send the new-batch form; the new batch's id (its page is shown)."""
+    page.get_by_role("link", name="New batch").first.click()
+    page.get_by_label("Course").select_option("ENG5")
+    page.get_by_label("Class").fill("9B")
+    page.get_by_label("Essay instructions").fill("Write about something you care about.")
+    page.get_by_label("Number of essays").fill("3")
+    page.get_by_label("Text metrics (NLP)").check()
+    screenshot(page, "new-batch", tmp_path)
+    page.get_by_role("button", name="Create batch").click()
+    expect(page).to_have_url(re.compile(r"#/batches/[\w-]+$"))
+    return page.url.rsplit("/", 1)[1]
+
+
+def upload_three_files(page: Page) -> None:
+    """Two files dropped on the page, a third chosen; each file's outcome is listed."""
+    drop_files(page, ".drop-zone", FILES[:2])
+    accepted = page.locator(".upload-result[data-outcome=accepted] .file-name")
+    expect(accepted).to_have_text([path.name for path in FILES[:2]])
+    page.locator("#upload-files").set_input_files(str(FILES[2]))
+    expect(accepted).to_have_text([path.name for path in FILES])
+
+
+def see_the_finished_batch(page: Page) -> None:
+    """Every essay measured, both pipelines' bars full in the order they ran, the summary."""
+    chips = page.locator("li.essay .chip")
+    expect(chips).to_have_count(3)
+    for index in range(3):
+        expect(chips.nth(index)).to_have_attribute("data-status", "nlp_success")
+    rows = page.locator(".progress-row")
+    expect(rows).to_have_count(2)
+    shown = rows.evaluate_all("rows => rows.map((row) => row.dataset.pipeline)")
+    assert shown == ["spellcheck", "nlp_metrics"], "not in the order they run"
+    for index in range(2):
+        expect(rows.nth(index).locator("progress")).to_have_attribute("value", "3")
+    summary = page.get_by_role("table", name="Class summary")
+    expect(summary.get_by_role("row", name=re.compile("^Words"))).to_be_visible()
+
+
+def read_an_essay(page: Page, tmp_path: Path) -> None:
+    """From the batch page: Anna's essay, its corrections, metrics, download, phone width."""
+    page.get_by_role("link", name="Anna Lindqvist").click()
+    expect(page.get_by_role("heading", name="Anna Lindqvist")).to_be_visible()
+    fix = page.locator(".fix", has=page.locator("del", has_text="becuase"))
+    expect(fix.first.locator("ins")).to_have_text("because")
+    marked = page.locator(".fix").count()
+    assert marked >= 3
+    expect(page.locator("#corrections-count")).to_have_text(str(marked))
+    expect(page.get_by_role("table", name="Text metrics")).to_be_visible()
+    screenshot(page, "essay-corrections", tmp_path)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download corrected text").click()
+    assert download.value.suggested_filename == "anna_summer-corrected.txt"
+    corrected = Path(download.value.path()).read_text()
+    assert "because" in corrected and "becuase" not in corrected
+
+    page.set_viewport_size(PHONE)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, "the essay view scrolls sideways on a phone"
+    screenshot(page, "essay-phone", tmp_path, full_page=False)
+    page.set_viewport_size(LAPTOP)
+
+
 def wait_until_finished(email: str, batch_id: str, timeout: float = 120.0) -> str:
     """Poll the batch over REST as its teacher until it is terminal; its final status."""
     token = post_json(f"{WEB_APP}/v1/auth/login", {"email": email, "password": PASSWORD})
@@ -79,12 +162,13 @@ def wait_until_finished(email: str, batch_id: str, timeout: float = 120.0) -> st
     while True:
         with urllib.request.urlopen(request, timeout=30) as response:
             status: str = json.loads(response.read())["status"]
-        if status in TERMINAL or time.monotonic() > deadline:
+        if status in {"completed", "partially_completed", "failed"}:
             return status
+        assert time.monotonic() < deadline, f"batch still {status} after {timeout} s"
         time.sleep(0.5)  # polling interval against a remote API
 
 
-def test_a_teacher_creates_a_batch_uploads_files_and_reads_the_corrections(
+def test_a_teacher_creates_a_batch_uploads_files_and_reads_the_results(
     fleet: RunningFleet, tmp_path: Path
 ) -> None:
     anna = register_teacher("Anna")
@@ -96,46 +180,18 @@ def test_a_teacher_creates_a_batch_uploads_files_and_reads_the_corrections(
         screenshot(page, "login", tmp_path)
         log_in(page, anna)
         expect(page.locator("#live-indicator")).to_have_class(re.compile(r"\bon\b"))
+        assert any(message["type"] == "connected" for message in live)
 
-        page.get_by_role("link", name="New batch").first.click()
-        page.get_by_label("Course").select_option("ENG5")
-        page.get_by_label("Class").fill("9B")
-        page.get_by_label("Essay instructions").fill("Write about something you care about.")
-        page.get_by_label("Number of essays").fill("3")
-        screenshot(page, "new-batch", tmp_path)
-        page.get_by_role("button", name="Create batch").click()
-        expect(page).to_have_url(re.compile(r"#/batches/[\w-]+$"))
-        batch_id = page.url.rsplit("/", 1)[1]
-
-        page.locator("#upload-files").set_input_files([str(path) for path in FILES])
-        results = page.locator(".upload-result[data-outcome=accepted]")
-        expect(results).to_have_count(3)
-        expect(results.locator(".file-name")).to_have_text([path.name for path in FILES])
-        assert any(message["type"] == "connected" for message in live), live
-
+        batch_id = create_batch(page, tmp_path)
+        upload_three_files(page)
+        # Until events name their batch's teacher (issue 18) no live update reaches this page:
+        # the test waits over REST and reloads.
         assert wait_until_finished(anna, batch_id) == "completed"
-        page.reload()  # this test does not rely on live updates to show the result
+        page.reload()
         expect(page.locator("#batch-status .chip")).to_have_attribute("data-status", "completed")
-        chips = page.locator("li.essay .chip")
-        expect(chips).to_have_count(3)
-        for index in range(3):
-            expect(chips.nth(index)).to_have_attribute("data-status", "spellchecked_success")
+        see_the_finished_batch(page)
         screenshot(page, "batch-progress", tmp_path)
-
-        page.get_by_role("link", name="Anna Lindqvist").click()
-        expect(page.get_by_role("heading", name="Anna Lindqvist")).to_be_visible()
-        fix = page.locator(".fix", has=page.locator("del", has_text="becuase"))
-        expect(fix.first.locator("ins")).to_have_text("because")
-        marked = page.locator(".fix").count()
-        assert marked >= 3
-        expect(page.locator("#corrections-count")).to_have_text(str(marked))
-        screenshot(page, "essay-corrections", tmp_path)
-
-        page.set_viewport_size(PHONE)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, "the essay view scrolls sideways on a phone"
-        screenshot(page, "essay-phone", tmp_path, full_page=False)
-        page.set_viewport_size(LAPTOP)
+        read_an_essay(page, tmp_path)
 
 
 def test_the_interface_speaks_swedish_when_asked_and_remembers_it(

@@ -15,9 +15,14 @@ const ESSAY_RANK = {
   spellcheck_failed: 2, awaiting_nlp: 3, nlp_success: 4, nlp_failed: 4,
 };
 
+// Each pipeline's progress, in the order they run (requested_pipelines is in dependency order;
+// the JSON object's own key order is not).
 function pipelines(state) {
-  return Object.entries(state || {}).filter(([name, value]) =>
-    name !== "requested_pipelines" && value && value.essay_counts);
+  const order = state?.requested_pipelines || [];
+  const rank = (name) => (order.includes(name) ? order.indexOf(name) : order.length);
+  return Object.entries(state || {})
+    .filter(([name, value]) => name !== "requested_pipelines" && value && value.essay_counts)
+    .sort(([a], [b]) => rank(a) - rank(b));
 }
 
 function progressRow(name, detail) {
