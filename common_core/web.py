@@ -132,7 +132,11 @@ def install_http_plumbing(app: Quart, linger_seconds: float = DEFAULT_LINGER_SEC
         message = exc.description or exc.name
         if inner is not None:
             message = f"malformed request body: {inner}"
-        return error_response(status, _STATUS_CODES.get(status, "http_error"), message)
+        response = error_response(status, _STATUS_CODES.get(status, "http_error"), message)
+        for name, value in exc.get_headers():
+            if name.lower() == "allow":  # a 405 says which methods the route takes
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     async def _unexpected(exc: Exception) -> Response:

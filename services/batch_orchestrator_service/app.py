@@ -15,12 +15,12 @@ from pydantic_core import to_jsonable_python
 from quart import Quart
 from quart.json.provider import DefaultJSONProvider
 from quart_dishka import QuartDishka
-from quart_schema import QuartSchema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common_core import runtime
 from common_core.kafka import BackgroundConsumer
 from common_core.logs import configure_logging, get_logger
+from common_core.openapi import install_openapi
 from common_core.outbox import OutboxRelay
 from common_core.web import install_http_plumbing, limit_request_body, serve_app
 from services.batch_orchestrator_service.api.batches import batches
@@ -91,7 +91,7 @@ def create_app(settings: BOSSettings | None = None) -> Quart:
     settings = settings or BOSSettings()
     app = Quart(SERVICE_NAME)
     limit_request_body(app, settings.max_request_bytes)
-    QuartSchema(app, info={"title": "Batch Orchestrator Service", "version": "1.0.0"})
+    install_openapi(app, "Batch Orchestrator Service")
     app.json = IsoJSONProvider(app)
     install_http_plumbing(app)
     app.register_blueprint(batches)

@@ -11,6 +11,7 @@ from quart import Blueprint, Response
 from quart_dishka import inject
 from quart_schema import validate_request, validate_response
 from quart_schema.validation import RequestSchemaValidationError
+from werkzeug.exceptions import MethodNotAllowed
 
 from common_core.web import (
     ApiError,
@@ -52,7 +53,7 @@ batches.before_request(require_json_body)
 @batches.errorhandler(EssayIdsInUseError)
 async def _essay_ids_in_use(exc: EssayIdsInUseError) -> Response:
     return error_response(
-        409, "essay_ids_in_use", "essay ids must be unique across batches", str(exc)
+        409, "essay_ids_in_use", "essay ids must be unique across batches", {"reason": str(exc)}
     )
 
 
@@ -109,6 +110,8 @@ async def get_batch(
     batch_id: str, units_of_work: FromDishka[UnitOfWorkFactory]
 ) -> BatchStatusResponse:
     """The batch's context, status and pipeline state; 404 for an id BOS does not know."""
+    if batch_id == "register":  # GET/HEAD on the POST-only route matched this one instead
+        raise MethodNotAllowed(valid_methods=["POST"])
     async with units_of_work() as uow:
         batch = await uow.batches.get(batch_id)
     if batch is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -51,6 +52,27 @@ PipelineName = Annotated[
 ]
 
 
+# Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069): they make a label read
+# differently from what it is (issue 15, defect 7), so no free text of a batch may hold them.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _label_characters(value: str) -> str:
+    """A one-line label (class designation): no control or format characters at all."""
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in value):
+        raise ValueError("must not contain control, format or private-use characters")
+    return value
+
+
+def _text_characters(value: str) -> str:
+    """Free text (instructions): line breaks and tabs allowed; other control characters and
+    bidirectional overrides not."""
+    for ch in value:
+        if ch in _BIDI_CONTROLS or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
+            raise ValueError("must not contain control characters other than tab and newline")
+    return value
+
+
 def _default_pipelines() -> list[str]:
     return list(DEFAULT_PIPELINES)
 
@@ -69,11 +91,15 @@ class RegisterBatchRequest(BaseModel):
     course_code: CourseCode = Field(
         description="ENG5, ENG6, ENG7 (English) or SV1, SV2, SV3 (Swedish); case-insensitive."
     )
-    class_designation: str = Field(
-        min_length=1, max_length=MAX_CLASS_DESIGNATION_CHARS, description="The class, e.g. 9A."
+    class_designation: Annotated[str, AfterValidator(_label_characters)] = Field(
+        min_length=1,
+        max_length=MAX_CLASS_DESIGNATION_CHARS,
+        description="The class, e.g. 9A (no control or format characters).",
     )
-    essay_instructions: str = Field(
-        min_length=1, max_length=MAX_INSTRUCTIONS_CHARS, description="The assignment text."
+    essay_instructions: Annotated[str, AfterValidator(_text_characters)] = Field(
+        min_length=1,
+        max_length=MAX_INSTRUCTIONS_CHARS,
+        description="The assignment text (no control characters but tab and newline).",
     )
     expected_essay_count: int = Field(
         strict=True, ge=1, le=MAX_ESSAYS, description="How many essays will be uploaded."

@@ -81,6 +81,7 @@ async def test_essay_ids_of_another_batch_are_refused_with_409(bos: RunningBos) 
     error = await error_of(bos, 409, json=registration("ENG5", 2, essay_ids=["other-1", "same-2"]))
 
     assert error["code"] == "essay_ids_in_use"
+    assert isinstance(error["details"], dict)  # issue 15, defect 7: it was a string
     assert (await bos.batch(first["batch_id"]))["essay_ids"] == ["same-1", "same-2"]
     again = await bos.register(registration("ENG5", 2, essay_ids=["other-1", "other-2"]))
     assert again["essay_ids"] == ["other-1", "other-2"]  # the refused one left nothing behind
@@ -161,6 +162,11 @@ async def test_unknown_course_code_is_422_naming_the_known_codes(bos: RunningBos
         ({"expected_essay_count": 501}, ["expected_essay_count"]),
         ({"expected_essay_count": "2"}, ["expected_essay_count"]),
         ({"class_designation": ""}, ["class_designation"]),
+        ({"class_designation": "9A\u202egnp.exe"}, ["class_designation"]),
+        ({"class_designation": "9\x00A"}, ["class_designation"]),
+        ({"class_designation": "9\nA"}, ["class_designation"]),
+        ({"essay_instructions": "Write\x00 this"}, ["essay_instructions"]),
+        ({"essay_instructions": "Write \u202eevil"}, ["essay_instructions"]),
         ({"essay_instructions": "x" * 10_001}, ["essay_instructions"]),
         ({"essay_ids": ["a", "a"]}, [""]),
         ({"essay_ids": ["a"]}, [""]),
@@ -176,6 +182,22 @@ async def test_validation_errors_are_422_with_the_fields(
 ) -> None:
     error = await error_of(bos, 422, json={**registration("ENG6", 2), **overrides})
     assert sorted(d["field"] for d in error["details"]) == fields
+
+
+async def test_instructions_keep_line_breaks_and_tabs(bos: RunningBos) -> None:
+    text = "Write about your summer.\n\n\t- at least 300 words\r\n"
+    answer = await bos.register({**registration("ENG6", 2), "essay_instructions": text})
+    assert (await bos.batch(answer["batch_id"]))["essay_instructions"] == text.strip()
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+async def test_other_methods_on_the_register_route_are_405(bos: RunningBos, method: str) -> None:
+    """Issue 15, defect 7: they matched GET /v1/batches/<batch_id> and answered 404."""
+    response = await bos.client.open(REGISTER, method=method, json=None)
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    if method == "GET":
+        assert (await response.get_json())["error"]["code"] == "method_not_allowed"
 
 
 async def test_missing_fields_are_all_reported(bos: RunningBos) -> None:
@@ -231,4 +253,8 @@ async def test_health_metrics_and_openapi(bos: RunningBos) -> None:
     assert {"/v1/batches/register", "/v1/batches/{batch_id}"} <= set(spec["paths"])
     schemas = json.dumps(spec)
     assert "RegisterBatchRequest" in schemas and "BatchStatusResponse" in schemas
-    assert (await bos.client.get("/docs")).status_code == 200
+    docs = await bos.client.get("/docs")
+    page = await docs.get_data(as_text=True)
+    assert docs.status_code == 200
+    assert "/openapi.json" in page and "/v1/batches/register" in page
+    assert "http" not in page  # issue 15, defect 7: nothing loaded from a CDN (blank offline)

@@ -1,0 +1,60 @@
+"""OpenAPI for every HTTP service: quart-schema's `/openapi.json`, and a `/docs` page that
+works offline.
+
+quart-schema's own UI pages (Swagger UI, ReDoc, Scalar) load their scripts from a CDN, so on a
+machine without internet `/docs` was blank (issue 15, defect 7). They are switched off; `/docs`
+is a small self-contained page naming the spec and each operation, with nothing fetched from
+elsewhere.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from quart import Quart, Response
+from quart_schema import QuartSchema, hide
+
+OPENAPI_PATH = "/openapi.json"
+DOCS_PATH = "/docs"
+
+
+def install_openapi(app: Quart, title: str, version: str = "1.0.0") -> QuartSchema:
+    """Serve the app's OpenAPI document at /openapi.json and an offline index at /docs."""
+    schema = QuartSchema(
+        app,
+        info={"title": title, "version": version},
+        openapi_path=OPENAPI_PATH,
+        swagger_ui_path=None,
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+    )
+
+    @app.get(DOCS_PATH)
+    @hide
+    async def _docs() -> Response:
+        """The operations of the spec, listed; links to the spec itself."""
+        spec = schema.openapi_provider.schema()
+        return Response(_docs_page(title, spec), content_type="text/html; charset=utf-8")
+
+    return schema
+
+
+def _docs_page(title: str, spec: dict[str, Any]) -> str:
+    rows = []
+    for path, operations in sorted(spec.get("paths", {}).items()):
+        for method, operation in operations.items():
+            summary = operation.get("summary") or operation.get("description") or ""
+            rows.append(
+                f"<tr><td><code>{html.escape(method.upper())}</code></td>"
+                f"<td><code>{html.escape(path)}</code></td>"
+                f"<td>{html.escape(summary.splitlines()[0] if summary else '')}</td></tr>"
+            )
+    name = html.escape(title)
+    return (
+        f"<!doctype html><html lang=en><meta charset=utf-8><title>{name} API</title>"
+        f"<h1>{name}</h1><p>OpenAPI document: <a href='{OPENAPI_PATH}'>{OPENAPI_PATH}</a> "
+        "(open it in any OpenAPI viewer).</p>"
+        f"<table><tr><th>method</th><th>path</th><th>summary</th></tr>{''.join(rows)}</table>"
+        "</html>"
+    )
