@@ -30,6 +30,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, event, inspect, text
 from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common_core.db import create_engine
@@ -38,6 +39,7 @@ VERSION_TABLE = "alembic_version"
 # First key of PostgreSQL's two-key advisory locks, so migration locks never collide with the
 # one-key locks services take on ids (e.g. ELS's per-batch lock).
 _MIGRATION_LOCK_CLASS = 0x6D696772  # "migr"
+_SQLITE_SETTLE_SECONDS = 60.0
 
 
 def alembic_config(script_location: Path | str, connection: Connection | None = None) -> Config:
@@ -117,6 +119,23 @@ async def upgrade_to_head(url: str | URL, script_location: Path | str) -> None:
     Safe to call from every process of a service on every start: it waits for a concurrent
     upgrade and then finds nothing to do.
     """
+    deadline = asyncio.get_running_loop().time() + _SQLITE_SETTLE_SECONDS
+    while True:
+        try:
+            await _upgrade_once(url, script_location)
+            return
+        except OperationalError as error:
+            # Processes opening a fresh SQLite file together race to switch it to WAL and to
+            # take its write lock; in some of those races SQLite answers "database is locked"
+            # at once (waiting could deadlock) instead of after the busy timeout. The upgrade is
+            # one transaction, so trying it again from the start is safe.
+            locked = "database is locked" in str(error.orig)
+            if not locked or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
+async def _upgrade_once(url: str | URL, script_location: Path | str) -> None:
     engine = _migration_engine(url)
     try:
         async with engine.connect() as connection:
