@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, WebSocket, expect, sync_playwright
+from playwright.sync_api import Locator, Page, WebSocket, expect, sync_playwright
 
 from scripts.fleet.running import ROOT, RunningFleet
 from tests.support.browser import LAPTOP, PHONE, chromium_context, post_json
@@ -192,6 +192,51 @@ def test_a_teacher_creates_a_batch_uploads_files_and_reads_the_results(
         see_the_finished_batch(page)
         screenshot(page, "batch-progress", tmp_path)
         read_an_essay(page, tmp_path)
+
+
+def tab_to(page: Page, target: Locator, presses: int = 15) -> None:
+    """Press Tab until `target` has the focus, as a keyboard user would reach it."""
+    for _ in range(presses):
+        if target.evaluate("(node) => node === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{target} not reached in {presses} Tab presses")
+
+
+def test_a_teacher_signs_in_and_starts_a_batch_with_the_keyboard_alone(
+    fleet: RunningFleet, tmp_path: Path
+) -> None:
+    email = register_teacher("Karin")
+    with sync_playwright() as playwright, chromium_context(playwright, tmp_path / "p") as browser:
+        page = browser.new_page()
+        page.goto(f"{WEB_APP}/")
+        expect(page.get_by_role("heading", name="Log in")).to_be_focused()
+        tab_to(page, page.get_by_label("E-mail address"))
+        page.keyboard.type(email)
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="My batches")).to_be_focused()
+
+        tab_to(page, page.get_by_role("main").get_by_role("link", name="New batch"))
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="New batch")).to_be_focused()
+        tab_to(page, page.get_by_label("Class"))
+        page.keyboard.type("9C")
+        page.keyboard.press("Tab")
+        page.keyboard.type("Describe your town.")
+        tab_to(page, page.get_by_label("Text metrics (NLP)"))
+        page.keyboard.press("Space")
+        expect(page.get_by_label("Text metrics (NLP)")).to_be_checked()
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"#/batches/[\w-]+$"))
+        expect(page.get_by_role("heading", name="ENG5 · class 9C")).to_be_focused()
+
+        # The file chooser is reachable, and the drop zone shows where the focus is.
+        tab_to(page, page.locator("#upload-files"))
+        outline = page.locator(".drop-zone").evaluate("(z) => getComputedStyle(z).outlineStyle")
+        assert outline == "solid"
 
 
 def test_the_interface_speaks_swedish_when_asked_and_remembers_it(
