@@ -10,13 +10,46 @@ elsewhere.
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field
 from quart import Quart, Response
-from quart_schema import QuartSchema, hide
+from quart_schema import QuartSchema, document_response, hide
+
+T = TypeVar("T", bound=Callable[..., Any])
 
 OPENAPI_PATH = "/openapi.json"
 DOCS_PATH = "/docs"
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable code, a sentence for people, and what it met."""
+
+    code: str = Field(description="Stable machine-readable code, e.g. batch_not_found.")
+    message: str = Field(description="A sentence for people.")
+    details: Any = Field(
+        default=None, description="What the request met (fields, limits, ids); may be null."
+    )
+
+
+class ErrorResponse(BaseModel):
+    """Every error of every service: `{"error": {"code", "message", "details"}}`."""
+
+    model_config = ConfigDict(title="ErrorResponse")
+
+    error: ErrorDetail
+
+
+def document_errors(*statuses: int) -> Callable[[T], T]:
+    """Decorator: the route answers these statuses with the JSON error shape."""
+
+    def decorate(func: T) -> T:
+        for status in statuses:
+            func = document_response(ErrorResponse, status)(func)
+        return func
+
+    return decorate
 
 
 def install_openapi(app: Quart, title: str, version: str = "1.0.0") -> QuartSchema:

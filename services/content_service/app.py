@@ -15,6 +15,7 @@ from common_core import runtime
 from common_core.auth.quart import install_auth_errors
 from common_core.kafka import BackgroundConsumer
 from common_core.logs import configure_logging
+from common_core.openapi import install_openapi
 from common_core.web import install_http_plumbing, limit_request_body, serve_app
 from services.content_service.api.content import SERVICE_TOKEN_CONFIG, content_api
 from services.content_service.api.health import CONSUMER_EXTENSION, health
@@ -29,6 +30,7 @@ def create_app(settings: ContentServiceSettings) -> Quart:
     app = Quart(SERVICE_NAME)
     app.config[SERVICE_TOKEN_CONFIG] = settings.content_service_token
     limit_request_body(app, settings.max_content_bytes)
+    install_openapi(app, "Content Service")
     install_http_plumbing(app)
     install_auth_errors(app)
     app.register_blueprint(content_api)

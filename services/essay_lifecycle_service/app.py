@@ -10,6 +10,7 @@ from quart_dishka import QuartDishka
 
 from common_core import runtime
 from common_core.logs import configure_logging
+from common_core.openapi import install_openapi
 from common_core.web import install_http_plumbing, serve_app
 from services.essay_lifecycle_service.api.essays import essays
 from services.essay_lifecycle_service.api.health import health
@@ -22,6 +23,7 @@ from services.essay_lifecycle_service.views import EssayViews
 def create_app(settings: ELSSettings) -> Quart:
     """The Quart app with its routes, JSON errors, metrics and Dishka container."""
     app = Quart(API_PROCESS_NAME)
+    install_openapi(app, "Essay Lifecycle API")
     install_http_plumbing(app)
     app.register_blueprint(essays)
     app.register_blueprint(texts)

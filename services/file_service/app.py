@@ -11,6 +11,7 @@ from quart_dishka import QuartDishka
 
 from common_core import runtime
 from common_core.logs import configure_logging
+from common_core.openapi import install_openapi
 from common_core.web import cap_request_body, install_http_plumbing, serve_app
 from services.file_service.api.files import files_api
 from services.file_service.api.health import health
@@ -41,6 +42,7 @@ def create_app(settings: FileServiceSettings, container: AsyncContainer | None =
         drain_factor=_BACKSTOP_FACTOR,
         max_form_parts=(settings.max_files_per_request + _EXTRA_FORM_PARTS) * _BACKSTOP_FACTOR,
     )
+    install_openapi(app, "File Service")
     install_http_plumbing(app)
     app.register_blueprint(files_api)
     app.register_blueprint(health)

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 from dishka import FromDishka
+from pydantic import BaseModel, Field
 from quart import Blueprint, Response, current_app, jsonify, request
 from quart_dishka import inject
+from quart_schema import document_response
 
 from common_core.auth import check_service_token
 from common_core.content import BATCH_DELETED_STATUS, BATCH_ID_HEADER
+from common_core.openapi import document_errors
 from common_core.web import ApiError, error_response
 from services.content_service.domain import (
     BatchDeletedError,
@@ -24,6 +27,13 @@ from services.content_service.protocols import ContentStore
 SERVICE_TOKEN_CONFIG = "HULEEDU_CONTENT_SERVICE_TOKEN"
 
 content_api = Blueprint("content", __name__)
+
+
+class StorageIdResponse(BaseModel):
+    """201: where the blob is kept."""
+
+    storage_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+
 
 # The types the fleet itself stores (texts, spellcheck logs, NLP metrics). Anything else came
 # from elsewhere and may be active content (text/html, image/svg+xml with a script): it is
@@ -58,6 +68,8 @@ async def _batch_deleted(exc: BatchDeletedError) -> Response:
 
 
 @content_api.post("/v1/content")
+@document_response(StorageIdResponse, 201)
+@document_errors(400, 401, 410, 413)
 @inject
 async def post_content(store: FromDishka[ContentStore]) -> tuple[Response, int]:
     """Store the raw body with its Content-Type in its batch (X-Batch-ID); 201 {storage_id}."""
@@ -73,6 +85,7 @@ async def post_content(store: FromDishka[ContentStore]) -> tuple[Response, int]:
 
 
 @content_api.get("/v1/content/<storage_id>")
+@document_errors(400, 401, 404)
 @inject
 async def get_content(storage_id: str, store: FromDishka[ContentStore]) -> Response:
     """The stored bytes with the content type they were stored with."""

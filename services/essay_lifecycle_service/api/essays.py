@@ -5,14 +5,19 @@ from __future__ import annotations
 from dishka import FromDishka
 from quart import Blueprint, Response, jsonify
 from quart_dishka import inject
+from quart_schema import document_response
 
+from common_core.openapi import document_errors
 from common_core.web import ApiError
+from services.essay_lifecycle_service.api.schemas import BatchEssaysView, EssayView
 from services.essay_lifecycle_service.views import EssayViews
 
 essays = Blueprint("essays", __name__)
 
 
 @essays.get("/v1/essays/<essay_id>")
+@document_response(EssayView)
+@document_errors(401, 404)
 @inject
 async def get_essay(essay_id: str, views: FromDishka[EssayViews]) -> Response:
     """One essay: status, file and student, storage references, spellcheck, timeline."""
@@ -23,6 +28,8 @@ async def get_essay(essay_id: str, views: FromDishka[EssayViews]) -> Response:
 
 
 @essays.get("/v1/batches/<batch_id>/essays")
+@document_response(BatchEssaysView)
+@document_errors(401, 404)
 @inject
 async def get_batch_essays(batch_id: str, views: FromDishka[EssayViews]) -> Response:
     """Every slot of a registered batch, plus its failed and excess uploads."""

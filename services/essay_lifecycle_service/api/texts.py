@@ -8,9 +8,12 @@ from enum import StrEnum
 from dishka import FromDishka
 from quart import Blueprint, Response, request
 from quart_dishka import inject
+from quart_schema import document_querystring
 
 from common_core.content_client import ContentClient, ContentUnavailable, UnusableTextError
+from common_core.openapi import document_errors
 from common_core.web import ApiError
+from services.essay_lifecycle_service.api.schemas import TextQuery
 from services.essay_lifecycle_service.views import EssayViews
 
 texts = Blueprint("texts", __name__)
@@ -27,6 +30,8 @@ class TextVersion(StrEnum):
 
 
 @texts.get("/v1/essays/<essay_id>/text")
+@document_querystring(TextQuery)
+@document_errors(401, 404, 409, 422, 503)
 @inject
 async def get_essay_text(
     essay_id: str, views: FromDishka[EssayViews], content: FromDishka[ContentClient]
@@ -52,6 +57,7 @@ async def get_essay_text(
 
 
 @texts.get("/v1/essays/<essay_id>/corrections")
+@document_errors(401, 404, 409, 503)
 @inject
 async def get_essay_corrections(
     essay_id: str, views: FromDishka[EssayViews], content: FromDishka[ContentClient]

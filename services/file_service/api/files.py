@@ -16,8 +16,11 @@ from dishka import FromDishka
 from quart import Blueprint, Response, jsonify, request
 from quart.datastructures import FileStorage
 from quart_dishka import inject
+from quart_schema import DataSource, document_request, document_response
 
+from common_core.openapi import document_errors
 from common_core.web import ApiError, correlation_id, error_response, payload_too_large
+from services.file_service.api.schemas import UploadForm, UploadResponse
 from services.file_service.config import FileServiceSettings
 from services.file_service.domain import (
     BatchNotAwaitingContent,
@@ -58,6 +61,9 @@ _QUOTED_FILENAME = re.compile(r'(?:^|;)\s*filename\s*=\s*"((?:[^"\\]|\\.)*)"', r
 
 
 @files_api.post("/v1/files/batch")
+@document_request(UploadForm, source=DataSource.FORM_MULTIPART)
+@document_response(UploadResponse, 202)
+@document_errors(400, 401, 404, 409, 413, 415, 503)
 @inject
 async def upload_files(
     settings: FromDishka[FileServiceSettings], deps: FromDishka[UploadCollaborators]

@@ -186,3 +186,13 @@ async def test_a_store_for_a_deleted_batch_is_410_and_keeps_nothing(
     assert (await response.get_json())["error"]["code"] == "batch_deleted"
     shards = [p for p in settings.content_store_root.iterdir() if len(p.name) == 2]
     assert shards == []
+
+
+async def test_openapi_documents_both_routes_and_their_errors(client: Client) -> None:
+    spec = await (await client.get("/openapi.json")).get_json()
+
+    store = spec["paths"]["/v1/content"]["post"]["responses"]
+    fetch = spec["paths"]["/v1/content/{storage_id}"]["get"]["responses"]
+    assert store["201"]["content"]["application/json"]["schema"]["properties"]["storage_id"]
+    assert {"400", "401", "410", "413"} <= set(store)
+    assert {"400", "401", "404"} <= set(fetch)

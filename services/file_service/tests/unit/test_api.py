@@ -292,3 +292,17 @@ def test_a_long_file_name_keeps_its_type() -> None:
     label = file_label("a" * 1000 + ".txt")
     assert label == "a" * 251 + ".txt"
     assert extract_text(label, b"Hello") == "Hello"
+
+
+async def test_openapi_documents_the_upload_and_its_errors(client: Client) -> None:
+    spec = await (await client.get("/openapi.json")).get_json()
+
+    upload = spec["paths"]["/v1/files/batch"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+    assert {"202", "400", "404", "409", "413", "415", "503"} <= set(upload["responses"])
+    answer = upload["responses"]["202"]["content"]["application/json"]["schema"]
+    assert set(answer["properties"]) == {"batch_id", "correlation_id", "accepted", "rejected"}
+    error = upload["responses"]["409"]["content"]["application/json"]["schema"]
+    assert set(error["properties"]) == {"error"}
+    docs = await client.get("/docs")
+    assert "/v1/files/batch" in await docs.get_data(as_text=True)
