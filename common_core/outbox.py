@@ -4,6 +4,11 @@ A handler calls `enqueue(session, payload, correlation_id, source)` inside its t
 `OutboxRelay` running in the same process publishes unpublished rows in insertion order and marks
 them published. A crash between commit and publish leaves the row unpublished, so the relay sends
 it after restart: at-least-once, and consumers are idempotent.
+
+Replicas of a service share one outbox. On PostgreSQL a relay round first takes an advisory lock,
+so one relay publishes at a time: the next one waits, then sees those rows already marked. Two
+relays publishing side by side would send rows twice and, worse, could interleave them, putting
+one batch's events on its partition out of order. (SQLite is for one worker process.)
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import asyncio
 import contextlib
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, LargeBinary, String, select, update
+from sqlalchemy import DateTime, Index, LargeBinary, String, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -23,6 +28,9 @@ from common_core.logs import get_logger
 from common_core.metadata import utc_now
 
 logger = get_logger(__name__)
+
+# Two-key advisory lock (class, key) of the relay; apart from one-key locks on ids.
+_RELAY_LOCK = (0x6F757462, 1)  # "outb"
 
 
 class OutboxBase(DeclarativeBase):
@@ -103,6 +111,12 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish one batch of pending rows in order and mark them; returns how many."""
         async with self._sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # Held until commit: whoever waited reads the rows after they were marked.
+                await session.execute(
+                    text("SELECT pg_advisory_xact_lock(:cls, :key)"),
+                    {"cls": _RELAY_LOCK[0], "key": _RELAY_LOCK[1]},
+                )
             rows = (
                 await session.scalars(
                     select(OutboxMessage)

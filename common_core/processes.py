@@ -21,6 +21,26 @@ def free_port() -> int:
         return port
 
 
+def free_ports_in_a_row(count: int, attempts: int = 50) -> int:
+    """The first of `count` consecutive TCP ports that were free a moment ago (a Kafka
+    cluster's brokers listen on consecutive ports)."""
+    for _ in range(attempts):
+        first = free_port()
+        sockets = []
+        try:
+            for port in range(first, first + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError(f"no {count} free ports in a row")
+
+
 def terminate(
     process: subprocess.Popen[bytes], timeout: float, sig: signal.Signals = signal.SIGTERM
 ) -> int:

@@ -18,6 +18,11 @@ checks the same essays in the same order with one long-lived corrector, each bat
 its own, so its caches are as warm as the fleet's at every batch.
 
     python -m scripts.bench_fleet --essays 200
+    python -m scripts.bench_fleet --essays 200 --profile production   # both, side by side
+
+With `--profile production` the same essays run first on the default profile, then on the
+production one (PostgreSQL, three brokers, two replicas per worker), and a table sets the two
+side by side.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,16 +40,17 @@ from pathlib import Path
 import psutil
 from spellchecker import SpellChecker
 
-from common_core.processes import free_port
+from common_core.processes import free_ports_in_a_row
 from scripts.bench_spellcheck import PyspellWords
 from scripts.fleet.client import FleetClient, FleetUrls
 from scripts.fleet.demo_teacher import demo_credentials
 from scripts.fleet.running import RunningFleet
+from scripts.fleet.topology import Topology
+from scripts.fleet_sampling import ProcessSampler, cpu_seconds, steal_seconds
 from services.spell_checker_service.corrector import TextCorrector
 from services.spell_checker_service.dictionaries import load_corrector
 from tests.support.essays import generate_essay
 
-RUNNER = "fleet runner (log relay)"
 SPELL, NLP = "spell_checker_service", "nlp_service"
 
 
@@ -74,58 +79,6 @@ def baseline_seconds(warm_up: list[str], batches: list[list[str]]) -> list[float
         for text in texts:
             checker.correct(text)
         seconds.append(time.perf_counter() - started)
-    return seconds
-
-
-class ProcessSampler:
-    """Peak resident memory of the fleet's processes, sampled until stopped."""
-
-    def __init__(self, fleet: RunningFleet) -> None:
-        self._fleet = fleet
-        self.peaks: dict[str, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> ProcessSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            for name, tree in process_trees(self._fleet).items():
-                try:
-                    rss = sum(process.memory_info().rss for process in tree)
-                except psutil.Error:
-                    continue
-                self.peaks[name] = max(self.peaks.get(name, 0), rss)
-
-
-def process_trees(fleet: RunningFleet) -> dict[str, list[psutil.Process]]:
-    """Each service's process with its children (the checker pool), and the fleet runner."""
-    trees: dict[str, list[psutil.Process]] = {}
-    for name, pid in fleet.pids().items():
-        try:
-            process = psutil.Process(pid)
-            trees[name] = [process, *process.children(recursive=True)]
-        except psutil.Error:
-            continue
-    if fleet.process is not None:
-        trees[RUNNER] = [psutil.Process(fleet.process.pid)]
-    return trees
-
-
-def cpu_seconds(fleet: RunningFleet) -> dict[str, float]:
-    """User + system CPU seconds of each process tree so far."""
-    seconds = {}
-    for name, tree in process_trees(fleet).items():
-        try:
-            seconds[name] = sum(sum(process.cpu_times()[:2]) for process in tree)
-        except psutil.Error:
-            continue
     return seconds
 
 
@@ -198,16 +151,12 @@ def measured_batch(
     client: FleetClient, fleet: RunningFleet, files: list[Path], pipelines: list[str]
 ) -> BatchFigures:
     """`run_batch` with the CPU each process tree spent from register to the client's return."""
-    before, steal_before, started = cpu_seconds(fleet), _steal_seconds(), time.monotonic()
+    before, steal_before, started = cpu_seconds(fleet), steal_seconds(), time.monotonic()
     figures = run_batch(client, files, pipelines)
-    after, stolen = cpu_seconds(fleet), _steal_seconds() - steal_before
+    after, stolen = cpu_seconds(fleet), steal_seconds() - steal_before
     figures.cpu = {name: after[name] - before.get(name, 0.0) for name in after}
     figures.steal = stolen / ((time.monotonic() - started) * (psutil.cpu_count() or 1))
     return figures
-
-
-def _steal_seconds() -> float:
-    return float(getattr(psutil.cpu_times(), "steal", 0.0))
 
 
 @contextmanager
@@ -233,6 +182,136 @@ def print_batch(label: str, essays: int, figures: BatchFigures, baseline: float)
           f"ratio {figures.spellcheck_seconds / baseline:.1f}")  # fmt: skip
 
 
+@dataclass
+class ProfileRun:
+    """Everything measured on one topology."""
+
+    name: str
+    topology: Topology
+    ready_seconds: float
+    singles: list[float]
+    runs: list[BatchFigures]
+    peaks: dict[str, int]
+
+    def warm_median(self) -> BatchFigures:
+        """The median warm batch by its spellcheck time (what the baseline is compared with)."""
+        warm = sorted(self.runs[1:], key=lambda f: f.spellcheck_seconds) or self.runs[:1]
+        return warm[len(warm) // 2]
+
+
+def run_profile(
+    name: str,
+    topology: Topology,
+    files: tuple[Path, list[Path]],
+    n: int,
+    args: argparse.Namespace,
+    pipelines: list[str],
+) -> ProfileRun:
+    """Start a fleet of `topology`, time single essays and the batches, stop it."""
+    folder, paths = files
+    fleet = RunningFleet(folder / f"fleet-{name}", free_ports_in_a_row(topology.brokers), topology)
+    started = time.perf_counter()
+    fleet.start()
+    ready = time.perf_counter() - started
+    print(f"\n=== {name} profile ({topology.describe()}): fleet ready in {ready:.1f}s")
+    client = FleetClient(FleetUrls())
+    try:
+        # As the demo teacher `fleet up` created (its password is in the data directory).
+        credentials = demo_credentials(fleet.data_dir)
+        assert credentials is not None, "fleet up made no demo teacher"
+        client.login(*credentials)
+        singles = [
+            run_batch(client, [path], pipelines).latencies[0] for path in paths[: args.single_runs]
+        ]
+        with ProcessSampler(fleet) as sampler:
+            runs = [
+                measured_batch(client, fleet, paths[b * n : (b + 1) * n], pipelines)
+                for b in range(1 + args.repeat)
+            ]
+    finally:
+        fleet.stop()
+    return ProfileRun(name, topology, ready, singles, runs, sampler.peaks)
+
+
+def worker_cpu_ms(figures: BatchFigures, worker: str, n: int) -> float:
+    """CPU per essay of every replica of `worker` (`name`, `name-2`, ...)."""
+    spent = sum(s for name, s in figures.cpu.items() if name.split("-")[0] == worker)
+    return spent / n * 1000
+
+
+def print_profile(
+    run: ProfileRun, n: int, baselines: list[float], pyspell: float, pipelines: list[str]
+) -> None:
+    """The detailed figures of one profile."""
+    runs, median = run.runs, run.warm_median()
+    median_baseline = baselines[runs.index(median)]
+    p50, p95 = percentile(run.singles, 50), percentile(run.singles, 95)
+    print(f"one essay on an idle fleet ({len(run.singles)} runs): p50 {p50:.2f}s, p95 {p95:.2f}s")
+    print_batch("first batch after start", n, runs[0], baselines[0])
+    for index, (figures, baseline) in enumerate(zip(runs[1:], baselines[1:], strict=True), 2):
+        print_batch(f"batch {index} (warm)", n, figures, baseline)
+
+    print("per process (incl. children): peak RSS; CPU per essay, first batch / warm median")
+    for name in sorted(runs[0].cpu):
+        first, steady = runs[0].cpu[name] / n * 1000, median.cpu.get(name, 0.0) / n * 1000
+        print(f"  {name:<30} {run.peaks.get(name, 0) / 2**20:7.1f} MiB "
+              f"{first:6.2f} ms / {steady:6.2f} ms")  # fmt: skip
+    print(f"  {'fleet':<30} {sum(run.peaks.values()) / 2**20:7.1f} MiB "
+          f"{runs[0].fleet_cpu / n * 1000:6.2f} ms / "
+          f"{median.fleet_cpu / n * 1000:6.2f} ms; the baseline spends "
+          f"{median_baseline / n * 1000:.2f} ms per essay")  # fmt: skip
+    spell_ms, nlp_ms = (worker_cpu_ms(median, name, n) for name in (SPELL, NLP))
+    if "nlp_metrics" in pipelines and spell_ms:
+        print(f"NLP CPU per essay {nlp_ms:.2f} ms vs spellcheck's {spell_ms:.2f} ms "
+              f"({nlp_ms / spell_ms:.2f} of it, warm median)")  # fmt: skip
+    phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in median.phases.items())
+    print(f"warm median: {n} essays register->completed in {median.seconds:.2f}s "
+          f"(phases: {phases}; register->spellcheck done {median.spellcheck_seconds:.2f}s) "
+          f"({n / median.seconds:.1f} essays/s), latency p50 "
+          f"{percentile(median.latencies, 50):.2f}s "
+          f"p95 {percentile(median.latencies, 95):.2f}s")  # fmt: skip
+    print(f"ratio fleet spellcheck time / single-core baseline: warm median "
+          f"{median.spellcheck_seconds / median_baseline:.2f}, first batch "
+          f"{runs[0].spellcheck_seconds / baselines[0]:.2f} (physical best on 2 cores ~0.5; "
+          f"target <= 1.0); / pyspellchecker's default: "
+          f"{median.spellcheck_seconds / pyspell:.2f} warm, "
+          f"{runs[0].spellcheck_seconds / pyspell:.2f} first")  # fmt: skip
+
+
+def side_by_side_cells(run: ProfileRun, n: int) -> dict[str, str]:
+    """One profile's column of the side-by-side table."""
+    first, warm = run.runs[0], run.warm_median()
+    p50, p95 = percentile(warm.latencies, 50), percentile(warm.latencies, 95)
+    phases = " / ".join(f"{seconds:.2f}" for seconds in warm.phases.values())
+    return {
+        "topology": run.topology.describe(),
+        "fleet start to ready": f"{run.ready_seconds:.1f} s",
+        "one essay, idle fleet, p50 / p95": (
+            f"{percentile(run.singles, 50):.2f} / {percentile(run.singles, 95):.2f} s"
+        ),
+        f"first batch ({n} essays) register -> completed": (
+            f"{first.seconds:.2f} s ({n / first.seconds:.1f}/s)"
+        ),
+        "warm median register -> completed": f"{warm.seconds:.2f} s ({n / warm.seconds:.1f}/s)",
+        f"warm median phases ({' / '.join(warm.phases)})": f"{phases} s",
+        "warm median spellcheck latency p50 / p95": f"{p50:.2f} / {p95:.2f} s",
+        "fleet CPU per essay, first / warm": (
+            f"{first.fleet_cpu / n * 1000:.1f} / {warm.fleet_cpu / n * 1000:.1f} ms"
+        ),
+        "cores busy, warm median": f"{warm.fleet_cpu / warm.seconds:.2f}",
+        "peak RSS, all processes": f"{sum(run.peaks.values()) / 2**20:.0f} MiB",
+    }
+
+
+def print_side_by_side(profiles: list[ProfileRun], n: int) -> None:
+    """One row per figure, one column per profile (markdown, for docs/performance.md)."""
+    columns = [side_by_side_cells(run, n) for run in profiles]
+    print("\n| figure | " + " | ".join(run.name for run in profiles) + " |")
+    print("|---|" + "---|" * len(profiles))
+    for label in columns[0]:
+        print(f"| {label} | " + " | ".join(column[label] for column in columns) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--essays", type=int, default=200)
@@ -245,6 +324,12 @@ def main() -> None:
         "--pipelines",
         default="spellcheck,nlp_metrics",
         help="comma-separated pipelines each batch requests",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=["default", "production"],
+        default="default",
+        help="production: measure the default profile, then the production one, side by side",
     )
     args = parser.parse_args()
     pipelines = [name.strip() for name in args.pipelines.split(",") if name.strip()]
@@ -267,65 +352,15 @@ def main() -> None:
     print(f"pyspellchecker default (one process, {args.pyspell_sample} essays scaled): "
           f"{pyspell:.2f}s, {words / pyspell:,.0f} words/s")  # fmt: skip
 
-    with essay_files(texts) as (folder, files):
-        fleet = RunningFleet(folder / "fleet", kafka_port=free_port())
-        started = time.perf_counter()
-        fleet.start()
-        print(f"fleet ready in {time.perf_counter() - started:.1f}s")
-        client = FleetClient(FleetUrls())
-        try:
-            # As the demo teacher `fleet up` created (its password is in the data directory).
-            credentials = demo_credentials(fleet.data_dir)
-            assert credentials is not None, "fleet up made no demo teacher"
-            client.login(*credentials)
-            singles = [
-                run_batch(client, [path], pipelines).latencies[0]
-                for path in files[: args.single_runs]
-            ]
-            with ProcessSampler(fleet) as sampler:
-                runs = [
-                    measured_batch(client, fleet, files[b * n : (b + 1) * n], pipelines)
-                    for b in range(1 + args.repeat)
-                ]
-        finally:
-            fleet.stop()
-
-    print(f"\none essay on an idle fleet ({args.single_runs} runs): "
-          f"p50 {percentile(singles, 50):.2f}s, p95 {percentile(singles, 95):.2f}s")  # fmt: skip
-    print_batch("first batch after start", n, runs[0], baselines[0])
-    for index, (figures, baseline) in enumerate(zip(runs[1:], baselines[1:], strict=True), 2):
-        print_batch(f"batch {index} (warm)", n, figures, baseline)
-    warm = sorted(
-        zip(runs[1:], baselines[1:], strict=True), key=lambda pair: pair[0].spellcheck_seconds
-    )
-    median, median_baseline = warm[len(warm) // 2] if warm else (runs[0], baselines[0])
-
-    print("\nper process (incl. children): peak RSS; CPU per essay, first batch / warm median")
-    for name in sorted(runs[0].cpu):
-        first, steady = runs[0].cpu[name] / n * 1000, median.cpu.get(name, 0.0) / n * 1000
-        print(f"  {name:<28} {sampler.peaks.get(name, 0) / 2**20:7.1f} MiB "
-              f"{first:6.2f} ms / {steady:6.2f} ms")  # fmt: skip
-    print(f"  {'fleet':<28} {'':>11} {runs[0].fleet_cpu / n * 1000:6.2f} ms / "
-          f"{median.fleet_cpu / n * 1000:6.2f} ms; the baseline spends "
-          f"{median_baseline / n * 1000:.2f} ms per essay")  # fmt: skip
-
-    spell_ms, nlp_ms = (median.cpu.get(name, 0.0) / n * 1000 for name in (SPELL, NLP))
-    if "nlp_metrics" in pipelines and spell_ms:
-        print(f"NLP CPU per essay {nlp_ms:.2f} ms vs spellcheck's {spell_ms:.2f} ms "
-              f"({nlp_ms / spell_ms:.2f} of it, warm median)")  # fmt: skip
-    phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in median.phases.items())
-    print(f"\nwarm median: {n} essays register->completed in {median.seconds:.2f}s "
-          f"(phases: {phases}; register->spellcheck done {median.spellcheck_seconds:.2f}s) "
-          f"({n / median.seconds:.1f} essays/s), latency p50 "
-          f"{percentile(median.latencies, 50):.2f}s "
-          f"p95 {percentile(median.latencies, 95):.2f}s")  # fmt: skip
-    print(f"ratio fleet spellcheck time / single-core baseline: warm median "
-          f"{median.spellcheck_seconds / median_baseline:.2f}, first batch "
-          f"{runs[0].spellcheck_seconds / baselines[0]:.2f} (physical best on 2 cores ~0.5; "
-          f"target <= 1.0)")  # fmt: skip
-    print(f"ratio fleet spellcheck time / one process with pyspellchecker's default: "
-          f"{median.spellcheck_seconds / pyspell:.2f} warm, "
-          f"{runs[0].spellcheck_seconds / pyspell:.2f} first")  # fmt: skip
+    names = ["default", "production"] if args.profile == "production" else ["default"]
+    profiles = []
+    with essay_files(texts) as files:
+        for name in names:  # the same essays, in the same order, on each topology
+            topology = Topology.of("production" if name == "production" else "default")
+            profiles.append(run_profile(name, topology, files, n, args, pipelines))
+            print_profile(profiles[-1], n, baselines, pyspell, pipelines)
+    if len(profiles) > 1:
+        print_side_by_side(profiles, n)
 
 
 if __name__ == "__main__":

@@ -41,8 +41,8 @@ from common_core.kafka import KafkaEventPublisher
 from common_core.metadata import EntityReference, SystemProcessingMetadata
 from common_core.processes import free_port
 from common_core.topics import topic_name
-from scripts.bench_fleet import cpu_seconds
 from scripts.fleet.running import RunningFleet
+from scripts.fleet_sampling import cpu_seconds
 from tests.support.essays import generate_essay
 
 CONTENT_URL = "http://127.0.0.1:8001"

@@ -30,8 +30,15 @@ class TopicBootstrapSettings(BaseSettings):
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_partitions: int = 3
+    # 3 and 2 on a three-broker cluster: an acknowledged write (acks=all) is then on at least
+    # two brokers, and losing any one broker stops neither reads nor writes.
     kafka_topic_replication_factor: int = 1
+    kafka_topic_min_insync_replicas: int = 1
     kafka_bootstrap_timeout_seconds: float = 120.0
+
+    def topic_configs(self) -> dict[str, str]:
+        """Per-topic settings the topics are created with."""
+        return {"min.insync.replicas": str(self.kafka_topic_min_insync_replicas)}
 
 
 async def _create_missing(settings: TopicBootstrapSettings) -> set[str]:
@@ -50,6 +57,7 @@ async def _create_missing(settings: TopicBootstrapSettings) -> set[str]:
                             name,
                             num_partitions=settings.kafka_topic_partitions,
                             replication_factor=settings.kafka_topic_replication_factor,
+                            topic_configs=settings.topic_configs(),
                         )
                         for name in missing
                     ]

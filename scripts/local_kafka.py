@@ -94,12 +94,25 @@ async def broker_answers(bootstrap: str, timeout: float = 3.0) -> bool:
 
 
 class LocalKafka:
-    """One broker+controller process on 127.0.0.1 with its data in `data_dir`."""
+    """One KRaft node on 127.0.0.1 with its data in `data_dir`: broker and controller in one
+    process (combined mode), alone or as one voter of a `LocalKafkaCluster`."""
 
-    def __init__(self, data_dir: Path, port: int = 9092, controller_port: int | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int = 9092,
+        controller_port: int | None = None,
+        *,
+        node_id: int = 1,
+        voters: str | None = None,
+        replication_factor: int = 1,
+    ):
         self.data_dir = data_dir
         self.port = port
         self.controller_port = controller_port or free_port()
+        self.node_id = node_id
+        self.voters = voters or f"{node_id}@127.0.0.1:{self.controller_port}"
+        self.replication_factor = replication_factor
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -107,21 +120,23 @@ class LocalKafka:
         return f"127.0.0.1:{self.port}"
 
     def _properties(self) -> str:
+        replicas = self.replication_factor
         return "\n".join(
             [
                 "process.roles=broker,controller",
-                "node.id=1",
+                f"node.id={self.node_id}",
                 f"listeners=PLAINTEXT://127.0.0.1:{self.port},"
                 f"CONTROLLER://127.0.0.1:{self.controller_port}",
                 f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
                 "controller.listener.names=CONTROLLER",
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
+                f"controller.quorum.voters={self.voters}",
                 f"log.dirs={self.data_dir / 'logs'}",
-                "offsets.topic.replication.factor=1",
+                f"offsets.topic.replication.factor={replicas}",
                 "offsets.topic.num.partitions=3",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
+                f"transaction.state.log.replication.factor={replicas}",
+                f"transaction.state.log.min.isr={min(2, replicas)}",
+                f"default.replication.factor={replicas}",
                 "group.initial.rebalance.delay.ms=0",
                 "auto.create.topics.enable=false",
                 "num.partitions=3",
@@ -139,29 +154,45 @@ class LocalKafka:
             "-cp", f"{jars}/*", *args,
         ]  # fmt: skip
 
-    def start(self, timeout: float = 90.0) -> None:
-        """Format on first use, start the broker and wait until it answers metadata."""
-        jars = fetch_jars()
+    def needs_format(self) -> bool:
+        """True when the log dir is missing or was formatted for other ports or voters."""
+        props = self.data_dir / "server.properties"
+        old = props.read_text() if props.exists() else None
+        return (
+            old != self._properties() or not (self.data_dir / "logs" / "meta.properties").exists()
+        )
+
+    def format(self, jars: Path, cluster_id: str) -> None:
+        """A fresh log dir for `cluster_id` (local data is disposable test state)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         props = self.data_dir / "server.properties"
-        # Ports may differ between runs; the voter set must then match the formatted log,
-        # so a changed controller port re-formats (local data is disposable test state).
-        old = props.read_text() if props.exists() else None
         props.write_text(self._properties())
-        if old != props.read_text() or not (self.data_dir / "logs" / "meta.properties").exists():
-            shutil.rmtree(self.data_dir / "logs", ignore_errors=True)
-            subprocess.run(
-                self._java(jars, "kafka.tools.StorageTool", "format", "-t", random_cluster_id(),
-                           "-c", str(props)),
-                capture_output=True, check=True,
-            )  # fmt: skip
+        shutil.rmtree(self.data_dir / "logs", ignore_errors=True)
+        subprocess.run(
+            self._java(jars, "kafka.tools.StorageTool", "format", "-t", cluster_id,
+                       "-c", str(props)),
+            capture_output=True, check=True,
+        )  # fmt: skip
+
+    def launch(self, jars: Path) -> None:
+        """Start the JVM without waiting for it (a quorum's nodes must start together)."""
         log = (self.data_dir / "broker.log").open("ab")
         self.process = subprocess.Popen(
-            self._java(jars, "kafka.Kafka", str(props)),
+            self._java(jars, "kafka.Kafka", str(self.data_dir / "server.properties")),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C in a terminal reaches us, not the JVM directly
         )
+
+    def start(self, timeout: float = 90.0) -> None:
+        """Format on first use, start the node and wait until it answers metadata.
+
+        In a cluster, this restarts one node while the others run (the quorum has a leader).
+        """
+        jars = fetch_jars()
+        if self.needs_format():
+            self.format(jars, random_cluster_id())
+        self.launch(jars)
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float) -> None:

@@ -1,4 +1,10 @@
-"""Fixtures for tests that run the whole fleet as real processes (e2e and faults)."""
+"""Fixtures for tests that run the whole fleet as real processes (e2e and faults).
+
+`fleet` runs each test that takes it twice: on the default fleet (SQLite) and on the same fleet
+with PostgreSQL. `production_fleet` is `fleet up --profile production` (PostgreSQL, three
+brokers, two replicas of each worker). Only one fleet runs at a time (tests/support/fleets.py);
+the session-scoped `fleet_database` groups the tests so each fleet starts about once.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +12,39 @@ from collections.abc import Iterator
 
 import pytest
 
-from common_core.processes import free_port
 from scripts.fleet.client import FleetClient
 from scripts.fleet.running import RunningFleet
+from scripts.fleet.topology import Database, Topology
+from tests.support.fleets import FleetPool
 from tests.support.teachers import teacher_client
 
 
 @pytest.fixture(scope="session")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
-    """`fleet up` with its own supervised broker, shared by e2e and fault tests."""
-    running = RunningFleet(tmp_path_factory.mktemp("fleet"), kafka_port=free_port())
-    running.start()
+def fleet_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FleetPool]:
+    pool = FleetPool(tmp_path_factory.mktemp("fleets"))
     try:
-        yield running
+        yield pool
     finally:
-        running.stop()
+        pool.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def fleet_database(request: pytest.FixtureRequest) -> Database:
+    """Which database the default fleet runs on (session scope: groups the tests by it)."""
+    database: Database = request.param
+    return database
+
+
+@pytest.fixture
+def fleet(fleet_pool: FleetPool, fleet_database: Database) -> RunningFleet:
+    """`fleet up` (default profile) with its own supervised broker, on SQLite or PostgreSQL."""
+    return fleet_pool.get(Topology.of("default", database=fleet_database))
+
+
+@pytest.fixture
+def production_fleet(fleet_pool: FleetPool) -> RunningFleet:
+    """`fleet up --profile production`: PostgreSQL, three brokers, two replicas per worker."""
+    return fleet_pool.get(Topology.of("production"))
 
 
 @pytest.fixture
@@ -33,3 +57,9 @@ def client(fleet: RunningFleet) -> FleetClient:
 def other_teacher(fleet: RunningFleet) -> FleetClient:
     """A second teacher, for what one teacher must not see of another's."""
     return teacher_client(label="other")
+
+
+@pytest.fixture
+def production_client(production_fleet: RunningFleet) -> FleetClient:
+    """A teacher of their own on the production fleet, logged in."""
+    return teacher_client()

@@ -11,6 +11,12 @@ over in one call, which a database-backed worker applies in one transaction inst
 message. If that call fails for any reason, the loop splits the messages in halves and tries
 again, down to single messages, which go through `handler` with its retries and dead-lettering:
 the one message at fault is isolated and the rest still go in batches.
+
+Replicas of a worker share its consumer group. When one joins or leaves, the group rebalances:
+before a partition moves, the loop finishes the poll in hand and commits it (a rebalance
+listener waits for it), so the next owner starts exactly after the last handled message. A
+replica killed mid-poll commits nothing of that poll; the next owner handles it again, which
+idempotent handlers make harmless.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
 from tenacity import (
@@ -113,6 +119,21 @@ class RetryPolicy:
     give_up_after_seconds: float = 120.0
 
 
+class _FinishBeforeHandOver(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Holds a rebalance until the poll in hand is handled and its offsets committed."""
+
+    def __init__(self, in_hand: asyncio.Lock, group_id: str) -> None:
+        self._in_hand = in_hand
+        self._group_id = group_id
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        async with self._in_hand:  # the loop holds it from handing out a poll to its commit
+            logger.info("partitions_revoked", group_id=self._group_id, partitions=len(revoked))
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        logger.info("partitions_assigned", group_id=self._group_id, partitions=len(assigned))
+
+
 class KafkaConsumerLoop:
     """Consumes the routed topics in one consumer group until `stop()` is called."""
 
@@ -133,8 +154,8 @@ class KafkaConsumerLoop:
         self._retry = retry or RetryPolicy()
         self._max_records = max_records
         self._stopping = asyncio.Event()
+        self._in_hand = asyncio.Lock()
         self._consumer = AIOKafkaConsumer(
-            *self._routes,
             bootstrap_servers=bootstrap_servers,
             group_id=group_id,
             client_id=group_id,
@@ -152,7 +173,14 @@ class KafkaConsumerLoop:
     async def start(self) -> None:
         """Join the group; raises if the broker cannot be reached."""
         await self._consumer.start()
+        self._consumer.subscribe(
+            list(self._routes), listener=_FinishBeforeHandOver(self._in_hand, self._group_id)
+        )
         logger.info("consumer_started", group_id=self._group_id, topics=sorted(self._routes))
+
+    def assignment(self) -> set[TopicPartition]:
+        """The partitions this member of the group owns right now."""
+        return set(self._consumer.assignment())
 
     async def stop(self) -> None:
         """Ask `run()` to finish the message in hand, commit, and return."""
@@ -171,10 +199,11 @@ class KafkaConsumerLoop:
                 )
                 if not batches:
                     continue
-                done = await asyncio.gather(
-                    *(self._handle_partition(records) for records in batches.values())
-                )
-                await self._commit({tp: offset for tp, offset in done if offset is not None})
+                async with self._in_hand:
+                    done = await asyncio.gather(
+                        *(self._handle_partition(records) for records in batches.values())
+                    )
+                    await self._commit({tp: offset for tp, offset in done if offset is not None})
         finally:
             await self.close()
 

@@ -1,14 +1,24 @@
 """What the fleet runs: each service's module, health endpoint and environment.
 
 Ports are the local ports of docs/architecture.md. Every variable set here is a field of that
-service's settings class (prefix included); tests/deployment/test_compose_and_images.py checks
-both agree.
+service's settings class (prefix included); tests/deployment/test_compose_parity.py checks both
+agree.
+
+Kafka workers are declared with `kafka_worker(...)`: with N replicas the fleet runs N copies in
+the worker's consumer group, the first under the worker's name and metrics port, replica k as
+`<name>-k` with metrics port + 100 * (k - 1). A new worker is one more `kafka_worker` line.
+Services with a database name it in `DATABASES`; the fleet gives each its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+# One database per service that owns state (SQLite file or PostgreSQL database of this name).
+DATABASES = ["identity", "bos", "els", "files"]
+REPLICA_PORT_STEP = 100
 
 
 @dataclass(frozen=True)
@@ -19,18 +29,53 @@ class ServiceSpec:
     module: str
     health_url: str
     env: dict[str, str] = field(default_factory=dict)
+    # A Kafka worker: (settings variable of its metrics port, the port). Replicable.
+    metrics_port: tuple[str, int] | None = None
+
+    def replica(self, number: int) -> ServiceSpec:
+        """Replica `number` (2, 3, ...) of a Kafka worker: own name and metrics port."""
+        assert self.metrics_port is not None, f"{self.name} is not a Kafka worker"
+        variable, port = self.metrics_port
+        port += REPLICA_PORT_STEP * (number - 1)
+        return replace(
+            self,
+            name=f"{self.name}-{number}",
+            health_url=f"http://127.0.0.1:{port}/metrics",
+            env={**self.env, variable: str(port)},
+            metrics_port=(variable, port),
+        )
+
+
+def kafka_worker(
+    name: str, module: str, prefix: str, port: int, env: dict[str, str]
+) -> ServiceSpec:
+    """A Kafka worker whose health is its metrics endpoint on `port`."""
+    variable = f"{prefix}METRICS_PORT"
+    return ServiceSpec(
+        name,
+        module,
+        f"http://127.0.0.1:{port}/metrics",
+        {**env, variable: str(port)},
+        metrics_port=(variable, port),
+    )
+
+
+def sqlite_databases(data_dir: Path) -> Callable[[str], str]:
+    """Database URLs of the default profile: one SQLite file per database under `data_dir`."""
+    return lambda name: f"sqlite+aiosqlite:///{data_dir / f'{name}.sqlite3'}"
 
 
 def fleet_services(
-    data_dir: Path, kafka_bootstrap: str, content_token: str = ""
+    data_dir: Path,
+    kafka_bootstrap: str,
+    content_token: str = "",
+    database_url: Callable[[str], str] | None = None,
+    worker_replicas: int = 1,
 ) -> list[ServiceSpec]:
-    """The fleet's processes, in start order (identity first: the others verify its tokens),
-    with state under `data_dir`; Content Service and its callers share `content_token`."""
+    """Every process, in start order (identity first: the others verify its tokens), with
+    state under `data_dir`; Content Service and its callers share `content_token`."""
     content_url = "http://127.0.0.1:8001"
-    identity_db = f"sqlite+aiosqlite:///{data_dir / 'identity.sqlite3'}"
-    bos_db = f"sqlite+aiosqlite:///{data_dir / 'bos.sqlite3'}"
-    els_db = f"sqlite+aiosqlite:///{data_dir / 'els.sqlite3'}"
-    files_db = f"sqlite+aiosqlite:///{data_dir / 'file_service.sqlite3'}"
+    db = database_url or sqlite_databases(data_dir)
 
     def common(prefix: str) -> dict[str, str]:
         return {
@@ -41,7 +86,7 @@ def fleet_services(
     def content_token_for(prefix: str) -> dict[str, str]:
         return {f"{prefix}CONTENT_SERVICE_TOKEN": content_token}
 
-    return [
+    services = [
         ServiceSpec(
             "identity_service",
             "services.identity_service.app",
@@ -49,7 +94,7 @@ def fleet_services(
             {
                 **common("IDENTITY_"),
                 "IDENTITY_PORT": "3001",
-                "IDENTITY_DATABASE_URL": identity_db,
+                "IDENTITY_DATABASE_URL": db("identity"),
                 # The gateway forwards logins from 127.0.0.1 with X-Forwarded-For.
                 "IDENTITY_TRUSTED_PROXIES": '["127.0.0.1"]',
             },
@@ -69,7 +114,7 @@ def fleet_services(
             "batch_orchestrator_service",
             "services.batch_orchestrator_service.app",
             "http://127.0.0.1:5001/healthz",
-            {**common("BOS_"), "BOS_PORT": "5001", "BOS_DATABASE_URL": bos_db},
+            {**common("BOS_"), "BOS_PORT": "5001", "BOS_DATABASE_URL": db("bos")},
         ),
         ServiceSpec(
             "file_service",
@@ -81,7 +126,7 @@ def fleet_services(
                 "FILE_SERVICE_PORT": "7001",
                 "FILE_SERVICE_CONTENT_SERVICE_URL": content_url,
                 "FILE_SERVICE_BOS_URL": "http://127.0.0.1:5001",
-                "FILE_SERVICE_DATABASE_URL": files_db,
+                "FILE_SERVICE_DATABASE_URL": db("files"),
             },
         ),
         ServiceSpec(
@@ -92,43 +137,51 @@ def fleet_services(
                 **common("ELS_"),
                 **content_token_for("ELS_"),
                 "ELS_PORT": "6001",
-                "ELS_DATABASE_URL": els_db,
+                "ELS_DATABASE_URL": db("els"),
                 "ELS_CONTENT_SERVICE_URL": content_url,
             },
         ),
-        ServiceSpec(
+        kafka_worker(
             "essay_lifecycle_worker",
             "services.essay_lifecycle_service.worker_main",
-            "http://127.0.0.1:9091/metrics",
-            {**common("ELS_"), "ELS_METRICS_PORT": "9091", "ELS_DATABASE_URL": els_db},
+            "ELS_",
+            9091,
+            {**common("ELS_"), "ELS_DATABASE_URL": db("els")},
         ),
-        ServiceSpec(
+        kafka_worker(
             "spell_checker_service",
             "services.spell_checker_service.worker_main",
-            "http://127.0.0.1:8002/metrics",
+            "SPELL_CHECKER_",
+            8002,
             {
                 **common("SPELL_CHECKER_"),
                 **content_token_for("SPELL_CHECKER_"),
-                "SPELL_CHECKER_METRICS_PORT": "8002",
                 "SPELL_CHECKER_CONTENT_SERVICE_URL": content_url,
             },
         ),
-        ServiceSpec(
+        kafka_worker(
             "nlp_service",
             "services.nlp_service.worker_main",
-            "http://127.0.0.1:8003/metrics",
+            "NLP_",
+            8003,
             {
                 **common("NLP_"),
                 **content_token_for("NLP_"),
-                "NLP_METRICS_PORT": "8003",
                 "NLP_CONTENT_SERVICE_URL": content_url,
             },
         ),
-        # Last: its health check passes only when every backend behind it is healthy.
-        ServiceSpec(
-            "api_gateway_service",
-            "services.api_gateway_service.app",
-            "http://127.0.0.1:4001/healthz",
-            {**common("GATEWAY_"), "GATEWAY_PORT": "4001"},
-        ),
     ]
+    gateway = ServiceSpec(
+        "api_gateway_service",
+        "services.api_gateway_service.app",
+        "http://127.0.0.1:4001/healthz",
+        {**common("GATEWAY_"), "GATEWAY_PORT": "4001"},
+    )
+    replicas = [
+        spec.replica(number)
+        for spec in services
+        if spec.metrics_port is not None
+        for number in range(2, worker_replicas + 1)
+    ]
+    # The gateway last: its health check passes only when every backend behind it is healthy.
+    return [*services, *replicas, gateway]

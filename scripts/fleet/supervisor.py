@@ -1,4 +1,4 @@
-"""Starts, watches, restarts and stops the fleet's processes (and a local broker).
+"""Starts, watches, restarts and stops the fleet's processes (and its Kafka and PostgreSQL).
 
 Like compose's `restart: unless-stopped`: a process that exits while the fleet runs is started
 again after a short backoff, with a log line. Each service's output goes to
@@ -24,9 +24,10 @@ import aiohttp
 
 from common_core.processes import exit_code, terminate_async
 from scripts.fleet.demo_teacher import ensure_demo_teacher
-from scripts.fleet.services import ServiceSpec, fleet_services
+from scripts.fleet.infrastructure import Infrastructure
+from scripts.fleet.services import DATABASES, ServiceSpec, fleet_services
+from scripts.fleet.topology import Topology
 from scripts.kafka_topic_bootstrap import TopicBootstrapSettings, bootstrap_topics
-from scripts.local_kafka import LocalKafka
 
 ROOT = Path(__file__).resolve().parents[2]
 _COLOURS = ["36", "33", "35", "32", "34", "31", "37"]
@@ -121,30 +122,50 @@ class ManagedProcess:
 
 
 class Fleet:
-    """The broker (unless one is given), the topics and the service processes."""
+    """The backing servers (Kafka unless one is given, PostgreSQL if the topology says so), the
+    topics and every service process."""
 
     def __init__(
         self,
         data_dir: Path,
         kafka_bootstrap: str | None = None,
         kafka_port: int = 9092,
+        topology: Topology | None = None,
+        postgres_dir: Path | None = None,
+        postgres_port: int = 55432,
         echo_logs: bool = True,
         content_token: str | None = None,
     ) -> None:
         """`content_token` is Content Service's shared secret; None makes a fresh one."""
         self.data_dir = data_dir.resolve()
         self.log_dir = self.data_dir / "logs"
-        self.kafka: LocalKafka | None = None
-        if kafka_bootstrap is None:
-            self.kafka = LocalKafka(self.data_dir / "kafka", port=kafka_port)
-            kafka_bootstrap = self.kafka.bootstrap_servers
-        self.kafka_bootstrap = kafka_bootstrap
+        self.topology = topology or Topology()
+        self.infrastructure = Infrastructure(
+            self.data_dir,
+            self.topology,
+            kafka_bootstrap=kafka_bootstrap,
+            kafka_port=kafka_port,
+            postgres_dir=postgres_dir.resolve() if postgres_dir else None,
+            postgres_port=postgres_port,
+            databases=DATABASES,
+            say=say,
+        )
+        self.infrastructure.on_restart = self._write_pids
+        self.kafka_bootstrap = self.infrastructure.kafka_bootstrap
+        self.pids_file = self.data_dir / "fleet" / "pids.json"
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        database_url = (
+            self.infrastructure.database_url if self.topology.database == "postgresql" else None
+        )
         # Only the fleet's own processes learn it: Content Service is internal.
         self.content_token = content_token or secrets.token_urlsafe(32)
-        self.pids_file = self.data_dir / "fleet" / "pids.json"
-        self._stopping = False
-        self._kafka_watch: asyncio.Task[None] | None = None
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        specs = fleet_services(
+            self.data_dir,
+            self.kafka_bootstrap,
+            self.content_token,
+            database_url,
+            self.topology.worker_replicas,
+        )
         self.processes = [
             ManagedProcess(
                 spec,
@@ -153,16 +174,15 @@ class Fleet:
                 self.log_dir / f"{spec.name}.log",
                 echo_logs,
             )
-            for i, spec in enumerate(
-                fleet_services(self.data_dir, kafka_bootstrap, self.content_token)
-            )
+            for i, spec in enumerate(specs)
         ]
 
     def _write_pids(self) -> None:
         self.pids_file.parent.mkdir(parents=True, exist_ok=True)
         pids = {p.spec.name: p.pid for p in self.processes if p.pid}
-        if self.kafka and self.kafka.process:
-            pids["kafka"] = self.kafka.process.pid
+        for name, server in self.infrastructure.servers().items():
+            if server.process is not None:
+                pids[name] = server.process.pid
         tmp = self.pids_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(pids, indent=2))
         tmp.replace(self.pids_file)
@@ -172,13 +192,14 @@ class Fleet:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(exist_ok=True)
         say(f"service logs in {self.log_dir}")
-        if self.kafka is not None:
-            started = time.monotonic()
-            say(f"starting Kafka on {self.kafka_bootstrap}")
-            await asyncio.to_thread(self.kafka.start)
-            say(f"Kafka ready in {time.monotonic() - started:.1f}s")
-            self._kafka_watch = asyncio.create_task(self._watch_kafka(self.kafka))
-        settings = TopicBootstrapSettings(kafka_bootstrap_servers=self.kafka_bootstrap)
+        say(f"topology: {self.topology.describe()}")
+        await self.infrastructure.start()
+        self._write_pids()
+        settings = TopicBootstrapSettings(
+            kafka_bootstrap_servers=self.kafka_bootstrap,
+            kafka_topic_replication_factor=self.topology.replication_factor,
+            kafka_topic_min_insync_replicas=self.topology.min_insync_replicas,
+        )
         topics = await bootstrap_topics(settings)
         say(f"{len(topics)} topics ready")
         for process in self.processes:
@@ -189,23 +210,6 @@ class Fleet:
             ensure_demo_teacher(self.data_dir, identity, ROOT), self.wait_healthy(health_timeout)
         )
         say(demo_teacher)
-
-    async def _watch_kafka(self, kafka: LocalKafka) -> None:
-        """Restart the local broker if it dies, as compose's restart policy would."""
-        while kafka.process is not None:
-            code = await asyncio.to_thread(kafka.process.wait)
-            if self._stopping:
-                return
-            say(f"kafka exited with code {code}; restarting")
-            while not self._stopping:
-                try:
-                    await asyncio.to_thread(kafka.start)
-                    break
-                except (RuntimeError, TimeoutError, OSError) as exc:
-                    say(f"kafka restart failed ({exc!r}); retrying")
-                    await asyncio.sleep(2)  # restart backoff
-            self._write_pids()
-            say("kafka ready again")
 
     async def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -224,13 +228,9 @@ class Fleet:
                     await asyncio.sleep(0.25)  # polling interval of the health checks
 
     async def stop(self) -> None:
-        """Stop services (consumers first finish their message), then the broker."""
-        self._stopping = True
+        """Stop services (consumers first finish their message), then Kafka and PostgreSQL."""
         await asyncio.gather(*(p.stop() for p in reversed(self.processes)))
-        if self.kafka is not None:
-            await asyncio.to_thread(self.kafka.stop)
-        if self._kafka_watch is not None:
-            await self._kafka_watch
+        await self.infrastructure.stop()
         with contextlib.suppress(FileNotFoundError):
             self.pids_file.unlink()
         say("stopped")

@@ -1,9 +1,8 @@
-"""A real ELS worker (in-process task) and API app on one SQLite file, and the real broker."""
+"""A real ELS worker (in-process task) and API app on one real database, and the real broker."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -18,11 +17,12 @@ from tests.support.els import (
 
 
 @pytest.fixture
-def els_settings(kafka_bootstrap: str, tmp_path: Path, group_id: str) -> ELSSettings:
-    """This test's ELS: own SQLite file, own consumer group, fast outbox polling."""
+def els_settings(kafka_bootstrap: str, database_url: str, group_id: str) -> ELSSettings:
+    """This test's ELS: own database (each test runs on SQLite and on PostgreSQL), own consumer
+    group, fast outbox polling."""
     return ELSSettings(
         kafka_bootstrap_servers=kafka_bootstrap,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'els.sqlite3'}",
+        database_url=database_url,
         consumer_group=group_id,
         outbox_poll_interval_seconds=0.2,
     )

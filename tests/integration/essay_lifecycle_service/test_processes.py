@@ -1,4 +1,4 @@
-"""The two real entrypoints as processes on one SQLite file: serve, share state, stop on SIGTERM."""
+"""The two real entrypoints as processes on one database: serve, share state, stop on SIGTERM."""
 
 from __future__ import annotations
 
@@ -49,14 +49,14 @@ async def spawn(module: str, env: dict[str, str], log: Path) -> asyncio.subproce
 
 
 async def test_api_and_worker_processes_share_state_and_exit_zero_on_sigterm(
-    kafka_bootstrap: str, tmp_path: Path, group_id: str
+    kafka_bootstrap: str, tmp_path: Path, group_id: str, database_url: str
 ) -> None:
     await start_group_at_end(kafka_bootstrap, group_id)
     api_port, metrics_port = free_port(), free_port()
     env = {
         **os.environ,
         "ELS_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "ELS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'els.sqlite3'}",
+        "ELS_DATABASE_URL": database_url,
         "ELS_CONSUMER_GROUP": group_id,
         "ELS_PORT": str(api_port),
         "ELS_METRICS_PORT": str(metrics_port),
