@@ -35,14 +35,29 @@ def compose_services() -> dict[str, dict[str, Any]]:
 
 
 def command_of(service: dict[str, Any]) -> list[str] | None:
-    """The compose command, else the CMD of the Dockerfile it builds (None: not ours)."""
+    """The compose command, else what its image runs: the MODULE build argument of the one
+    service Dockerfile (an image built for another service: that one's), else the CMD of the
+    Dockerfile it builds. None: not an image of ours."""
     if "command" in service:
         command: list[str] = service["command"]
         return command
     build = service.get("build")
+    if build is None and "image" in service:
+        build = next(
+            (
+                other["build"]
+                for other in compose_services().values()
+                if other.get("image") == service["image"] and "build" in other
+            ),
+            None,
+        )
     if build is None:
         return None
-    dockerfile = (ROOT / build.get("context", ".") / build["dockerfile"]).read_text()
+    if "MODULE" in build.get("args", {}):
+        return ["python", "-m", str(build["args"]["MODULE"])]
+    dockerfile = (
+        ROOT / build.get("context", ".") / build.get("dockerfile", "Dockerfile")
+    ).read_text()
     found = re.findall(r"^CMD (.+)$", dockerfile, re.M)
     return list(ast.literal_eval(found[-1])) if found else None
 
