@@ -15,7 +15,13 @@ from sqlalchemy.engine import URL
 from common_core.processes import free_port
 from scripts.kafka_topic_bootstrap import TopicBootstrapSettings, bootstrap_topics
 from scripts.local_kafka import LocalKafka
+from tests.support.faults import SEED as FAULT_SEED
 from tests.support.postgres import create_database, drop_database, session_postgres_server
+
+
+def pytest_report_header() -> str:
+    """The fault suite's seed, so a failed run's random fault points can be replayed."""
+    return f"fault seed: {FAULT_SEED} (FAULT_SEED={FAULT_SEED} replays the fault points)"
 
 
 @pytest.fixture(scope="session")
