@@ -128,10 +128,13 @@ def test_fleet_runner_environment_matches_the_settings(profile: str) -> None:
     specs = fleet_services(
         Path("/tmp/x"),
         "k:1",
-        (lambda db: f"postgresql+asyncpg://u@h:1/{db}")
-        if topology.database == "postgresql"
-        else None,
-        topology.worker_replicas,
+        content_token="secret",
+        database_url=(
+            (lambda db: f"postgresql+asyncpg://u@h:1/{db}")
+            if topology.database == "postgresql"
+            else None
+        ),
+        worker_replicas=topology.worker_replicas,
     )
     for spec in specs:
         check_environment(spec.name, settings_classes(spec.module), spec.env)

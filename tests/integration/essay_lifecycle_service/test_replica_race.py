@@ -20,12 +20,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.essay_lifecycle_service.tests.builders import (
-    content_ready,
-    new_id,
-    registered,
-    validation_failed,
-)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -42,6 +36,12 @@ from services.essay_lifecycle_service.handlers import (
 from services.essay_lifecycle_service.models.orm import migrate_schema
 from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
 from services.essay_lifecycle_service.views import EssayViews
+from tests.support.els_events import (
+    content_ready,
+    new_id,
+    registered,
+    validation_failed,
+)
 
 SLOTS, CONTENTS, FAILURES, BATCHES = 20, 26, 3, 6
 SEED = int(os.environ.get("RACE_SEED", random.SystemRandom().randrange(1_000_000)))
