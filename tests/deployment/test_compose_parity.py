@@ -22,7 +22,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from common_core.config import ServiceSettings
 from scripts.fleet.services import fleet_services
 from scripts.fleet.topology import Topology
-from scripts.kafka_topic_bootstrap import TopicBootstrapSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,9 +62,15 @@ def command_of(service: dict[str, Any]) -> list[str] | None:
 
 
 def settings_classes(module: str) -> list[type[BaseSettings]]:
-    """The settings classes a process started as `python -m module` reads."""
-    if module == "scripts.kafka_topic_bootstrap":
-        return [TopicBootstrapSettings]
+    """The settings classes a process started as `python -m module` reads: a script's own, a
+    service's from its config.py."""
+    if module.startswith("scripts."):
+        script = importlib.import_module(module)
+        return [
+            obj
+            for obj in vars(script).values()
+            if isinstance(obj, type) and issubclass(obj, BaseSettings) and obj.__module__ == module
+        ]
     package = module.rsplit(".", 1)[0]
     config = importlib.import_module(f"{package}.config")
     return [
