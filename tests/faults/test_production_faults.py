@@ -3,8 +3,9 @@ KRaft brokers (every topic RF 3, min.insync.replicas 2), two replicas of each Ka
 
 Each test runs a 30-essay batch through both phases (spellcheck, then NLP), injects one fault at
 a random point (seeded, printed: FAULT_SEED replays it) and requires the batch to complete with
-exactly one result per essay in each phase and exactly one BatchLifecycleCompleted. The dead process is restarted by the fleet afterwards, as
-compose's restart policy would, but the batch does not wait for that: the survivors carry it.
+exactly one result per essay in each phase and exactly one BatchLifecycleCompleted. The dead
+process is restarted by the fleet afterwards, as compose's restart policy would, but the batch
+does not wait for that: the survivors carry it.
 """
 
 from __future__ import annotations
