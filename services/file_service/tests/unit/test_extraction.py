@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import time
 import zipfile
 
 import pytest
@@ -137,3 +138,43 @@ def test_unsupported_types_are_rejected(name: str) -> None:
     with pytest.raises(ExtractionError) as caught:
         extract_text(name, b"some text")
     assert caught.value.code is ErrorCode.UNSUPPORTED_FILE_TYPE
+
+
+def _with_declared_size(docx: bytes, member: str, size: int) -> bytes:
+    """The same zip, with `member`'s uncompressed size in both headers changed to `size`."""
+    data = bytearray(docx)
+    name = member.encode()
+    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        start = 0
+        while (at := data.find(signature, start)) != -1:
+            length_at = name_at - 4 if signature == b"PK\x03\x04" else 28
+            name_length = int.from_bytes(data[at + length_at : at + length_at + 2], "little")
+            if data[at + name_at : at + name_at + name_length] == name:
+                data[at + size_at : at + size_at + 4] = size.to_bytes(4, "little")
+            start = at + 4
+    return bytes(data)
+
+
+def test_a_docx_declaring_over_a_gigabyte_is_refused_at_once() -> None:
+    """Zip bomb, as the issue's probe sent it: a small file that claims > 1 GB unpacked."""
+    bomb = _with_declared_size(make_docx(["tiny"]), "word/document.xml", 1_100_000_000)
+    started = time.perf_counter()
+    with pytest.raises(ExtractionError) as caught:
+        extract_text("bomb.docx", bomb)
+    assert caught.value.code is ErrorCode.UNREADABLE_DOCUMENT
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_docx_lying_small_about_a_large_member_never_inflates_past_the_lie() -> None:
+    """A member declaring 1 KiB that really inflates to 16 MiB: zipfile stops at the declared
+    size (and the CRC fails), so memory stays bounded by what the headers admit."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in zipfile.ZipFile(io.BytesIO(make_docx(["ok"]))).infolist():
+            if info.filename != "word/document.xml":
+                archive.writestr(info, zipfile.ZipFile(io.BytesIO(make_docx(["ok"]))).read(info))
+        archive.writestr("word/document.xml", b"<" + b"\0" * (16 << 20))
+    liar = _with_declared_size(buffer.getvalue(), "word/document.xml", 1024)
+    with pytest.raises(ExtractionError) as caught:
+        extract_text("liar.docx", liar)
+    assert caught.value.code is ErrorCode.UNREADABLE_DOCUMENT
