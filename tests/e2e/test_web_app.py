@@ -3,9 +3,10 @@
 A teacher logs in, creates a batch with both pipelines, drops two files on the page and chooses
 a third, reads each file's outcome, sees the finished batch (status chips, both pipelines'
 bars, the class summary), opens an essay, sees its corrections marked in the text (laptop and
-phone width) and its text metrics, and downloads the corrected text. The interface speaks
-Swedish when asked. With HULEEDU_UPDATE_SCREENSHOTS=1 the screenshots of the main views go to
-docs/images/ (the README shows them).
+phone width) and its text metrics, and downloads the corrected text; every text on those pages
+meets WCAG AA contrast. A teacher signs in and starts a batch with the keyboard alone. The
+interface speaks Swedish when asked. With HULEEDU_UPDATE_SCREENSHOTS=1 the screenshots of the
+main views go to docs/images/ (the README shows them).
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ import pytest
 from playwright.sync_api import Locator, Page, WebSocket, expect, sync_playwright
 
 from scripts.fleet.running import ROOT, RunningFleet
-from tests.support.browser import LAPTOP, PHONE, chromium_context, post_json
+from tests.support.browser import (
+    LAPTOP,
+    PHONE,
+    chromium_context,
+    low_contrast_texts,
+    post_json,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -125,6 +132,7 @@ def see_the_finished_batch(page: Page) -> None:
         expect(rows.nth(index).locator("progress")).to_have_attribute("value", "3")
     summary = page.get_by_role("table", name="Class summary")
     expect(summary.get_by_role("row", name=re.compile("^Words"))).to_be_visible()
+    assert not low_contrast_texts(page)
 
 
 def read_an_essay(page: Page, tmp_path: Path) -> None:
@@ -137,6 +145,7 @@ def read_an_essay(page: Page, tmp_path: Path) -> None:
     assert marked >= 3
     expect(page.locator("#corrections-count")).to_have_text(str(marked))
     expect(page.get_by_role("table", name="Text metrics")).to_be_visible()
+    assert not low_contrast_texts(page)
     screenshot(page, "essay-corrections", tmp_path)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download corrected text").click()
@@ -178,6 +187,7 @@ def test_a_teacher_creates_a_batch_uploads_files_and_reads_the_results(
         page.goto(f"{WEB_APP}/")
         expect(page.get_by_role("heading", name="Log in")).to_be_visible()
         screenshot(page, "login", tmp_path)
+        assert not low_contrast_texts(page)
         log_in(page, anna)
         expect(page.locator("#live-indicator")).to_have_class(re.compile(r"\bon\b"))
         assert any(message["type"] == "connected" for message in live)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Playwright, ViewportSize
+from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless in a container as root, no GPU, and nothing that phones home while tests run.
@@ -61,3 +61,47 @@ def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
     with urllib.request.urlopen(request, timeout=30) as response:
         answer: dict[str, Any] = json.loads(response.read())
         return answer
+
+
+# WCAG 2.1 contrast of every visible text against the first opaque background behind it:
+# 4.5:1 for body text, 3:1 for large text (24 px, or 18.66 px bold).
+_LOW_CONTRAST_JS = """() => {
+  const rgba = (css) => {
+    const [r, g, b, a = 1] = css.match(/[\\d.]+/g).map(Number);
+    return [r, g, b, a];
+  };
+  const luminance = ([r, g, b]) => {
+    const linear = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+  };
+  const background = (node) => {
+    for (let at = node; at; at = at.parentElement) {
+      const colour = rgba(getComputedStyle(at).backgroundColor);
+      if (colour[3] > 0) return colour;
+    }
+    return [255, 255, 255, 1];
+  };
+  const found = [];
+  const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (texts.nextNode()) {
+    const text = texts.currentNode.textContent.trim();
+    const node = texts.currentNode.parentElement;
+    const style = getComputedStyle(node);
+    if (!text || !node.getClientRects().length || style.visibility === "hidden") continue;
+    const [light, dark] = [luminance(rgba(style.color)), luminance(background(node))]
+      .sort((a, b) => b - a);
+    const ratio = (light + 0.05) / (dark + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (Number(style.fontWeight) >= 700 && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) {
+      found.push(`${node.tagName} "${text.slice(0, 30)}" ${ratio.toFixed(2)}`);
+    }
+  }
+  return found;
+}"""
+
+
+def low_contrast_texts(page: Page) -> list[str]:
+    """The visible texts of the page whose contrast is below WCAG AA (empty when all pass)."""
+    found: list[str] = page.evaluate(_LOW_CONTRAST_JS)
+    return found
