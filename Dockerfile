@@ -10,6 +10,9 @@
 #                as ELS's worker does with the API's image)
 #   PORT         the port it serves: HTTP for services, /metrics for workers
 #   HEALTH_PATH  what the healthcheck asks on PORT: /healthz (HTTP services) or /metrics (workers)
+#   WARM_MODULE  optional, run once at build time as the service's user (`python -m`): the spell
+#                checker builds its lexicon cache here (~75 s of CPU), so a new container is
+#                healthy within the healthcheck's start period instead of building it first
 #
 # The settings' host and port come from the environment (<PREFIX>HOST=0.0.0.0, <PREFIX>PORT),
 # which compose sets per service.
@@ -29,6 +32,7 @@ ARG SERVICE
 ARG MODULE
 ARG PORT
 ARG HEALTH_PATH=/healthz
+ARG WARM_MODULE=
 # /data is where a service keeps files (Content Service's blobs: a volume on /data/content).
 RUN useradd --create-home --uid 10001 huleedu \
     && mkdir -p /data/content && chown -R huleedu /data
@@ -43,6 +47,7 @@ ENV PATH=/app/.venv/bin:$PATH \
     SERVICE_MODULE=${MODULE} \
     HEALTH_URL=http://127.0.0.1:${PORT}${HEALTH_PATH}
 USER huleedu
+RUN if [ -n "$WARM_MODULE" ]; then python -m "$WARM_MODULE"; fi
 EXPOSE ${PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; sys.exit(urllib.request.urlopen(os.environ['HEALTH_URL'], timeout=3).status != 200)"]

@@ -322,6 +322,18 @@ def test_one_dockerfile_runs_every_service_as_non_root_with_a_healthcheck() -> N
             assert set(build["args"]) >= {"SERVICE", "PDM_GROUP", "MODULE", "PORT"}
 
 
+def test_the_spell_checker_image_carries_its_lexicon_cache() -> None:
+    # Built at start-up instead, the cache costs ~75 s of CPU: longer than the healthcheck waits.
+    warm = image_args("spell_checker_service").get("WARM_MODULE")
+    assert warm == "services.spell_checker_service.lexicon"
+    module = ROOT / Path(*warm.split(".")).with_suffix(".py")
+    assert 'if __name__ == "__main__"' in module.read_text()
+    text = dockerfile()
+    user_at = re.search(r"^USER ", text, re.M)
+    warm_at = text.find('python -m "$WARM_MODULE"')
+    assert user_at is not None and warm_at > user_at.start(), "warmed as the user that runs it"
+
+
 def test_dockerignore_keeps_the_context_small() -> None:
     ignored = (ROOT / ".dockerignore").read_text().split()
     for entry in (".git", ".venv", ".tools", ".data", "**/__pycache__", ".pytest_cache"):
