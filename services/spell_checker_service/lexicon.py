@@ -40,7 +40,7 @@ from services.spell_checker_service.deletes_index import (
     deletes,
     word_order_checksum,
 )
-from services.spell_checker_service.engine import one_edit_apart
+from services.spell_checker_service.edit_distance import one_edit_apart
 
 # Swedish has far more word forms (compounds, inflections): a higher floor keeps its index
 # (and each checker process) to a size like English's; rarer words are still known via

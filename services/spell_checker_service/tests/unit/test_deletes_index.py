@@ -12,7 +12,8 @@ from services.spell_checker_service.deletes_index import (
     deletes_by_depth,
     word_order_checksum,
 )
-from services.spell_checker_service.engine import SpellingEngine, ranked_words, within_two
+from services.spell_checker_service.edit_distance import within_two
+from services.spell_checker_service.engine import SpellingEngine, ranked_words
 from services.spell_checker_service.error_model import edit_cost, single_edit_cost
 
 LETTERS = "aabcdeé'"

@@ -6,7 +6,8 @@ import random
 
 from spellchecker import SpellChecker
 
-from services.spell_checker_service.engine import SpellingEngine, edits1
+from services.spell_checker_service.edit_distance import edits1
+from services.spell_checker_service.engine import SpellingEngine
 
 ALPHABET = "abcde"
 
