@@ -1,5 +1,6 @@
-"""Fixtures shared by the whole suite: one real Kafka broker and one real PostgreSQL server per
-test session (each started only when a test asks for it), and a fresh database per test."""
+"""Fixtures shared by the whole suite: one real Kafka broker, one real PostgreSQL server and one
+real identity service per test session (each started only when a test asks for it), and a
+fresh database per test."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.engine import URL
 from common_core.processes import free_port
 from scripts.kafka_topic_bootstrap import TopicBootstrapSettings, bootstrap_topics
 from scripts.local_kafka import LocalKafka
+from tests.support.auth import IdentityUnderTest, running_identity
 from tests.support.faults import SEED as FAULT_SEED
 from tests.support.postgres import create_database, drop_database, session_postgres_server
 
@@ -83,3 +85,11 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield url
     finally:
         await drop_database(postgres_admin_url, url)
+
+
+@pytest.fixture(scope="session")
+async def identity(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[IdentityUnderTest]:
+    """The real identity service: teachers, their tokens and the JWKS the services verify
+    them with (pass `identity.jwks_url` as a service's `identity_jwks_url`)."""
+    async with running_identity(tmp_path_factory.mktemp("identity")) as running:
+        yield running

@@ -18,6 +18,8 @@ from quart_dishka import QuartDishka
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common_core import runtime
+from common_core.auth import TokenVerifier
+from common_core.auth.quart import install_token_auth
 from common_core.kafka import BackgroundConsumer
 from common_core.logs import configure_logging, get_logger
 from common_core.openapi import install_openapi
@@ -28,6 +30,7 @@ from services.batch_orchestrator_service.api.health import health
 from services.batch_orchestrator_service.config import SERVICE_NAME, BOSSettings
 from services.batch_orchestrator_service.di import make_container
 from services.batch_orchestrator_service.repository import migrate_schema
+from services.batch_orchestrator_service.retention import RetentionSweeper
 
 logger = get_logger(__name__)
 
@@ -46,22 +49,27 @@ class IsoJSONProvider(DefaultJSONProvider):
 
 
 class BackgroundWork:
-    """Starts the outbox relay and the consumer after the schema exists; stops them in order."""
+    """Starts the outbox relay, the consumer and the retention sweep after the schema exists;
+    stops them in order."""
 
     def __init__(self, container: AsyncContainer) -> None:
         self._container = container
         self._relay: OutboxRelay | None = None
         self._relay_task: asyncio.Task[None] | None = None
         self._consumer: BackgroundConsumer | None = None
+        self._sweeper: RetentionSweeper | None = None
         self._stopped = False
 
     async def start(self) -> None:
-        """Migrate the schema, start the relay (sends anything left from a crash), then consume."""
+        """Migrate the schema, start the relay (sends anything left from a crash), consume,
+        and sweep expired batches."""
         await migrate_schema(await self._container.get(AsyncEngine))
         self._relay = await self._container.get(OutboxRelay)
         self._relay_task = asyncio.create_task(self._relay.run(), name="bos-outbox-relay")
         self._consumer = await self._container.get(BackgroundConsumer)
         await self._consumer.start()
+        self._sweeper = await self._container.get(RetentionSweeper)
+        self._sweeper.start()
         logger.info("bos_started")
 
     async def stop(self) -> None:
@@ -72,6 +80,8 @@ class BackgroundWork:
         if self._stopped:
             return
         self._stopped = True
+        if self._sweeper is not None:
+            await self._sweeper.stop()
         if self._consumer is not None:
             await self._consumer.stop()
         if self._relay is not None and self._relay_task is not None:
@@ -86,14 +96,19 @@ class BackgroundWork:
         logger.info("bos_stopped")
 
 
-def create_app(settings: BOSSettings | None = None) -> Quart:
-    """The BOS web app; serving it (or `test_app()`) starts the relay and the consumer."""
+def create_app(settings: BOSSettings | None = None, verifier: TokenVerifier | None = None) -> Quart:
+    """The BOS web app; serving it (or `test_app()`) starts the relay and the consumer.
+
+    Teachers' tokens are verified against identity's JWKS (`identity_jwks_url`); `verifier`
+    replaces that (unit tests hand in one over a local key).
+    """
     settings = settings or BOSSettings()
     app = Quart(SERVICE_NAME)
     limit_request_body(app, settings.max_request_bytes)
     install_openapi(app, "Batch Orchestrator Service")
     app.json = IsoJSONProvider(app)
     install_http_plumbing(app)
+    install_token_auth(app, verifier or TokenVerifier.from_settings(settings))
     app.register_blueprint(batches)
     app.register_blueprint(health)
     container = make_container(settings)

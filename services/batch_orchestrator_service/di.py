@@ -20,6 +20,7 @@ from services.batch_orchestrator_service.config import SERVICE_NAME, BOSSettings
 from services.batch_orchestrator_service.kafka_consumer import build_routes
 from services.batch_orchestrator_service.protocols import UnitOfWorkFactory
 from services.batch_orchestrator_service.repository import SqlUnitOfWorkFactory
+from services.batch_orchestrator_service.retention import RetentionSweeper
 
 
 class BosProvider(Provider):
@@ -79,6 +80,15 @@ class BosProvider(Provider):
             dead_letter_publisher=publisher,
         )
         return BackgroundConsumer(loop, name="bos-consumer")
+
+    @provide(scope=Scope.APP)
+    def retention(
+        self, settings: BOSSettings, units_of_work: UnitOfWorkFactory
+    ) -> RetentionSweeper:
+        """The sweep deleting batches older than BOS_RETENTION_DAYS (started with the app)."""
+        return RetentionSweeper(
+            units_of_work, settings.retention_days, settings.retention_sweep_interval_seconds
+        )
 
 
 def make_container(settings: BOSSettings) -> AsyncContainer:

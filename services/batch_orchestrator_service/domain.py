@@ -10,7 +10,7 @@ import statistics
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from common_core.enums import (
     BatchStatus,
@@ -41,7 +41,7 @@ class ConcurrentUpdateError(Exception):
 
 
 class BatchNotFoundError(Exception):
-    """No batch with that id (or, once ownership exists, not the caller's)."""
+    """No batch with that id, or not the caller's: the two must look the same to a client."""
 
 
 class BatchNotFinishedError(Exception):
@@ -63,6 +63,8 @@ class BatchRegistration:
     essay_ids: list[str] | None = None
     # Resolved: dependencies included, in the order the pipelines run.
     requested_pipelines: list[str] = field(default_factory=lambda: list(DEFAULT_PIPELINES))
+    # The teacher registering it (their token's subject): the batch is theirs alone.
+    teacher_id: str | None = None
 
 
 @dataclass
@@ -87,11 +89,17 @@ class Batch:
     ready_essays: list[EssayProcessingInputRef] = field(default_factory=list)
     # Per metric over the class, once a phase whose results carry metrics has finished.
     class_summary: ClassSummary | None = None
+    # Who owns it; None only for batches registered before teachers existed (nobody's).
+    teacher_id: str | None = None
 
     @property
     def ready_essay_ids(self) -> set[str]:
         """Ids of the essays that are being (or were) processed."""
         return {ref.essay_id for ref in self.ready_essays}
+
+    def owned_by(self, teacher_id: str) -> bool:
+        """True when `teacher_id` registered the batch (a batch of nobody is nobody's)."""
+        return self.teacher_id is not None and self.teacher_id == teacher_id
 
 
 @dataclass
@@ -127,7 +135,13 @@ def new_batch(registration: BatchRegistration, now: datetime) -> Batch:
         pipeline_state=ProcessingPipelineState.pending(pipelines, count),
         created_at=now,
         updated_at=now,
+        teacher_id=registration.teacher_id,
     )
+
+
+def retention_cutoff(now: datetime, retention_days: int) -> datetime:
+    """Batches registered before this are purged (BOS_RETENTION_DAYS)."""
+    return now - timedelta(days=retention_days)
 
 
 def unique_ready_essays(refs: list[EssayProcessingInputRef]) -> list[EssayProcessingInputRef]:

@@ -57,6 +57,7 @@ async def register_batch(
     logger.info(
         "batch_registered",
         batch_id=batch.batch_id,
+        teacher_id=batch.teacher_id,
         course_code=batch.course_code.value,
         expected_essay_count=batch.expected_essay_count,
     )
@@ -70,6 +71,8 @@ async def handle_batch_essays_ready(
     phase's command (or, with no essay at all, straight to `failed`)."""
     async with uow:
         batch = await _existing_batch(uow, event.batch_id)
+        if batch is None:
+            return  # deleted meanwhile: nothing of it is kept, so nothing is started
         if batch.status is not BatchStatus.AWAITING_CONTENT:
             logger.info("batch_essays_ready_ignored", batch_id=batch.batch_id, status=batch.status)
             return
@@ -96,16 +99,16 @@ async def handle_batch_essays_ready(
 
 
 async def request_pipelines(
-    batch_id: str, pipelines: list[str], correlation_id: str, uow: UnitOfWork
+    batch_id: str, pipelines: list[str], teacher_id: str, correlation_id: str, uow: UnitOfWork
 ) -> Batch:
-    """POST /v1/batches/{id}/pipelines: run more pipelines on a finished batch.
+    """POST /v1/batches/{id}/pipelines: run more pipelines on the teacher's finished batch.
 
-    Raises BatchNotFoundError, BatchNotFinishedError or PipelineAlreadyRequestedError (the API
-    maps them to 404/409); nothing changes then.
+    Raises BatchNotFoundError (also for another teacher's batch), BatchNotFinishedError or
+    PipelineAlreadyRequestedError (the API maps them to 404/409); nothing changes then.
     """
     async with uow:
         batch = await uow.batches.get(batch_id, for_update=True)
-        if batch is None:
+        if batch is None or not batch.owned_by(teacher_id):
             raise BatchNotFoundError(f"no batch with id {batch_id!r}")
         finished_as = batch.status
         added = add_pipelines(batch, pipelines, utc_now())
@@ -163,7 +166,11 @@ async def handle_essay_lifecycle_state_updates(
         return
     async with uow:
         # Sorted, so two BOS instances lock the batches of overlapping polls in the same order.
-        outcomes = [await _record_results(uow, b, by_batch[b]) for b in sorted(by_batch)]
+        outcomes = []
+        for batch_id in sorted(by_batch):
+            batch = await _existing_batch(uow, batch_id)
+            if batch is not None:  # a deleted batch's late results are dropped
+                outcomes.append(await _record_results(uow, batch, by_batch[batch_id]))
         if not any(outcome.changed for outcome in outcomes):
             return  # only duplicates and ignorable updates: nothing to commit
         await uow.commit()
@@ -193,14 +200,14 @@ class _Recorded:
     changed: bool = False  # rows or batch written: the transaction must commit
 
 
-async def _record_results(uow: UnitOfWork, batch_id: str, updates: list[StateUpdate]) -> _Recorded:
+async def _record_results(uow: UnitOfWork, batch: Batch, updates: list[StateUpdate]) -> _Recorded:
     """One batch's results, recorded in order; then its pipelines advanced once from the rows.
 
     A result counts while its phase runs (or, before BatchEssaysReady, is kept for later: the
     results travel on another topic and may overtake it). A phase's results after it ended are
     ignored, and so is everything after the batch ended.
     """
-    batch = await _existing_batch(uow, batch_id)
+    batch_id = batch.batch_id
     processing = batch.status is BatchStatus.PROCESSING
     outcome = _Recorded(batch, processing)
     if batch.status.is_terminal:
@@ -287,12 +294,17 @@ def _log_recorded(outcome: _Recorded) -> None:
             _log_transition(batch)
 
 
-async def _existing_batch(uow: UnitOfWork, batch_id: str) -> Batch:
+async def _existing_batch(uow: UnitOfWork, batch_id: str) -> Batch | None:
+    """The batch, locked; None (logged) when it was deleted: events still in flight for it are
+    dropped, neither retried nor dead-lettered, and nothing of the batch comes back."""
     batch = await uow.batches.get(batch_id, for_update=True)
-    if batch is None:
-        # Redelivery cannot make an unknown batch known: dead-letter instead of looping.
-        raise PermanentError(f"unknown batch_id {batch_id!r}: BOS never registered it")
-    return batch
+    if batch is not None:
+        return batch
+    if await uow.batches.was_deleted(batch_id):
+        logger.info("event_for_deleted_batch_dropped", batch_id=batch_id)
+        return None
+    # Redelivery cannot make an unknown batch known: dead-letter instead of looping.
+    raise PermanentError(f"unknown batch_id {batch_id!r}: BOS never registered it")
 
 
 async def _save(uow: UnitOfWork, batch: Batch, expected: BatchStatus) -> None:

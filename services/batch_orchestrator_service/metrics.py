@@ -11,3 +11,8 @@ BATCHES_REGISTERED = Counter("huleedu_bos_batches_registered_total", "Batches re
 BATCHES_FINISHED = Counter(
     "huleedu_bos_batches_finished_total", "Batches that reached a terminal status.", ["status"]
 )
+BATCHES_DELETED = Counter(
+    "huleedu_bos_batches_deleted_total",
+    "Batches deleted, by whom: their teacher or retention.",
+    ["reason"],
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from common_core.enums import ProcessingEvent, ProcessingStage
 from common_core.events import (
+    BatchDeleted,
     BatchEssaysRegistered,
     BatchLifecycleCompleted,
     BatchPipelineProgressUpdated,
@@ -27,6 +28,7 @@ def batch_registered(batch: Batch) -> BatchEssaysRegistered:
         batch_id=batch.batch_id,
         expected_essay_count=batch.expected_essay_count,
         essay_ids=list(batch.essay_ids),
+        teacher_id=batch.teacher_id,
         metadata=_metadata(
             batch, ProcessingEvent.BATCH_ESSAYS_REGISTERED, ProcessingStage.REGISTRATION
         ),
@@ -54,6 +56,7 @@ def progress_snapshot(batch: Batch) -> BatchPipelineProgressUpdated:
         batch_id=batch.batch_id,
         batch_status=batch.status,
         pipeline_state=batch.pipeline_state.model_copy(deep=True),
+        teacher_id=batch.teacher_id,
         metadata=_metadata(
             batch, ProcessingEvent.BATCH_PIPELINE_PROGRESS_UPDATED, _current_stage(batch)
         ),
@@ -67,9 +70,19 @@ def batch_completed(batch: Batch, results: Results) -> BatchLifecycleCompleted:
         status=batch.status,
         essay_counts=final_counts(batch, results),
         failed_uploads=len(batch.failed_uploads),
+        teacher_id=batch.teacher_id,
         metadata=_metadata(
             batch, ProcessingEvent.BATCH_LIFECYCLE_COMPLETED, ProcessingStage.COMPLETION
         ),
+    )
+
+
+def batch_deleted(batch: Batch) -> BatchDeleted:
+    """To every service: forget this batch (rows and blobs); drop what still arrives for it."""
+    return BatchDeleted(
+        batch_id=batch.batch_id,
+        teacher_id=batch.teacher_id,
+        metadata=_metadata(batch, ProcessingEvent.BATCH_DELETED, ProcessingStage.COMPLETION),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import NamedTuple, Protocol, Self
 
@@ -45,6 +46,18 @@ class BatchRepository(Protocol):
         self, batch_id: str, pipeline: str
     ) -> list[dict[str, int | float | None]]:
         """The metrics of the pipeline's successful results that carry some (one per essay)."""
+
+    async def of_teacher(self, teacher_id: str, limit: int) -> list[Batch]:
+        """The teacher's batches, newest first, at most `limit`."""
+
+    async def created_before(self, cutoff: datetime, limit: int) -> list[str]:
+        """Ids of batches registered before `cutoff`, oldest first, at most `limit`."""
+
+    async def delete(self, batch_id: str, deleted_at: datetime) -> None:
+        """Remove the batch and all its rows; remember it was deleted (see `was_deleted`)."""
+
+    async def was_deleted(self, batch_id: str) -> bool:
+        """True when the batch existed and was deleted: its late events are dropped."""
 
 
 class UnitOfWork(Protocol):

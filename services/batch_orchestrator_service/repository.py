@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from services.batch_orchestrator_service.domain import Batch, EssayIdsInUseError
 from services.batch_orchestrator_service.models.orm import (
     BatchEssayRow,
     BatchRow,
+    DeletedBatchRow,
     PhaseResultRow,
 )
 from services.batch_orchestrator_service.protocols import RecordedResult
@@ -59,6 +60,7 @@ def _to_domain(row: BatchRow) -> Batch:
         class_summary=row.class_summary,
         created_at=_utc(row.created_at),
         updated_at=_utc(row.updated_at),
+        teacher_id=row.teacher_id,
     )
 
 
@@ -93,6 +95,7 @@ class SqlBatchRepository:
                 expected_essay_count=batch.expected_essay_count,
                 essay_ids=list(batch.essay_ids),
                 created_at=batch.created_at,
+                teacher_id=batch.teacher_id,
                 **_mutable_columns(batch),
             )
         )
@@ -203,6 +206,48 @@ class SqlBatchRepository:
             )
         )
         return [dict(metrics) for metrics in found if metrics]
+
+    async def of_teacher(self, teacher_id: str, limit: int) -> list[Batch]:
+        """The teacher's batches, newest first, at most `limit`."""
+        rows = await self._session.scalars(
+            select(BatchRow)
+            .where(BatchRow.teacher_id == teacher_id)
+            .order_by(BatchRow.created_at.desc(), BatchRow.id)
+            .limit(limit)
+        )
+        return [_to_domain(row) for row in rows]
+
+    async def created_before(self, cutoff: datetime, limit: int) -> list[str]:
+        """Ids of batches registered before `cutoff`, oldest first, at most `limit`."""
+        found = await self._session.scalars(
+            select(BatchRow.id)
+            .where(BatchRow.created_at < cutoff)
+            .order_by(BatchRow.created_at, BatchRow.id)
+            .limit(limit)
+        )
+        return list(found)
+
+    async def delete(self, batch_id: str, deleted_at: datetime) -> None:
+        """Remove the batch and every row of it, and remember that it was deleted.
+
+        Children are deleted explicitly: SQLite enforces ON DELETE CASCADE only with a pragma.
+        """
+        for table in (PhaseResultRow, BatchEssayRow):
+            await self._session.execute(delete(table).where(table.batch_id == batch_id))
+        await self._session.execute(delete(BatchRow).where(BatchRow.id == batch_id))
+        insert = sqlite_insert if self._dialect() == "sqlite" else pg_insert
+        await self._session.execute(
+            insert(DeletedBatchRow)
+            .values(batch_id=batch_id, deleted_at=deleted_at)
+            .on_conflict_do_nothing(index_elements=[DeletedBatchRow.batch_id])
+        )
+
+    async def was_deleted(self, batch_id: str) -> bool:
+        """True when the batch existed and was deleted."""
+        found = await self._session.scalar(
+            select(DeletedBatchRow.batch_id).where(DeletedBatchRow.batch_id == batch_id)
+        )
+        return found is not None
 
 
 class SqlUnitOfWork(OutboxUnitOfWork):

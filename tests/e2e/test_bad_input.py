@@ -103,7 +103,7 @@ def cases(client: FleetClient, tmp: Path) -> list[Case]:
         ("bos empty body", "POST", REGISTER, b"", JSON, {400, 422}),
         ("bos json array", "POST", REGISTER, b"[1, 2]", JSON, {400, 422}),
         ("bos wrong content type", "POST", REGISTER, as_json(VALID), "text/plain", {400, 415}),
-        ("bos wrong method", "DELETE", REGISTER, None, None, {405}),
+        ("bos wrong method", "PUT", REGISTER, None, None, {405}),
         ("bos head on a post route", "HEAD", REGISTER, None, None, {405}),
         ("bos json nested 1000 deep", "POST", REGISTER, b"[" * 1000 + b"]" * 1000, JSON, {400}),
         register("bos bidi override in class", {"class_designation": "9A\u202etxt.exe"}, {422}),

@@ -1,5 +1,6 @@
 """A real BOS app for integration tests (Quart test_app: relay and consumer running) and ways to
-look at it: its REST answers, its outbox, its consumer group's progress."""
+look at it: its REST answers (as a teacher logged in at the real identity service), its outbox,
+its consumer group's progress."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from common_core.metadata import EntityReference, SystemProcessingMetadata
 from common_core.outbox import OutboxMessage
 from services.batch_orchestrator_service.app import create_app
 from services.batch_orchestrator_service.config import BOSSettings
+from tests.support.auth import AuthedClient, Teacher
 from tests.support.kafka import poll
 
 
@@ -45,12 +47,19 @@ def registration(course_code: str = "SV2", count: int = 2, **extra: Any) -> dict
 
 @dataclass
 class RunningBos:
-    """One started BOS app and ways to look at it."""
+    """One started BOS app and ways to look at it. `client` calls as `teacher`; `anonymous`
+    is the bare test client (no token)."""
 
     app: Quart
     test_app: TestAppProtocol
-    client: TestClientProtocol
+    client: AuthedClient
     settings: BOSSettings
+    teacher: Teacher
+    anonymous: TestClientProtocol
+
+    def as_teacher(self, teacher: Teacher) -> AuthedClient:
+        """A client calling as another teacher."""
+        return AuthedClient(self.anonymous, teacher.headers)
 
     async def register(self, body: dict[str, Any]) -> dict[str, Any]:
         """Register a batch; asserts the 202."""
@@ -93,22 +102,30 @@ class RunningBos:
         return [json.loads(row.value) for row in rows]
 
 
-def bos_settings_for(kafka_bootstrap: str, database_url: str, group_id: str) -> BOSSettings:
-    """Settings of a test BOS: own database, own consumer group, fast relay polling."""
-    return BOSSettings(
-        kafka_bootstrap_servers=kafka_bootstrap,
-        database_url=database_url,
-        consumer_group=group_id,
-        outbox_poll_interval_seconds=0.2,
-    )
+def bos_settings_for(
+    kafka_bootstrap: str, database_url: str, group_id: str, jwks_url: str, **overrides: Any
+) -> BOSSettings:
+    """Settings of a test BOS: own database, own consumer group, fast relay polling, tokens
+    verified against the identity at `jwks_url`."""
+    values: dict[str, Any] = {
+        "kafka_bootstrap_servers": kafka_bootstrap,
+        "database_url": database_url,
+        "consumer_group": group_id,
+        "outbox_poll_interval_seconds": 0.2,
+        "identity_jwks_url": jwks_url,
+        **overrides,
+    }
+    return BOSSettings(**values)
 
 
 @asynccontextmanager
-async def started_bos(settings: BOSSettings) -> AsyncIterator[RunningBos]:
-    """`async with started_bos(settings) as running:` runs one BOS app for the block."""
+async def started_bos(settings: BOSSettings, teacher: Teacher) -> AsyncIterator[RunningBos]:
+    """`async with started_bos(settings, teacher) as running:` runs one BOS app for the block;
+    its `client` calls as `teacher`."""
     app = create_app(settings)
     async with app.test_app() as test_app:
-        yield RunningBos(app, test_app, test_app.test_client(), settings)
+        raw = test_app.test_client()
+        yield RunningBos(app, test_app, AuthedClient(raw, teacher.headers), settings, teacher, raw)
 
 
 async def publish(publisher: KafkaEventPublisher, data: EventData, correlation_id: str) -> None:

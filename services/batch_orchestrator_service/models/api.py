@@ -142,8 +142,8 @@ class RegisterBatchRequest(BaseModel):
                 raise ValueError("essay_ids must be unique")
         return self
 
-    def to_registration(self) -> BatchRegistration:
-        """The domain's view of the request."""
+    def to_registration(self, teacher_id: str) -> BatchRegistration:
+        """The domain's view of the request, made by the authenticated `teacher_id`."""
         return BatchRegistration(
             course_code=self.course_code,
             class_designation=self.class_designation,
@@ -151,6 +151,7 @@ class RegisterBatchRequest(BaseModel):
             expected_essay_count=self.expected_essay_count,
             essay_ids=list(self.essay_ids) if self.essay_ids is not None else None,
             requested_pipelines=resolved_pipelines(self.requested_pipelines),
+            teacher_id=teacher_id,
         )
 
 
@@ -191,6 +192,39 @@ class BatchStatusResponse(BaseModel):
         description="Per metric over the class, once a pipeline that measures metrics "
         "(nlp_metrics) has finished; null before.",
     )
+
+
+class BatchSummary(BaseModel):
+    """One batch in a teacher's list (GET /v1/batches)."""
+
+    batch_id: str = Field(description="The batch's id.")
+    status: BatchStatus = Field(description="Where the batch is in its lifecycle.")
+    course_code: CourseCode = Field(description="The course the essays belong to.")
+    class_designation: str = Field(description="The class.")
+    expected_essay_count: int = Field(description="How many essays were expected.")
+    requested_pipelines: list[str] = Field(description="Every pipeline the batch runs.")
+    created_at: datetime = Field(description="When the batch was registered (UTC).")
+    updated_at: datetime = Field(description="When the batch last changed (UTC).")
+
+
+class BatchListResponse(BaseModel):
+    """GET /v1/batches: the caller's own batches, newest first."""
+
+    batches: list[BatchSummary] = Field(description="At most `limit` batches.")
+
+
+class BatchListQuery(BaseModel):
+    """Query of GET /v1/batches."""
+
+    limit: int = Field(default=100, ge=1, le=500, description="Most batches to return.")
+
+
+class DeleteBatchResponse(BaseModel):
+    """202 answer to DELETE /v1/batches/{batch_id}: BOS has forgotten it; the other services
+    forget their part within seconds."""
+
+    batch_id: str = Field(description="The deleted batch.")
+    correlation_id: str = Field(description="Traces the deletion through the fleet.")
 
 
 class RequestPipelinesRequest(BaseModel):

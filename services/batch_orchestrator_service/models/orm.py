@@ -1,11 +1,12 @@
-"""SQL tables of BOS: `batches` (context, pipeline state), `batch_essays`, `essay_phase_results`."""
+"""SQL tables of BOS: `batches` (owner, context, pipeline state), `batch_essays`,
+`essay_phase_results`, and `deleted_batches` (what was deleted, so late events are dropped)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -17,6 +18,11 @@ class BatchRow(Base):
     """One registered batch with its course context and its pipeline state."""
 
     __tablename__ = "batches"
+    # A teacher's list, newest first; retention's sweep by age.
+    __table_args__ = (
+        Index("ix_batches_teacher_created", "teacher_id", "created_at"),
+        Index("ix_batches_created_at", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     status: Mapped[str] = mapped_column(String(32), index=True)
@@ -37,6 +43,8 @@ class BatchRow(Base):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The owning teacher (identity's teacher_id); NULL for batches from before ownership.
+    teacher_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class PhaseResultRow(Base):
@@ -68,3 +76,13 @@ class BatchEssayRow(Base):
     batch_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("batches.id", ondelete="CASCADE"), index=True
     )
+
+
+class DeletedBatchRow(Base):
+    """A batch that was deleted (by its teacher or by retention). Only its id and when: events
+    still in flight for it are recognised and dropped instead of dead-lettered."""
+
+    __tablename__ = "deleted_batches"
+
+    batch_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

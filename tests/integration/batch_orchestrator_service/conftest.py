@@ -8,6 +8,7 @@ import pytest
 
 from common_core.kafka import KafkaEventPublisher
 from services.batch_orchestrator_service.config import BOSSettings
+from tests.support.auth import IdentityUnderTest, Teacher
 from tests.support.bos import (
     RunningBos,
     bos_settings_for,
@@ -16,15 +17,23 @@ from tests.support.bos import (
 
 
 @pytest.fixture
-def bos_settings(kafka_bootstrap: str, database_url: str, group_id: str) -> BOSSettings:
+def bos_settings(
+    kafka_bootstrap: str, database_url: str, group_id: str, identity: IdentityUnderTest
+) -> BOSSettings:
     """Settings for this test's BOS; every test using it runs on SQLite and on PostgreSQL."""
-    return bos_settings_for(kafka_bootstrap, database_url, group_id)
+    return bos_settings_for(kafka_bootstrap, database_url, group_id, identity.jwks_url)
 
 
 @pytest.fixture
-async def bos(bos_settings: BOSSettings) -> AsyncIterator[RunningBos]:
+async def teacher(identity: IdentityUnderTest) -> Teacher:
+    """The teacher this test's BOS client calls as."""
+    return await identity.teacher("anna")
+
+
+@pytest.fixture
+async def bos(bos_settings: BOSSettings, teacher: Teacher) -> AsyncIterator[RunningBos]:
     """BOS started as a server would start it (before_serving), stopped after the test."""
-    async with started_bos(bos_settings) as running:
+    async with started_bos(bos_settings, teacher) as running:
         yield running
 
 

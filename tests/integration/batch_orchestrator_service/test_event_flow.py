@@ -8,6 +8,7 @@ from common_core.enums import EssayStatus, ProcessingEvent
 from common_core.kafka import BackgroundConsumer, KafkaEventPublisher
 from common_core.topics import dlt_topic_name, topic_name
 from services.batch_orchestrator_service.config import BOSSettings
+from tests.support.auth import Teacher
 from tests.support.bos import (
     RunningBos,
     new_id,
@@ -123,10 +124,10 @@ async def test_results_with_duplicates_finish_the_batch_exactly_once(
 
 
 async def test_a_burst_of_updates_on_one_key_is_applied_per_poll_and_completes_once(
-    bos_settings: BOSSettings, publisher: KafkaEventPublisher
+    bos_settings: BOSSettings, publisher: KafkaEventPublisher, teacher: Teacher
 ) -> None:
     count = 12
-    async with started_bos(bos_settings) as first:
+    async with started_bos(bos_settings, teacher) as first:
         answer = await first.register(registration("ENG7", count))
         batch_id, essay_ids = answer["batch_id"], answer["essay_ids"]
         await publisher.publish(ready(batch_id, essay_ids), "cid")
@@ -141,7 +142,7 @@ async def test_a_burst_of_updates_on_one_key_is_applied_per_poll_and_completes_o
     burst.append((update(batch_id, essay_ids[0], EssayStatus.SPELLCHECKED_SUCCESS), "cid"))
     await publisher.publish_many(burst)  # keyed by batch_id: one partition, in this order
 
-    async with started_bos(bos_settings) as second:
+    async with started_bos(bos_settings, teacher) as second:
         batch = await second.wait_for_status(batch_id, "completed")
         await caught_up(second)
         progress = await second.outbox(batch_id, PROGRESS)
@@ -236,14 +237,14 @@ async def test_unknown_batch_is_dead_lettered_and_the_consumer_goes_on(
 
 
 async def test_restart_keeps_the_batch_and_carries_on(
-    bos_settings: BOSSettings, publisher: KafkaEventPublisher
+    bos_settings: BOSSettings, publisher: KafkaEventPublisher, teacher: Teacher
 ) -> None:
-    async with started_bos(bos_settings) as first:
+    async with started_bos(bos_settings, teacher) as first:
         answer = await first.register(registration("SV3", 2))
         before = await first.batch(answer["batch_id"])
     batch_id, essay_ids = answer["batch_id"], answer["essay_ids"]
 
-    async with started_bos(bos_settings) as second:
+    async with started_bos(bos_settings, teacher) as second:
         assert await second.batch(batch_id) == before
         await publisher.publish(ready(batch_id, essay_ids), "cid")
         for essay_id in essay_ids:
@@ -254,7 +255,7 @@ async def test_restart_keeps_the_batch_and_carries_on(
 
     assert batch["status"] == "completed"
     assert batch["pipeline_state"]["spellcheck"]["essay_counts"]["successful"] == 2
-    async with started_bos(bos_settings) as third:
+    async with started_bos(bos_settings, teacher) as third:
         assert await third.batch(batch_id) == batch
 
 

@@ -65,11 +65,18 @@ def state_update(
     )
 
 
+# The teacher every builder's batch belongs to.
+TEACHER = "teacher-anna"
+
+
 async def registered(
     uow: FakeUnitOfWork,
     course: CourseCode = CourseCode.SV2,
     n: int = 3,
     pipelines: tuple[str, ...] = ("spellcheck",),
+    teacher_id: str = TEACHER,
 ) -> Batch:
-    registration = BatchRegistration(course, "9A", "Skriv.", n, requested_pipelines=list(pipelines))
+    registration = BatchRegistration(
+        course, "9A", "Skriv.", n, requested_pipelines=list(pipelines), teacher_id=teacher_id
+    )
     return await register_batch(registration, CID, uow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
@@ -27,6 +28,7 @@ class FakeBatchRepository:
         self.lose_next_save = False
         # Batch ids in the order they were locked (the lock order across batches matters).
         self.locked: list[str] = []
+        self.deleted: dict[str, datetime] = {}
 
     async def add(self, batch: Batch) -> None:
         self.batches[batch.batch_id] = copy.deepcopy(batch)
@@ -67,6 +69,23 @@ class FakeBatchRepository:
             if (b, p) == (batch_id, pipeline) and r.metrics
         ]
 
+    async def of_teacher(self, teacher_id: str, limit: int) -> list[Batch]:
+        mine = [b for b in self.batches.values() if b.teacher_id == teacher_id]
+        mine.sort(key=lambda b: (b.created_at, b.batch_id), reverse=True)
+        return [copy.deepcopy(b) for b in mine[:limit]]
+
+    async def created_before(self, cutoff: datetime, limit: int) -> list[str]:
+        old = sorted((b.created_at, b.batch_id) for b in self.batches.values())
+        return [batch_id for created, batch_id in old if created < cutoff][:limit]
+
+    async def delete(self, batch_id: str, deleted_at: datetime) -> None:
+        self.batches.pop(batch_id, None)
+        self.results = {k: r for k, r in self.results.items() if k[0] != batch_id}
+        self.deleted.setdefault(batch_id, deleted_at)
+
+    async def was_deleted(self, batch_id: str) -> bool:
+        return batch_id in self.deleted
+
     def statuses(self, pipeline: str = "spellcheck") -> dict[str, EssayStatus]:
         """Recorded results of one pipeline by essay id (every batch)."""
         return {e: r.status for (_, p, e), r in self.results.items() if p == pipeline}
@@ -88,7 +107,9 @@ class FakeUnitOfWork:
     published: list[Published] = field(default_factory=list)
     commits: int = 0
     _pending: list[Published] = field(default_factory=list)
-    _snapshot: tuple[dict[str, Batch], dict[ResultKey, RecordedResult]] | None = None
+    _snapshot: (
+        tuple[dict[str, Batch], dict[ResultKey, RecordedResult], dict[str, datetime]] | None
+    ) = None
 
     @property
     def batches(self) -> FakeBatchRepository:
@@ -96,7 +117,11 @@ class FakeUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._pending = []
-        self._snapshot = (copy.deepcopy(self.repo.batches), dict(self.repo.results))
+        self._snapshot = (
+            copy.deepcopy(self.repo.batches),
+            dict(self.repo.results),
+            dict(self.repo.deleted),
+        )
         return self
 
     async def __aexit__(
@@ -106,7 +131,7 @@ class FakeUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         if self._snapshot is not None:  # not committed: roll back
-            self.repo.batches, self.repo.results = self._snapshot
+            self.repo.batches, self.repo.results, self.repo.deleted = self._snapshot
         self._pending = []
 
     def publish(self, event: EventData, correlation_id: str) -> None:

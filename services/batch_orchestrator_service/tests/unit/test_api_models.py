@@ -112,7 +112,7 @@ def test_unknown_pipeline_names_the_known_ones() -> None:
 
 def test_dependencies_are_added_in_run_order() -> None:
     request = RegisterBatchRequest.model_validate(body(requested_pipelines=["nlp_metrics"]))
-    assert request.to_registration().requested_pipelines == ["spellcheck", "nlp_metrics"]
+    assert request.to_registration("t-1").requested_pipelines == ["spellcheck", "nlp_metrics"]
 
 
 def test_more_pipelines_body_is_checked_like_registration() -> None:

@@ -27,6 +27,7 @@ from services.batch_orchestrator_service.handlers import (
 )
 from services.batch_orchestrator_service.tests.unit.builders import (
     CID,
+    TEACHER,
     ready_event,
     registered,
     state_update,
@@ -164,7 +165,7 @@ async def test_more_pipelines_on_a_finished_batch_run_on_the_essays_through_so_f
     await send(uow, batch, (0, OK), (1, FAILED))
     assert stored(uow, batch).status is BatchStatus.PARTIALLY_COMPLETED
 
-    again = await request_pipelines(batch.batch_id, ["nlp_metrics"], "corr-more", uow)
+    again = await request_pipelines(batch.batch_id, ["nlp_metrics"], TEACHER, "corr-more", uow)
 
     assert again.requested_pipelines == ["spellcheck", "nlp_metrics"]
     assert stored(uow, batch).status is BatchStatus.PROCESSING
@@ -183,14 +184,14 @@ async def test_more_pipelines_refusals_change_nothing() -> None:
     uow = FakeUnitOfWork()
     batch = await registered(uow, CourseCode.ENG5, 1)
     with pytest.raises(BatchNotFoundError):
-        await request_pipelines("nope", ["nlp_metrics"], CID, uow)
+        await request_pipelines("nope", ["nlp_metrics"], TEACHER, CID, uow)
     with pytest.raises(BatchNotFinishedError):
-        await request_pipelines(batch.batch_id, ["nlp_metrics"], CID, uow)
+        await request_pipelines(batch.batch_id, ["nlp_metrics"], TEACHER, CID, uow)
     await handle_batch_essays_ready(ready_event(batch), CID, uow)
     await send(uow, batch, (0, OK))
     before = (len(uow.published), stored(uow, batch))
 
     with pytest.raises(PipelineAlreadyRequestedError):
-        await request_pipelines(batch.batch_id, ["spellcheck"], CID, uow)
+        await request_pipelines(batch.batch_id, ["spellcheck"], TEACHER, CID, uow)
 
     assert (len(uow.published), stored(uow, batch)) == before
