@@ -10,6 +10,8 @@ from quart import Quart
 from quart_dishka import QuartDishka
 
 from common_core import runtime
+from common_core.auth import TokenVerifier
+from common_core.auth.quart import install_token_auth
 from common_core.logs import configure_logging
 from common_core.openapi import install_openapi
 from common_core.web import cap_request_body, install_http_plumbing, serve_app
@@ -28,10 +30,15 @@ _EXTRA_FORM_PARTS = 16
 _BACKSTOP_FACTOR = 4
 
 
-def create_app(settings: FileServiceSettings, container: AsyncContainer | None = None) -> Quart:
+def create_app(
+    settings: FileServiceSettings,
+    container: AsyncContainer | None = None,
+    verifier: TokenVerifier | None = None,
+) -> Quart:
     """The Quart app: routes, JSON errors, metrics, limits, and the Dishka container.
 
-    `container` replaces the real wiring (tests hand in one with fakes).
+    `container` replaces the real wiring (tests hand in one with fakes); `verifier` replaces
+    the one verifying teachers' tokens from identity's JWKS (`identity_jwks_url`).
     """
     app = Quart(SERVICE_NAME)
     # Only Quart's hard caps here: the route checks the limits itself, because the contract
@@ -44,6 +51,7 @@ def create_app(settings: FileServiceSettings, container: AsyncContainer | None =
     )
     install_openapi(app, "File Service")
     install_http_plumbing(app)
+    install_token_auth(app, verifier or TokenVerifier.from_settings(settings))
     app.register_blueprint(files_api)
     app.register_blueprint(health)
     container = container or make_container(settings)

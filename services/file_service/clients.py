@@ -14,6 +14,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from common_core.auth import AuthError
 from common_core.content import BATCH_DELETED_STATUS, content_headers
 from common_core.logs import get_logger
 from common_core.web import CORRELATION_HEADER
@@ -25,21 +26,27 @@ _STORAGE_ID_LENGTH = 32
 
 
 class BosClient:
-    """Asks BOS's public `GET /v1/batches/{batch_id}`; a short timeout, no retries."""
+    """Asks BOS's public `GET /v1/batches/{batch_id}` with the teacher's token (BOS checks the
+    owner); a short timeout, no retries."""
 
     def __init__(self, session: aiohttp.ClientSession, base_url: str, timeout: float) -> None:
         self._session = session
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
-    async def batch_status(self, batch_id: str) -> str | None:
-        """The batch's status, None when BOS does not know it; raises BosUnavailable otherwise."""
+    async def batch_status(self, batch_id: str, token: str) -> str | None:
+        """The batch's status, None when BOS does not know it as the token's teacher's batch;
+        raises BosUnavailable otherwise, AuthError when BOS refuses the token."""
         url = f"{self._base_url}/v1/batches/{quote(batch_id, safe='')}"
+        headers = {"Authorization": f"Bearer {token}"}
         try:
-            async with self._session.get(url, timeout=self._timeout) as response:
+            async with self._session.get(url, headers=headers, timeout=self._timeout) as response:
                 # 400/422 mean BOS finds the id malformed: no such batch can exist either.
                 if response.status in (400, 404, 422):
                     return None
+                if response.status == 401:
+                    # Verified here a moment ago; it expired since (or the two disagree).
+                    raise AuthError("invalid_token", "the batch service refused the token")
                 if response.status != 200:
                     raise BosUnavailable(f"BOS answered {response.status}")
                 body: Any = await response.json(content_type=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from common_core.auth.settings import TokenVerificationSettings
 from common_core.config import ServiceSettings
 from common_core.content import ContentServiceTokenSettings
 
@@ -12,7 +13,7 @@ SERVICE_NAME = "file_service"
 MIB = 1024 * 1024
 
 
-class FileServiceSettings(ServiceSettings, ContentServiceTokenSettings):
+class FileServiceSettings(ServiceSettings, ContentServiceTokenSettings, TokenVerificationSettings):
     """Where the collaborators are, how long to wait for them, and how much one upload may be."""
 
     model_config = SettingsConfigDict(env_prefix="FILE_SERVICE_", extra="ignore")

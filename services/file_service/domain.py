@@ -240,7 +240,8 @@ class UploadRefused(Exception):
 
 
 class BatchNotFound(UploadRefused):
-    """BOS does not know the batch."""
+    """BOS does not know the batch, or it is another teacher's (the same answer), or it was
+    deleted while the upload ran."""
 
     def __init__(self, batch_id: str) -> None:
         super().__init__("no batch with this id", {"batch_id": batch_id})

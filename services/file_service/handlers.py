@@ -108,19 +108,24 @@ class UploadCollaborators:
 
 @dataclass(frozen=True)
 class Upload:
-    """One upload request as the API parsed it."""
+    """One upload request as the API parsed it, by the teacher whose token it carried.
+
+    `token` is that verified token: BOS is asked about the batch with it, so BOS answers for
+    this teacher and another teacher's batch is refused exactly as an unknown one.
+    """
 
     batch_id: str
     files: Sequence[UploadedFile]
     correlation_id: str
-    teacher_id: str | None = None
+    teacher_id: str
+    token: str
     idempotency_key: str | None = None
 
 
 async def handle_upload(upload: Upload, deps: UploadCollaborators) -> dict[str, Any]:
     """The upload report (the 202 body): fresh, or the first answer again for a known key."""
     if upload.idempotency_key is None:
-        await ensure_batch_accepts_content(upload.batch_id, deps.batches)
+        await ensure_batch_accepts_content(upload.batch_id, deps.batches, upload.token)
         outcome = await upload_batch_files(upload, deps, first_request=None)
         return outcome.to_json(upload.correlation_id)
     return await _upload_once_per_key(upload, upload.idempotency_key, deps)
@@ -135,7 +140,7 @@ async def _upload_once_per_key(
     failed after it) does not ask BOS again: that attempt's files may already have made the
     batch complete, and the contract's answer is the same "whatever the batch's state now".
     """
-    key = RequestKey(upload.teacher_id or "", upload.batch_id, idempotency_key)
+    key = RequestKey(upload.teacher_id, upload.batch_id, idempotency_key)
     claim = await _claim_or_wait(key, deps)
     if isinstance(claim, Replay):
         logger.info("upload_replayed", batch_id=upload.batch_id)
@@ -144,7 +149,7 @@ async def _upload_once_per_key(
     try:
         async with _lease_kept(key, claim.lease_token, deps):
             if not admitted:
-                await ensure_batch_accepts_content(upload.batch_id, deps.batches)
+                await ensure_batch_accepts_content(upload.batch_id, deps.batches, upload.token)
                 await deps.requests.admit(key, claim.lease_token)
                 admitted = True
             ref = request_ref(key.teacher_id, idempotency_key)
@@ -277,9 +282,10 @@ async def purge_expired_records(
         await asyncio.sleep(interval_seconds)
 
 
-async def ensure_batch_accepts_content(batch_id: str, batches: BatchDirectory) -> None:
-    """Raise BatchNotFound / BatchNotAwaitingContent unless BOS says awaiting_content."""
-    status = await batches.batch_status(batch_id)
+async def ensure_batch_accepts_content(batch_id: str, batches: BatchDirectory, token: str) -> None:
+    """Raise BatchNotFound / BatchNotAwaitingContent unless BOS says the token's teacher's
+    batch is awaiting_content."""
+    status = await batches.batch_status(batch_id, token)
     if status is None:
         raise BatchNotFound(batch_id)
     if status != BatchStatus.AWAITING_CONTENT.value:

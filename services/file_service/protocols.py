@@ -12,10 +12,12 @@ from services.file_service.domain import ClaimResult, KnownFile, RequestKey
 
 
 class BatchDirectory(Protocol):
-    """Answers whether a batch exists and in which status (BOS's public GET)."""
+    """Answers whether a teacher's batch exists and in which status (BOS's public GET, asked
+    with the teacher's own token)."""
 
-    async def batch_status(self, batch_id: str) -> str | None:
-        """The batch's status, or None when BOS does not know the batch.
+    async def batch_status(self, batch_id: str, token: str) -> str | None:
+        """The batch's status, or None when BOS does not know it as one of the token's
+        teacher's batches.
 
         Raises BosUnavailable when BOS cannot be asked.
         """

@@ -389,3 +389,14 @@ def test_the_fleet_runner_gives_every_content_caller_the_same_token() -> None:
     for name in CONTENT_CALLERS:
         prefix = DESIGN[name].prefix
         assert specs[name].env[f"{prefix}CONTENT_SERVICE_TOKEN"] == "fleet-secret", name
+
+
+TOKEN_CHECKERS = ("batch_orchestrator_service", "file_service")
+
+
+@pytest.mark.parametrize("name", TOKEN_CHECKERS)
+def test_teacher_facing_services_verify_tokens_from_identitys_jwks(name: str) -> None:
+    svc = service(name)
+    url = svc["environment"][f"{DESIGN[name].prefix}IDENTITY_JWKS_URL"]
+    identity_port = service("identity_service")["environment"]["IDENTITY_PORT"]
+    assert url == f"http://identity_service:{identity_port}/v1/auth/jwks.json"

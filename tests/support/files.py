@@ -18,10 +18,13 @@ class BosDouble:
     url: str = ""
     statuses: dict[str, str] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    # The Authorization each lookup came with: File Service asks as the uploading teacher.
+    authorizations: list[str | None] = field(default_factory=list)
 
     async def get_batch(self, request: web.Request) -> web.Response:
         batch_id = request.match_info["batch_id"]
         self.requests.append(batch_id)
+        self.authorizations.append(request.headers.get("Authorization"))
         status = self.statuses.get(batch_id)
         if status is None:
             return web.json_response(

@@ -1,7 +1,8 @@
 """POST /v1/files/batch: parsing and limits here, the decision in handlers.upload_batch_files.
 
 This is the only place File Service speaks HTTP: the handler's domain errors get their status
-and error code here (`api_error`).
+and error code here (`api_error`). The route needs a teacher's token (401 before anything about
+the body); the teacher's id and token go to the handler, which asks BOS as that teacher.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from quart.datastructures import FileStorage
 from quart_dishka import inject
 from quart_schema import DataSource, document_request, document_response
 
+from common_core.auth import bearer_token
+from common_core.auth.quart import current_teacher_id, require_teacher
 from common_core.openapi import document_errors
 from common_core.web import ApiError, correlation_id, error_response, payload_too_large
 from services.file_service.api.schemas import UploadForm, UploadResponse
@@ -37,6 +40,9 @@ from services.file_service.domain import (
 from services.file_service.handlers import Upload, UploadCollaborators, handle_upload
 
 files_api = Blueprint("files", __name__)
+# First hook of the blueprint: an anonymous caller gets 401 before anything about its body
+# (FinishReadingBody lets a client still sending that body read the answer).
+require_teacher(files_api)
 
 # What each refusal means in HTTP: 404 and 409 are the contract's; 503 means "try again".
 _REFUSALS: dict[type[UploadRefused], tuple[int, str]] = {
@@ -99,7 +105,15 @@ async def upload_files(
     files = await asyncio.to_thread(_read_files, uploads, settings.max_file_bytes)
     if sum(len(f.data) for f in files) > settings.max_request_bytes:
         raise _request_too_large(settings.max_request_bytes)  # a chunked body gave no length
-    upload = Upload(batch_id, files, correlation_id(), idempotency_key=idempotency_key)
+    upload = Upload(
+        batch_id,
+        files,
+        correlation_id(),
+        teacher_id=current_teacher_id(),
+        # The token the guard verified, passed on so BOS answers for this teacher.
+        token=bearer_token(request.headers.get("Authorization")),
+        idempotency_key=idempotency_key,
+    )
     return jsonify(await handle_upload(upload, deps)), 202
 
 

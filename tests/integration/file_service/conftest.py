@@ -18,6 +18,7 @@ from aiohttp import web
 from common_core.processes import free_port
 from services.file_service.app import create_app as create_file_app
 from services.file_service.config import FileServiceSettings
+from tests.support.auth import IdentityUnderTest, Teacher
 from tests.support.content import (
     CONTENT_TOKEN,
     ContentServiceUnderTest,
@@ -55,12 +56,26 @@ async def content_service(
         yield ContentServiceUnderTest(url, root)
 
 
+@pytest.fixture(scope="module")
+async def uploader(identity: IdentityUnderTest) -> Teacher:
+    """The teacher the tests upload as (a real token from the real identity service)."""
+    return await identity.teacher("uploader")
+
+
+@pytest.fixture
+def auth(uploader: Teacher) -> dict[str, str]:
+    """The uploading teacher's Authorization header."""
+    headers: dict[str, str] = uploader.headers
+    return headers
+
+
 @pytest.fixture
 def file_service(
     kafka_bootstrap: str,
     bos: BosDouble,
     content_service: ContentServiceUnderTest,
     tmp_path: Path,
+    identity: IdentityUnderTest,
 ) -> FileServiceFactory:
     """`async with file_service(**setting_overrides) as url:` runs a real File Service."""
 
@@ -71,6 +86,7 @@ def file_service(
             "bos_url": bos.url,
             "content_service_url": content_service.url,
             "content_service_token": CONTENT_TOKEN,
+            "identity_jwks_url": identity.jwks_url,
             "bos_timeout_seconds": 2.0,
             "content_service_timeout_seconds": 2.0,
             "database_url": f"sqlite+aiosqlite:///{tmp_path / 'file_service.sqlite3'}",

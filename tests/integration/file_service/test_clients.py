@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from common_core.auth import AuthError
 from common_core.processes import free_port
 from services.file_service.clients import BosClient, ContentServiceClient
 from services.file_service.domain import BatchNotFound, BosUnavailable, ContentServiceUnavailable
@@ -84,7 +85,8 @@ async def test_bos_answers(
     server: Scripted, session: aiohttp.ClientSession, answer: Answer, expected: str | None
 ) -> None:
     server.answers = [answer]
-    assert await BosClient(session, server.url, 1.0).batch_status("b1") == expected
+    assert await BosClient(session, server.url, 1.0).batch_status("b1", "tok-1") == expected
+    assert server.headers[0]["Authorization"] == "Bearer tok-1"  # asked as the teacher
 
 
 @pytest.mark.parametrize(
@@ -95,8 +97,16 @@ async def test_bos_failures_are_unavailable(
 ) -> None:
     server.answers = [answer]
     with pytest.raises(BosUnavailable):
-        await BosClient(session, server.url, 0.3).batch_status("b1")
+        await BosClient(session, server.url, 0.3).batch_status("b1", "tok-1")
     assert server.hits == 1  # no retries: the teacher gets a quick answer
+
+
+async def test_bos_refusing_the_token_is_401_not_an_outage(
+    server: Scripted, session: aiohttp.ClientSession
+) -> None:
+    server.answers = [status(401, {"error": {"code": "token_expired"}})]
+    with pytest.raises(AuthError):
+        await BosClient(session, server.url, 1.0).batch_status("b1", "tok-1")
 
 
 async def test_content_5xx_is_retried_until_it_works(

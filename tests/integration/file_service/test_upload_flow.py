@@ -21,6 +21,7 @@ from common_core.metadata import EntityReference, StorageReferenceMetadata, Syst
 from common_core.processes import free_port
 from common_core.topics import topic_name
 from common_core.web import CORRELATION_HEADER
+from tests.support.auth import IdentityUnderTest
 from tests.support.content import (
     CONTENT_TOKEN,
     ContentServiceUnderTest,
@@ -50,17 +51,19 @@ def new_batch(bos: BosDouble, status: str = "awaiting_content") -> str:
 
 
 async def upload(
+    auth: dict[str, str],
     url: str,
     batch_id: str | None,
     files: list[tuple[str, bytes]],
     correlation_id: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
+    """POST the files to the batch as the teacher whose Authorization `auth` is."""
     form = aiohttp.FormData()
     if batch_id is not None:
         form.add_field("batch_id", batch_id)
     for name, data in files:
         form.add_field("files", data, filename=name, content_type="application/octet-stream")
-    headers = {CORRELATION_HEADER: correlation_id} if correlation_id else {}
+    headers = {**auth, **({CORRELATION_HEADER: correlation_id} if correlation_id else {})}
     async with (
         aiohttp.ClientSession() as session,
         session.post(f"{url}/v1/files/batch", data=form, headers=headers) as response,
@@ -81,6 +84,7 @@ async def test_mixed_batch_events_land_on_both_topics(
     bos: BosDouble,
     content_service: ContentServiceUnderTest,
     kafka_bootstrap: str,
+    auth: dict[str, str],
 ) -> None:
     batch_id = new_batch(bos)
     correlation_id = f"corr-{uuid.uuid4().hex}"
@@ -97,7 +101,7 @@ async def test_mixed_batch_events_land_on_both_topics(
     ]
 
     async with file_service() as url:
-        status, body = await upload(url, batch_id, files, correlation_id)
+        status, body = await upload(auth, url, batch_id, files, correlation_id)
 
     assert status == 202, body
     assert body["batch_id"] == batch_id
@@ -166,33 +170,40 @@ async def test_batch_unknown_or_not_awaiting_content(
     bos_status: str | None,
     expected: int,
     code: str,
+    auth: dict[str, str],
 ) -> None:
     batch_id = f"fs-{uuid.uuid4().hex}"
     if bos_status:
         bos.statuses[batch_id] = bos_status
     async with file_service() as url:
-        status, body = await upload(url, batch_id, [("a.txt", b"Hello")])
+        status, body = await upload(auth, url, batch_id, [("a.txt", b"Hello")])
     assert status == expected
     assert body["error"]["code"] == code
     assert batch_id in bos.requests
+    assert bos.authorizations[-1] == auth["Authorization"]  # asked as the uploading teacher
 
 
-async def test_bos_down_is_a_clear_503(file_service: FileServiceFactory, bos: BosDouble) -> None:
+async def test_bos_down_is_a_clear_503(
+    file_service: FileServiceFactory, bos: BosDouble, auth: dict[str, str]
+) -> None:
     batch_id = new_batch(bos)
     async with file_service(bos_url=f"http://127.0.0.1:{free_port()}") as url:
-        status, body = await upload(url, batch_id, [("a.txt", b"Hello")])
+        status, body = await upload(auth, url, batch_id, [("a.txt", b"Hello")])
     assert status == 503
     assert body["error"]["code"] == "bos_unavailable"
     assert "batch service" in body["error"]["message"]
 
 
 async def test_content_service_down_is_503_and_nothing_is_published(
-    file_service: FileServiceFactory, bos: BosDouble, kafka_bootstrap: str
+    file_service: FileServiceFactory,
+    bos: BosDouble,
+    kafka_bootstrap: str,
+    auth: dict[str, str],
 ) -> None:
     batch_id = new_batch(bos)
     files = [("a.txt", b"First essay"), ("b.txt", b"Second essay"), ("c.odt", b"rejected")]
     async with file_service(content_service_url=f"http://127.0.0.1:{free_port()}") as url:
-        status, body = await upload(url, batch_id, files)
+        status, body = await upload(auth, url, batch_id, files)
 
     assert status == 503
     assert body["error"]["code"] == "content_service_unavailable"
@@ -204,6 +215,7 @@ async def test_content_service_5xx_is_retried_then_503_and_nothing_is_published(
     bos: BosDouble,
     kafka_bootstrap: str,
     tmp_path: Any,
+    auth: dict[str, str],
 ) -> None:
     batch_id = new_batch(bos)
     store = tmp_path / "store"
@@ -211,7 +223,7 @@ async def test_content_service_5xx_is_retried_then_503_and_nothing_is_published(
         store.rename(tmp_path / "gone")
         store.write_bytes(b"a file where the store directory was")  # every write now fails
         async with file_service(content_service_url=content_url) as url:
-            status, body = await upload(url, batch_id, [("a.txt", b"Essay"), ("b.txt", b" ")])
+            status, body = await upload(auth, url, batch_id, [("a.txt", b"Essay"), ("b.txt", b" ")])
             async with (
                 aiohttp.ClientSession() as session,
                 session.get(f"{content_url}/metrics") as metrics,
@@ -266,14 +278,16 @@ async def assert_only_sentinels(bootstrap: str, batch_id: str) -> None:
         assert ids == [sentinel], f"{topic} had events for {batch_id}: {ids}"
 
 
-async def test_size_limits_over_real_http(file_service: FileServiceFactory, bos: BosDouble) -> None:
+async def test_size_limits_over_real_http(
+    file_service: FileServiceFactory, bos: BosDouble, auth: dict[str, str]
+) -> None:
     batch_id = new_batch(bos)
     async with file_service(max_file_bytes=1000, max_request_bytes=100_000) as url:
         file_status, file_body = await upload(
-            url, batch_id, [("small.txt", b"ok"), ("huge.txt", b"x" * 1001)]
+            auth, url, batch_id, [("small.txt", b"ok"), ("huge.txt", b"x" * 1001)]
         )
         request_status, request_body = await upload(
-            url, batch_id, [(f"{i}.txt", b"y" * 900) for i in range(150)]
+            auth, url, batch_id, [(f"{i}.txt", b"y" * 900) for i in range(150)]
         )
     assert file_status == 413
     assert file_body["error"]["details"]["file_name"] == "huge.txt"
@@ -281,12 +295,17 @@ async def test_size_limits_over_real_http(file_service: FileServiceFactory, bos:
     assert request_body["error"]["code"] == "payload_too_large"
 
 
-async def test_health_and_metrics(file_service: FileServiceFactory, bos: BosDouble) -> None:
+async def test_health_and_metrics(
+    file_service: FileServiceFactory, bos: BosDouble, auth: dict[str, str]
+) -> None:
     async with file_service() as url, aiohttp.ClientSession() as session:
         async with session.get(f"{url}/healthz") as healthy:
             health_body = await healthy.json()
         await upload(
-            url, new_batch(bos), [("a.txt", b"Metrics essay " + uuid.uuid4().bytes.hex().encode())]
+            auth,
+            url,
+            new_batch(bos),
+            [("a.txt", b"Metrics essay " + uuid.uuid4().bytes.hex().encode())],
         )
         async with session.get(f"{url}/metrics") as metrics:
             text = await metrics.text()
@@ -307,19 +326,42 @@ async def test_health_and_metrics(file_service: FileServiceFactory, bos: BosDoub
 
 
 async def test_simple_client_gets_readable_413_and_415(
-    file_service: FileServiceFactory, bos: BosDouble
+    file_service: FileServiceFactory,
+    bos: BosDouble,
+    auth: dict[str, str],
 ) -> None:
     limit = 256 * 1024
     batch_id = new_batch(bos)
     big_form, form_type = encode_multipart({"batch_id": batch_id}, [("big.txt", b"x" * 4 * limit)])
     async with file_service(max_request_bytes=limit, max_file_bytes=limit) as url:
         too_large = await asyncio.to_thread(
-            simple_post, f"{url}/v1/files/batch", big_form, form_type
+            simple_post, f"{url}/v1/files/batch", big_form, form_type, auth
         )
         wrong_type = await asyncio.to_thread(
-            simple_post, f"{url}/v1/files/batch", b"{" + b" " * 2 * limit + b"}", "application/json"
+            simple_post,
+            f"{url}/v1/files/batch",
+            b"{" + b" " * 2 * limit + b"}",
+            "application/json",
+            auth,
         )
     assert too_large[0] == 413
     assert json.loads(too_large[1])["error"]["code"] == "payload_too_large"
     assert wrong_type[0] == 415
     assert json.loads(wrong_type[1])["error"]["code"] == "unsupported_media_type"
+
+
+async def test_an_upload_without_a_teachers_token_is_401_and_asks_nobody(
+    file_service: FileServiceFactory, bos: BosDouble, identity: IdentityUnderTest
+) -> None:
+    batch_id = new_batch(bos)
+    asked = len(bos.requests)
+    async with file_service() as url:
+        for case, headers in (await identity.refused_tokens("t-1")).items():
+            status, body = await upload(headers, url, batch_id, [("a.txt", b"Hello")])
+            assert status == 401, (case, body)
+            assert body["error"]["code"] in {"missing_token", "invalid_token", "token_expired"}
+        # A simple client sending the whole body first still reads its 401.
+        form, form_type = encode_multipart({"batch_id": batch_id}, [("a.txt", b"x" * 300_000)])
+        status, raw = await asyncio.to_thread(simple_post, f"{url}/v1/files/batch", form, form_type)
+    assert status == 401 and json.loads(raw)["error"]["code"] == "missing_token"
+    assert len(bos.requests) == asked  # BOS was never asked

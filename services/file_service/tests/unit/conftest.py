@@ -80,7 +80,10 @@ class World:
         publish_timeout: float = 5.0,
         teacher: str = "t-1",
     ) -> dict[str, Any]:
-        upload = Upload(BATCH, files, correlation, teacher_id=teacher, idempotency_key=key)
+        token = f"token-of-{teacher}"  # what BOS is asked with (FakeBatches.tokens)
+        upload = Upload(
+            BATCH, files, correlation, teacher_id=teacher, token=token, idempotency_key=key
+        )
         return await handle_upload(upload, self.deps(publish_timeout))
 
 

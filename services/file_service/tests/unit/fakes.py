@@ -16,8 +16,10 @@ BATCH = "batch-1"
 class FakeBatches:
     statuses: dict[str, str] = field(default_factory=lambda: {BATCH: "awaiting_content"})
     down: bool = False
+    tokens: list[str] = field(default_factory=list)  # the token each lookup was asked with
 
-    async def batch_status(self, batch_id: str) -> str | None:
+    async def batch_status(self, batch_id: str, token: str) -> str | None:
+        self.tokens.append(token)
         if self.down:
             raise BosUnavailable("ClientConnectorError")
         return self.statuses.get(batch_id)

@@ -26,6 +26,7 @@ from services.file_service.tests.unit.fakes import (
     FakePublisher,
     FakeStorage,
 )
+from tests.support.auth import AuthedClient, LocalIssuer
 from tests.support.documents import encode_multipart
 
 SETTINGS = FileServiceSettings(max_file_bytes=100, max_request_bytes=250, max_files_per_request=3)
@@ -72,16 +73,25 @@ def fakes(records: Records) -> Fakes:
     return Fakes(FakeBatches(), FakeStorage(), FakePublisher(), records)
 
 
+ISSUER = LocalIssuer()
+
+
 @pytest.fixture
-async def client(fakes: Fakes) -> AsyncIterator[Client]:
+async def anonymous(fakes: Fakes) -> AsyncIterator[Client]:
     container = make_async_container(FakeProvider(fakes), QuartProvider())
-    app = create_app(SETTINGS, container)
+    app = create_app(SETTINGS, container, verifier=ISSUER.verifier())
     async with app.test_app() as test_app:
         yield test_app.test_client()
 
 
+@pytest.fixture
+def client(anonymous: Client) -> AuthedClient:
+    """Uploads as teacher-1, with a valid token."""
+    return AuthedClient(anonymous, ISSUER.headers("teacher-1"))
+
+
 async def post_upload(
-    client: Client,
+    client: Client | AuthedClient,
     files: list[tuple[str, bytes]],
     batch_id: str | None = BATCH,
     headers: dict[str, str] | None = None,
@@ -95,7 +105,7 @@ async def post_upload(
 
 
 async def test_accepted_upload_is_202_with_the_request_correlation_id(
-    client: Client, fakes: Fakes
+    client: AuthedClient, fakes: Fakes
 ) -> None:
     status, body = await post_upload(
         client,
@@ -111,7 +121,7 @@ async def test_accepted_upload_is_202_with_the_request_correlation_id(
     assert {cid for _, cid in fakes.publisher.published} == {"corr-from-client"}
 
 
-async def test_path_in_filename_is_only_a_label(client: Client, fakes: Fakes) -> None:
+async def test_path_in_filename_is_only_a_label(client: AuthedClient, fakes: Fakes) -> None:
     status, body = await post_upload(client, [("../../etc/passwd.txt", b"Hello")])
     assert status == 202
     assert body["accepted"][0]["file_name"] == "passwd.txt"
@@ -135,26 +145,26 @@ def test_file_label(raw: str | None, label: str) -> None:
     assert file_label(raw) == label
 
 
-async def test_missing_batch_id_is_400(client: Client) -> None:
+async def test_missing_batch_id_is_400(client: AuthedClient) -> None:
     status, body = await post_upload(client, [("a.txt", b"x")], batch_id=None)
     assert status == 400
     assert body["error"]["code"] == "missing_batch_id"
 
 
 @pytest.mark.parametrize("batch_id", ["../admin", "a b", "x" * 200, ".."])
-async def test_malformed_batch_id_is_400(client: Client, batch_id: str) -> None:
+async def test_malformed_batch_id_is_400(client: AuthedClient, batch_id: str) -> None:
     status, body = await post_upload(client, [("a.txt", b"x")], batch_id=batch_id)
     assert status == 400
     assert body["error"]["code"] == "invalid_batch_id"
 
 
-async def test_no_files_is_400(client: Client) -> None:
+async def test_no_files_is_400(client: AuthedClient) -> None:
     status, body = await post_upload(client, [])
     assert status == 400
     assert body["error"]["code"] == "no_files"
 
 
-async def test_files_under_another_field_do_not_count(client: Client) -> None:
+async def test_files_under_another_field_do_not_count(client: AuthedClient) -> None:
     body, content_type = encode_multipart({"batch_id": BATCH}, [("a.txt", b"x")], "file")
     response = await client.post(
         "/v1/files/batch", data=body, headers={"Content-Type": content_type}
@@ -162,13 +172,13 @@ async def test_files_under_another_field_do_not_count(client: Client) -> None:
     assert response.status_code == 400
 
 
-async def test_json_body_is_415(client: Client) -> None:
+async def test_json_body_is_415(client: AuthedClient) -> None:
     response = await client.post("/v1/files/batch", json={"batch_id": BATCH})
     assert response.status_code == 415
     assert (await response.get_json())["error"]["code"] == "unsupported_media_type"
 
 
-async def test_malformed_multipart_is_400_not_500(client: Client) -> None:
+async def test_malformed_multipart_is_400_not_500(client: AuthedClient) -> None:
     response = await client.post(
         "/v1/files/batch",
         data=b"--nope\r\ngarbage",
@@ -178,7 +188,7 @@ async def test_malformed_multipart_is_400_not_500(client: Client) -> None:
 
 
 async def test_file_over_limit_is_413_naming_it_and_nothing_published(
-    client: Client, fakes: Fakes
+    client: AuthedClient, fakes: Fakes
 ) -> None:
     status, body = await post_upload(client, [("ok.txt", b"x"), ("big.txt", b"y" * 101)])
     assert status == 413
@@ -188,13 +198,13 @@ async def test_file_over_limit_is_413_naming_it_and_nothing_published(
     assert fakes.publisher.published == []
 
 
-async def test_request_over_limit_is_413(client: Client) -> None:
+async def test_request_over_limit_is_413(client: AuthedClient) -> None:
     status, body = await post_upload(client, [(f"{i}.txt", b"z" * 90) for i in range(3)])
     assert status == 413
     assert body["error"]["code"] == "payload_too_large"
 
 
-async def test_too_many_files_is_413(client: Client) -> None:
+async def test_too_many_files_is_413(client: AuthedClient) -> None:
     status, body = await post_upload(client, [(f"{i}.txt", b"z") for i in range(4)])
     assert status == 413
     assert body["error"]["code"] == "too_many_files"
@@ -208,7 +218,7 @@ async def test_too_many_files_is_413(client: Client) -> None:
     ],
 )
 async def test_batch_state_errors(
-    client: Client, fakes: Fakes, statuses: dict[str, str], expected: int, code: str
+    client: AuthedClient, fakes: Fakes, statuses: dict[str, str], expected: int, code: str
 ) -> None:
     fakes.batches.statuses = statuses
     status, body = await post_upload(client, [("a.txt", b"x")])
@@ -216,7 +226,7 @@ async def test_batch_state_errors(
     assert body["error"]["code"] == code
 
 
-async def test_dependency_outages_are_503_json(client: Client, fakes: Fakes) -> None:
+async def test_dependency_outages_are_503_json(client: AuthedClient, fakes: Fakes) -> None:
     fakes.batches.down = True
     bos_status, bos_body = await post_upload(client, [("a.txt", b"x")])
     fakes.batches.down = False
@@ -228,7 +238,7 @@ async def test_dependency_outages_are_503_json(client: Client, fakes: Fakes) -> 
     assert not any(isinstance(e, EssayValidationFailed) for e, _ in fakes.publisher.published)
 
 
-async def test_healthz_reports_each_dependency(client: Client, fakes: Fakes) -> None:
+async def test_healthz_reports_each_dependency(client: AuthedClient, fakes: Fakes) -> None:
     healthy = await client.get("/healthz")
 
     async def unhealthy() -> bool:
@@ -245,7 +255,7 @@ async def test_healthz_reports_each_dependency(client: Client, fakes: Fakes) -> 
     }
 
 
-async def test_idempotency_key_replays_the_first_answer(client: Client, fakes: Fakes) -> None:
+async def test_idempotency_key_replays_the_first_answer(client: AuthedClient, fakes: Fakes) -> None:
     headers = {"Idempotency-Key": "upload-1 chunk-2"}
     first = await post_upload(client, [("a.txt", b"Hello")], headers=headers)
     fakes.batches.statuses[BATCH] = "completed"
@@ -258,14 +268,18 @@ async def test_idempotency_key_replays_the_first_answer(client: Client, fakes: F
 
 
 @pytest.mark.parametrize("key", ["", "x" * 129, "caf\u00e9", "tab\there"])
-async def test_malformed_idempotency_key_is_400(client: Client, fakes: Fakes, key: str) -> None:
+async def test_malformed_idempotency_key_is_400(
+    client: AuthedClient, fakes: Fakes, key: str
+) -> None:
     status, body = await post_upload(client, [("a.txt", b"x")], headers={"Idempotency-Key": key})
     assert status == 400
     assert body["error"]["code"] == "invalid_idempotency_key"
     assert fakes.publisher.published == []
 
 
-async def test_windows_path_in_filename_keeps_its_base_name(client: Client, fakes: Fakes) -> None:
+async def test_windows_path_in_filename_keeps_its_base_name(
+    client: AuthedClient, fakes: Fakes
+) -> None:
     """Issue 15, defect 5: the multipart parser read the backslashes as escapes."""
     boundary = "b0undary"
     body = (
@@ -294,8 +308,8 @@ def test_a_long_file_name_keeps_its_type() -> None:
     assert extract_text(label, b"Hello") == "Hello"
 
 
-async def test_openapi_documents_the_upload_and_its_errors(client: Client) -> None:
-    spec = await (await client.get("/openapi.json")).get_json()
+async def test_openapi_documents_the_upload_and_its_errors(anonymous: Client) -> None:
+    spec = await (await anonymous.get("/openapi.json")).get_json()  # open, like /healthz
 
     upload = spec["paths"]["/v1/files/batch"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
@@ -304,5 +318,34 @@ async def test_openapi_documents_the_upload_and_its_errors(client: Client) -> No
     assert set(answer["properties"]) == {"batch_id", "correlation_id", "accepted", "rejected"}
     error = upload["responses"]["409"]["content"]["application/json"]["schema"]
     assert set(error["properties"]) == {"error"}
-    docs = await client.get("/docs")
+    docs = await anonymous.get("/docs")
     assert "/v1/files/batch" in await docs.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic dGVhY2hlcg=="}],
+    ids=["missing", "malformed", "not-bearer"],
+)
+async def test_an_upload_without_a_valid_token_is_401_and_touches_nothing(
+    anonymous: Client, fakes: Fakes, headers: dict[str, str]
+) -> None:
+    status, body = await post_upload(anonymous, [("a.txt", b"Hello")], headers=headers)
+
+    assert status == 401
+    assert body["error"]["code"] in {"missing_token", "invalid_token"}
+    assert fakes.batches.tokens == [] and fakes.storage.calls == 0
+    assert fakes.publisher.published == []
+
+
+async def test_the_handler_gets_the_teacher_and_bos_their_token(
+    client: AuthedClient, fakes: Fakes
+) -> None:
+    status, _ = await post_upload(client, [("a.txt", b"Hello")])
+    assert status == 202
+    assert fakes.batches.tokens == [client.headers["Authorization"].removeprefix("Bearer ")]
+
+
+async def test_health_and_metrics_need_no_token(anonymous: Client) -> None:
+    assert (await anonymous.get("/healthz")).status_code == 200
+    assert (await anonymous.get("/metrics")).status_code == 200

@@ -196,3 +196,16 @@ async def test_all_rejected_still_publishes_failures(world: World) -> None:
     assert body["accepted"] == []
     assert world.storage.calls == 0
     assert [type(e) for e, _ in world.publisher.published] == [EssayValidationFailed]
+
+
+async def test_bos_is_asked_with_the_uploading_teachers_token(world: World) -> None:
+    await world.upload([txt("a.txt", "Hello")], teacher="t-anna")
+    assert world.batches.tokens == ["token-of-t-anna"]
+
+
+async def test_another_teachers_batch_is_refused_like_an_unknown_one(world: World) -> None:
+    world.batches.statuses = {}  # what BOS answers a teacher about someone else's batch
+    with pytest.raises(BatchNotFound) as caught:
+        await world.upload([txt("a.txt", "Hello")], key="key-1")
+    assert api_error(caught.value).status == 404
+    assert world.storage.calls == 0 and world.publisher.published == []
