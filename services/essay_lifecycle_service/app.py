@@ -9,6 +9,8 @@ from quart import Quart
 from quart_dishka import QuartDishka
 
 from common_core import runtime
+from common_core.auth import TokenVerifier
+from common_core.auth.quart import install_token_auth
 from common_core.logs import configure_logging
 from common_core.openapi import install_openapi
 from common_core.web import install_http_plumbing, serve_app
@@ -20,11 +22,16 @@ from services.essay_lifecycle_service.di import make_api_container
 from services.essay_lifecycle_service.views import EssayViews
 
 
-def create_app(settings: ELSSettings) -> Quart:
-    """The Quart app with its routes, JSON errors, metrics and Dishka container."""
+def create_app(settings: ELSSettings, verifier: TokenVerifier | None = None) -> Quart:
+    """The Quart app with its routes, JSON errors, metrics and Dishka container.
+
+    Teachers' tokens are verified against identity's JWKS (`identity_jwks_url`); `verifier`
+    replaces that (tests hand in one trusting a key of their own).
+    """
     app = Quart(API_PROCESS_NAME)
     install_openapi(app, "Essay Lifecycle API")
     install_http_plumbing(app)
+    install_token_auth(app, verifier or TokenVerifier.from_settings(settings))
     app.register_blueprint(essays)
     app.register_blueprint(texts)
     app.register_blueprint(health)

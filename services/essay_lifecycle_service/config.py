@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from common_core.auth.settings import TokenVerificationSettings
 from common_core.config import ServiceSettings
 from common_core.content import ContentServiceTokenSettings
 
@@ -14,9 +15,10 @@ API_PROCESS_NAME = "essay_lifecycle_api"
 WORKER_PROCESS_NAME = "essay_lifecycle_worker"
 
 
-class ELSSettings(ServiceSettings, ContentServiceTokenSettings):
-    """Where the shared database is, where each process listens, and where the API reads
-    essay texts from (Content Service, with the service token)."""
+class ELSSettings(ServiceSettings, ContentServiceTokenSettings, TokenVerificationSettings):
+    """Where the shared database is, where each process listens, where the API reads essay
+    texts from (Content Service, with the service token) and where it verifies teachers'
+    tokens from (`ELS_IDENTITY_JWKS_URL`, `ELS_JWT_*`)."""
 
     model_config = SettingsConfigDict(env_prefix="ELS_", extra="ignore")
 

@@ -103,6 +103,9 @@ class Batch:
     essay_ids: list[str]
     ready_published_at: datetime | None = None
     language: str | None = None
+    # The teacher who registered it (from BatchEssaysRegistered); None: nobody's (a batch from
+    # before ownership, which no teacher can read).
+    teacher_id: str | None = None
 
 
 @dataclass(frozen=True)

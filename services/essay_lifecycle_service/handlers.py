@@ -23,6 +23,7 @@ import structlog
 
 from common_core.enums import ContentType, EssayStatus
 from common_core.events import (
+    BatchDeleted,
     BatchEssaysRegistered,
     EssayContentReady,
     EssayValidationFailed,
@@ -74,10 +75,19 @@ async def register_batch(
         if await uow.essays.get_batch(event.batch_id) is not None:
             logger.info("batch_already_registered", batch_id=event.batch_id)
             return
+        if await uow.essays.deleted_among([event.batch_id]):
+            # The deletion overtook the registration (another topic): it stays deleted.
+            logger.info("registration_for_deleted_batch_dropped", batch_id=event.batch_id)
+            return
         taken = await uow.essays.taken_essay_ids(event.essay_ids)
         if taken:
             raise PermanentError(f"batch {event.batch_id}: essay ids already used: {sorted(taken)}")
-        batch = Batch(event.batch_id, event.expected_essay_count, list(event.essay_ids))
+        batch = Batch(
+            event.batch_id,
+            event.expected_essay_count,
+            list(event.essay_ids),
+            teacher_id=event.teacher_id,
+        )
         await uow.essays.add_batch(batch, at)
         pending = await uow.essays.pending_uploads(event.batch_id)
         placed = await _place_uploads(uow.essays, batch, pending, at)
@@ -136,6 +146,11 @@ async def _accept_uploads(uploads: Sequence[Upload], uow: UnitOfWork) -> None:
     outcomes: list[str] = []
     async with uow:
         await lock_batches(uow.essays, (upload.batch_id for upload in uploads))
+        deleted = await uow.essays.deleted_among([upload.batch_id for upload in uploads])
+        for upload in uploads:
+            if upload.batch_id in deleted:  # in flight when its batch was deleted: not kept
+                _log(upload, "upload_for_deleted_batch_dropped", batch_id=upload.batch_id)
+        uploads = [upload for upload in uploads if upload.batch_id not in deleted]
         new_ids = await uow.essays.add_uploads(uploads)
         fresh: dict[str, list[Upload]] = {}  # batch id -> its new uploads, in arrival order
         for upload in uploads:
@@ -163,6 +178,21 @@ async def _accept_uploads(uploads: Sequence[Upload], uow: UnitOfWork) -> None:
         await uow.commit()
     for outcome in outcomes:
         _count_upload(outcome)
+
+
+async def forget_batch(
+    event: BatchDeleted, correlation_id: str, uow: UnitOfWork, now: Clock = utc_now
+) -> None:
+    """BatchDeleted: remove every row of the batch (essays, student names, timelines, uploads
+    still pending) and remember its id, so its late events are dropped instead of kept."""
+    async with uow:
+        await uow.essays.lock_batch(event.batch_id)
+        first_time = await uow.essays.delete_batch(event.batch_id, now())
+        await uow.commit()
+    if first_time:
+        logger.info("batch_forgotten", batch_id=event.batch_id)
+    else:
+        logger.info("batch_already_forgotten", batch_id=event.batch_id)
 
 
 async def _place_uploads(

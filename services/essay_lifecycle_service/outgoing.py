@@ -81,14 +81,17 @@ def state_updated(
     status: EssayStatus,
     phase: ProcessingStage,
     metrics: dict[str, int | float | None] | None = None,
+    teacher_id: str | None = None,
 ) -> EssayLifecycleStateUpdated:
     """Tell BOS an essay changed status in a phase (BOS counts the results among them); a
-    successful result that measured something carries its metrics for the class summary."""
+    successful result that measured something carries its metrics for the class summary. The
+    batch's teacher rides along, so the gateway tells that teacher only."""
     return EssayLifecycleStateUpdated(
         batch_id=entity.parent_id or entity.entity_id,
         entity_ref=entity,
         status=status,
         phase=phase,
         metrics=metrics,
+        teacher_id=teacher_id,
         metadata=event_metadata(entity, ProcessingEvent.ESSAY_LIFECYCLE_STATE_UPDATED, phase),
     )

@@ -87,8 +87,13 @@ async def start_phase(
     failed: list[tuple[str, PhaseOutcome]] = []
     async with uow:
         await uow.essays.lock_batch(batch_id)
-        if await uow.essays.get_batch(batch_id) is None:
+        batch = await uow.essays.get_batch(batch_id)
+        if batch is None:
+            if await uow.essays.deleted_among([batch_id]):
+                logger.info("phase_command_for_deleted_batch_dropped", batch_id=batch_id)
+                return
             raise PermanentError(f"{spec.name} command for unknown batch {batch_id}")
+        teacher_id = batch.teacher_id
         await uow.essays.set_batch_language(batch_id, language.value)
         # One query for the batch's essays, not one per essay (200 essays: 1.6 s -> less).
         essays = {e.essay_id: e for e in await uow.essays.essays_of_batch(batch_id)}
@@ -104,12 +109,16 @@ async def start_phase(
             if request is None:
                 outcome = phase.failure(f"essay is {essay.status}: {spec.name} cannot run on it")
                 failed.append((essay_id, outcome))
-                uow.publish(state_updated(entity, outcome.status, spec.stage), correlation_id)
+                update = state_updated(entity, outcome.status, spec.stage, teacher_id=teacher_id)
+                uow.publish(update, correlation_id)
                 logger.warning("phase_not_runnable", essay_id=essay_id, pipeline=spec.name)
                 continue
             requested.append(essay_id)
             uow.publish(request, correlation_id)
-            uow.publish(state_updated(entity, spec.awaiting_status, spec.stage), correlation_id)
+            awaiting = state_updated(
+                entity, spec.awaiting_status, spec.stage, teacher_id=teacher_id
+            )
+            uow.publish(awaiting, correlation_id)
         if requested:
             await uow.essays.set_statuses(
                 requested, spec.awaiting_status, at, language=language.value
@@ -170,7 +179,9 @@ async def record_phase_results(
     recorded: list[tuple[str, PhaseOutcome]] = []
     async with uow:
         await lock_batches(uow.essays, (event.batch_id for event, _ in events))
+        events = await _without_deleted_batches(uow, phase, events)
         essays = await uow.essays.get_essays([event.entity_ref.entity_id for event, _ in events])
+        teachers = await _teachers(uow, {event.batch_id for event, _ in events})
         for event, correlation_id in events:
             with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
                 outcome = _new_outcome(phase, essays, event)
@@ -179,7 +190,9 @@ async def record_phase_results(
             essay_id = event.entity_ref.entity_id
             recorded.append((essay_id, outcome))
             entity = EntityReference.essay(essay_id, event.batch_id)
-            update = state_updated(entity, outcome.status, spec.stage, outcome.metrics)
+            update = state_updated(
+                entity, outcome.status, spec.stage, outcome.metrics, teachers.get(event.batch_id)
+            )
             uow.publish(update, correlation_id)
         # One statement for the poll's results, after the decisions (ordering within a poll
         # matters only for repeats, which `_new_outcome` has already filtered out).
@@ -190,6 +203,33 @@ async def record_phase_results(
     logger.info(
         "phase_results_recorded", pipeline=spec.name, recorded=len(recorded), received=len(events)
     )
+
+
+async def _without_deleted_batches(
+    uow: UnitOfWork, phase: Phase[R], events: Sequence[tuple[R, str]]
+) -> list[tuple[R, str]]:
+    """The poll's results minus those of deleted batches: a result that was in flight when its
+    batch was deleted is dropped with a log line (neither recorded nor dead-lettered)."""
+    deleted = await uow.essays.deleted_among([event.batch_id for event, _ in events])
+    for event, correlation_id in events:
+        if event.batch_id in deleted:
+            logger.info(
+                "phase_result_for_deleted_batch_dropped",
+                batch_id=event.batch_id,
+                essay_id=event.entity_ref.entity_id,
+                pipeline=phase.spec.name,
+                correlation_id=correlation_id,
+            )
+    return [(event, cid) for event, cid in events if event.batch_id not in deleted]
+
+
+async def _teachers(uow: UnitOfWork, batch_ids: set[str]) -> dict[str, str | None]:
+    """Each batch's teacher, for the state updates (the gateway routes them by it)."""
+    teachers: dict[str, str | None] = {}
+    for batch_id in sorted(batch_ids):
+        batch = await uow.essays.get_batch(batch_id)
+        teachers[batch_id] = batch.teacher_id if batch is not None else None
+    return teachers
 
 
 def _new_outcome(phase: Phase[R], essays: dict[str, Essay], event: R) -> PhaseOutcome | None:

@@ -110,6 +110,15 @@ class EssayRepository(Protocol):
         """Remember the language the batch is being checked in."""
         ...
 
+    async def delete_batch(self, batch_id: str, deleted_at: datetime) -> bool:
+        """Remove the batch, its essays, their timelines and its uploads (pending ones too),
+        and remember the id as deleted; False when it was already remembered."""
+        ...
+
+    async def deleted_among(self, batch_ids: Sequence[str]) -> set[str]:
+        """Those of `batch_ids` that were deleted: whatever still arrives for them is dropped."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction: state changes and the events reporting them commit together.

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, event, func, select, text, tuple_, update
+from sqlalchemy import Table, bindparam, delete, event, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -32,6 +32,7 @@ from services.essay_lifecycle_service.domain import (
 )
 from services.essay_lifecycle_service.models.orm import (
     BatchRow,
+    DeletedBatchRow,
     EssayRow,
     TimelineRow,
     UploadRow,
@@ -95,6 +96,7 @@ class SqlEssayRepository:
                 expected_essay_count=batch.expected_essay_count,
                 essay_ids=list(batch.essay_ids),
                 registered_at=registered_at,
+                teacher_id=batch.teacher_id,
             )
             .on_conflict_do_nothing(index_elements=["batch_id"])
             .returning(BatchRow.batch_id)
@@ -124,6 +126,7 @@ class SqlEssayRepository:
             essay_ids=list(row.essay_ids),
             ready_published_at=as_utc(row.ready_published_at) if row.ready_published_at else None,
             language=row.language,
+            teacher_id=row.teacher_id,
         )
 
     async def taken_essay_ids(self, essay_ids: Sequence[str]) -> set[str]:
@@ -359,6 +362,27 @@ class SqlEssayRepository:
         await self._session.execute(
             update(BatchRow).where(BatchRow.batch_id == batch_id).values(language=language)
         )
+
+    async def delete_batch(self, batch_id: str, deleted_at: datetime) -> bool:
+        # Children first, explicitly: SQLite enforces foreign keys only with a pragma.
+        essay_ids = select(EssayRow.essay_id).where(EssayRow.batch_id == batch_id)
+        await self._session.execute(delete(TimelineRow).where(TimelineRow.essay_id.in_(essay_ids)))
+        await self._session.execute(delete(EssayRow).where(EssayRow.batch_id == batch_id))
+        await self._session.execute(delete(UploadRow).where(UploadRow.batch_id == batch_id))
+        await self._session.execute(delete(BatchRow).where(BatchRow.batch_id == batch_id))
+        remembered = await self._session.scalar(
+            self._insert(DeletedBatchRow)
+            .values(batch_id=batch_id, deleted_at=deleted_at)
+            .on_conflict_do_nothing(index_elements=["batch_id"])
+            .returning(DeletedBatchRow.batch_id)
+        )
+        return remembered is not None
+
+    async def deleted_among(self, batch_ids: Sequence[str]) -> set[str]:
+        found = await self._session.scalars(
+            select(DeletedBatchRow.batch_id).where(DeletedBatchRow.batch_id.in_(list(batch_ids)))
+        )
+        return set(found)
 
 
 class SqlUnitOfWork(OutboxUnitOfWork):

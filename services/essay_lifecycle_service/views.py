@@ -49,19 +49,21 @@ class EssayViews:
             return False
         return True
 
-    async def essay(self, essay_id: str) -> JsonDict | None:
-        """One essay with its references, spellcheck outcome and timeline; None if unknown."""
+    async def essay(self, essay_id: str, teacher_id: str) -> JsonDict | None:
+        """One essay with its references, spellcheck outcome and timeline; None if unknown or
+        not `teacher_id`'s."""
         async with self._sessions() as session:
-            row = await session.get(EssayRow, essay_id)
+            row = await _owned_essay(session, essay_id, teacher_id)
             if row is None:
                 return None
             timelines = await _timelines(session, [essay_id])
         return _essay_summary(row, timelines[essay_id])
 
-    async def essay_text_ids(self, essay_id: str) -> EssayTextIds | None:
-        """The storage ids of an essay's texts; None if the essay is unknown."""
+    async def essay_text_ids(self, essay_id: str, teacher_id: str) -> EssayTextIds | None:
+        """The storage ids of an essay's texts; None if the essay is unknown or not
+        `teacher_id`'s."""
         async with self._sessions() as session:
-            row = await session.get(EssayRow, essay_id)
+            row = await _owned_essay(session, essay_id, teacher_id)
         if row is None:
             return None
         return EssayTextIds(
@@ -70,11 +72,12 @@ class EssayViews:
             corrections_log=row.spellcheck_log_storage_id,
         )
 
-    async def batch_essays(self, batch_id: str) -> JsonDict | None:
-        """Every slot of the batch, its failed, excess and duplicate uploads; None if unknown."""
+    async def batch_essays(self, batch_id: str, teacher_id: str) -> JsonDict | None:
+        """Every slot of the batch, its failed, excess and duplicate uploads; None if unknown
+        or not `teacher_id`'s."""
         async with self._sessions() as session:
             batch = await session.get(BatchRow, batch_id)
-            if batch is None:
+            if batch is None or batch.teacher_id is None or batch.teacher_id != teacher_id:
                 return None
             essays = (
                 await session.scalars(
@@ -131,6 +134,16 @@ class EssayViews:
                 if u.kind == UploadKind.DUPLICATE.value
             ],
         }
+
+
+async def _owned_essay(session: AsyncSession, essay_id: str, teacher_id: str) -> EssayRow | None:
+    """The essay when its batch is `teacher_id`'s; None for an unknown id or anyone else's."""
+    found: EssayRow | None = await session.scalar(
+        select(EssayRow)
+        .join(BatchRow, BatchRow.batch_id == EssayRow.batch_id)
+        .where(EssayRow.essay_id == essay_id, BatchRow.teacher_id == teacher_id)
+    )
+    return found
 
 
 async def _timelines(session: AsyncSession, essay_ids: Sequence[str]) -> dict[str, list[JsonDict]]:

@@ -53,6 +53,11 @@ def build_routes(units_of_work: UnitOfWorkFactory) -> Mapping[str, Route]:
                 _pairs(envs), units_of_work()
             ),
         ),
+        # Forget a deleted batch (its rows); what still arrives for it is dropped.
+        topic_name(ProcessingEvent.BATCH_DELETED): Route(
+            events.BatchDeleted,
+            lambda env: handlers.forget_batch(env.data, env.correlation_id, units_of_work()),
+        ),
         # One pair of routes per pipeline phase: its command, and its workers' results.
         topic_name(ProcessingEvent.BATCH_SPELLCHECK_INITIATE_COMMAND): Route(
             events.BatchServiceSpellcheckInitiateCommandDataV1,

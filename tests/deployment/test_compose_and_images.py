@@ -391,7 +391,7 @@ def test_the_fleet_runner_gives_every_content_caller_the_same_token() -> None:
         assert specs[name].env[f"{prefix}CONTENT_SERVICE_TOKEN"] == "fleet-secret", name
 
 
-TOKEN_CHECKERS = ("batch_orchestrator_service", "file_service")
+TOKEN_CHECKERS = ("batch_orchestrator_service", "file_service", "essay_lifecycle_api")
 
 
 @pytest.mark.parametrize("name", TOKEN_CHECKERS)

@@ -8,14 +8,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from quart.typing import TestClientProtocol
-
 from common_core.enums import ProcessingEvent
 from common_core.kafka import KafkaEventPublisher
 from common_core.topics import topic_name
 from services.essay_lifecycle_service.config import ELSSettings
 from services.essay_lifecycle_service.worker_main import run_worker
-from tests.support.els_events import content_ready, new_id, registered
+from tests.support.auth import AuthedClient
+from tests.support.els_events import TEACHER_ID, content_ready, new_id, registered
 from tests.support.kafka import Record, collect_records, poll
 from tests.support.kafka import start_group_at_end as start_group_at_topic_ends
 
@@ -29,6 +28,7 @@ CONSUMED = [
         ProcessingEvent.ESSAY_SPELLCHECK_RESULT_RECEIVED,
         ProcessingEvent.BATCH_NLP_INITIATE_COMMAND,
         ProcessingEvent.ESSAY_NLP_RESULT_RECEIVED,
+        ProcessingEvent.BATCH_DELETED,
     )
 ]
 
@@ -60,10 +60,11 @@ class WorkerHandle:
 
 
 class Els:
-    """The API (Quart test client on the real app) plus ways to feed and read the broker."""
+    """The API (Quart test client on the real app, calling as the owner of the tests' batches)
+    plus ways to feed and read the broker."""
 
     def __init__(
-        self, client: TestClientProtocol, publisher: KafkaEventPublisher, bootstrap: str
+        self, client: AuthedClient, publisher: KafkaEventPublisher, bootstrap: str
     ) -> None:
         self.client = client
         self.publisher = publisher
@@ -108,11 +109,15 @@ class Els:
         return [json.loads(r.value) for r in found]
 
 
-async def ready_batch(els: Els, count: int) -> tuple[str, list[dict[str, Any]]]:
-    """Register a batch, fill it, and return its id and BatchEssaysReady's ready_essays."""
+async def ready_batch(
+    els: Els, count: int, teacher_id: str = TEACHER_ID
+) -> tuple[str, list[dict[str, Any]]]:
+    """Register a batch (`teacher_id`'s), fill it, and return its id and BatchEssaysReady's
+    ready_essays."""
     batch_id = new_id("ready")
-    await els.publisher.publish(registered(batch_id, count), correlation_id="corr-reg")
-    await els.wait_batch(batch_id, lambda b: len(b["essays"]) == count)
+    await els.publisher.publish(registered(batch_id, count, teacher_id), correlation_id="corr-reg")
+    if teacher_id == TEACHER_ID:  # else `els` may not read it; contents may come first anyway
+        await els.wait_batch(batch_id, lambda b: len(b["essays"]) == count)
     for _ in range(count):
         await els.publisher.publish(content_ready(batch_id), correlation_id="corr-upload")
     (ready,) = await els.records(ProcessingEvent.BATCH_ESSAYS_READY, batch_id, count=1)

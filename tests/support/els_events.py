@@ -8,6 +8,7 @@ from typing import Literal
 
 from common_core.enums import ContentType, ErrorCode, EssayStatus, Language
 from common_core.events import (
+    BatchDeleted,
     BatchEssaysRegistered,
     BatchServiceNlpInitiateCommandDataV1,
     BatchServiceSpellcheckInitiateCommandDataV1,
@@ -38,12 +39,17 @@ def _meta(
     )
 
 
-def registered(batch_id: str, count: int) -> BatchEssaysRegistered:
-    """A registration with `count` slots named after the batch."""
+# The teacher ELS tests' batches belong to, unless a test names another.
+TEACHER_ID = "teacher-els-tests"
+
+
+def registered(batch_id: str, count: int, teacher_id: str = TEACHER_ID) -> BatchEssaysRegistered:
+    """A registration with `count` slots named after the batch, owned by `teacher_id`."""
     return BatchEssaysRegistered(
         batch_id=batch_id,
         expected_essay_count=count,
         essay_ids=[f"{batch_id}-essay-{i}" for i in range(count)],
+        teacher_id=teacher_id,
         metadata=_meta(batch_id),
     )
 
@@ -170,3 +176,8 @@ def nlp_result(
         error=None if success else "the text has no words",
         metadata=_meta(essay_id, "essay"),
     )
+
+
+def batch_deleted(batch_id: str, teacher_id: str = TEACHER_ID) -> BatchDeleted:
+    """BOS's word that the batch was deleted."""
+    return BatchDeleted(batch_id=batch_id, teacher_id=teacher_id, metadata=_meta(batch_id))

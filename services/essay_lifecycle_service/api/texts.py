@@ -1,5 +1,6 @@
 """ELS API routes serving an essay's texts: the original or the spell-corrected text, and the
-corrections log. Teachers read texts here; Content Service itself is internal."""
+corrections log. Teachers read texts here, their own essays' only (another teacher's essay is
+the same 404 as an unknown one); Content Service itself is internal."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from quart import Blueprint, Response, request
 from quart_dishka import inject
 from quart_schema import document_querystring
 
+from common_core.auth.quart import current_teacher_id, require_teacher
 from common_core.content_client import ContentClient, ContentUnavailable, UnusableTextError
 from common_core.openapi import document_errors
 from common_core.web import ApiError
@@ -17,6 +19,7 @@ from services.essay_lifecycle_service.api.schemas import TextQuery
 from services.essay_lifecycle_service.views import EssayViews
 
 texts = Blueprint("texts", __name__)
+require_teacher(texts)
 
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
@@ -47,7 +50,7 @@ async def get_essay_text(
             "version must be 'original' or 'corrected'",
             [{"field": "version", "message": "must be original or corrected", "type": "enum"}],
         ) from None
-    ids = await views.essay_text_ids(essay_id)
+    ids = await views.essay_text_ids(essay_id, current_teacher_id())
     if ids is None:
         raise _unknown_essay(essay_id)
     storage_id = ids.original if version is TextVersion.ORIGINAL else ids.corrected
@@ -64,7 +67,7 @@ async def get_essay_corrections(
 ) -> Response:
     """The spellcheck's corrections as stored: `[{original, corrected, start, end}]`, offsets
     into the original text."""
-    ids = await views.essay_text_ids(essay_id)
+    ids = await views.essay_text_ids(essay_id, current_teacher_id())
     if ids is None:
         raise _unknown_essay(essay_id)
     if ids.corrections_log is None:

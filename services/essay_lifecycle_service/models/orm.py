@@ -39,6 +39,18 @@ class BatchRow(Base):
         DateTime(timezone=True), default=None
     )
     language: Mapped[str | None] = mapped_column(String(8), default=None)
+    # The owning teacher (revision 0003): the API answers this teacher only.
+    teacher_id: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class DeletedBatchRow(Base):
+    """A batch that was deleted (BatchDeleted): only its id and when. Events still in flight
+    for it are recognised and dropped, so nothing of it is kept again."""
+
+    __tablename__ = "deleted_batches"
+
+    batch_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class EssayRow(Base):

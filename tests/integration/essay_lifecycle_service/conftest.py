@@ -9,11 +9,13 @@ import pytest
 from common_core.kafka import KafkaEventPublisher
 from services.essay_lifecycle_service.app import create_app
 from services.essay_lifecycle_service.config import ELSSettings
+from tests.support.auth import AuthedClient, LocalIssuer
 from tests.support.els import (
     Els,
     WorkerHandle,
     start_group_at_end,
 )
+from tests.support.els_events import TEACHER_ID
 
 
 @pytest.fixture
@@ -38,9 +40,19 @@ async def worker(els_settings: ELSSettings) -> AsyncIterator[WorkerHandle]:
     await handle.stop()
 
 
+@pytest.fixture(scope="session")
+def issuer() -> LocalIssuer:
+    """Signs the tests' tokens; the API under test trusts exactly its key."""
+    return LocalIssuer()
+
+
 @pytest.fixture
-async def els(els_settings: ELSSettings, kafka_bootstrap: str) -> AsyncIterator[Els]:
-    """The real API app on the worker's DB file, and a publisher standing in for BOS/File/SC."""
-    app = create_app(els_settings)
+async def els(
+    els_settings: ELSSettings, kafka_bootstrap: str, issuer: LocalIssuer
+) -> AsyncIterator[Els]:
+    """The real API app on the worker's DB file (calling as the teacher of the tests' batches),
+    and a publisher standing in for BOS/File/SC."""
+    app = create_app(els_settings, issuer.verifier())
     async with app.test_app() as test_app, KafkaEventPublisher(kafka_bootstrap, "test") as pub:
-        yield Els(test_app.test_client(), pub, kafka_bootstrap)
+        client = AuthedClient(test_app.test_client(), issuer.headers(TEACHER_ID))
+        yield Els(client, pub, kafka_bootstrap)

@@ -30,6 +30,7 @@ from services.essay_lifecycle_service.repository import (
 )
 from services.essay_lifecycle_service.views import EssayViews
 from tests.support.els_events import (
+    TEACHER_ID,
     content_ready,
     new_id,
     registered,
@@ -75,7 +76,7 @@ async def test_a_poll_of_every_kind_of_upload_lands_as_one_by_one_would(
     await record_validation_failures([(validation_failed(batch_id), "c3")], store)
     await assign_contents_to_slots([(later[1], "c4"), (later[2], "c5")], store)  # one too many
 
-    view = await views.batch_essays(batch_id)
+    view = await views.batch_essays(batch_id, TEACHER_ID)
     assert view is not None and view["ready"]
     holders = [e["file_upload_id"] for e in view["essays"]]
     assert holders == [
@@ -101,7 +102,7 @@ async def test_a_poll_of_results_is_recorded_once_each(
     await register_batch(registered(batch_id, 3), "c-reg", store)
     contents = [content_ready(batch_id) for _ in range(3)]
     await assign_contents_to_slots([(c, "c") for c in contents], store)
-    view = await views.batch_essays(batch_id)
+    view = await views.batch_essays(batch_id, TEACHER_ID)
     assert view is not None
     refs = [(e["essay_id"], "t") for e in view["essays"]]
     await start_spellcheck(spellcheck_command(batch_id, refs), "c-cmd", store)
@@ -112,7 +113,7 @@ async def test_a_poll_of_results_is_recorded_once_each(
     )
 
     for essay_id, _ in refs:
-        essay = await views.essay(essay_id)
+        essay = await views.essay(essay_id, TEACHER_ID)
         assert essay is not None
         statuses = [t["status"] for t in essay["timeline"]]
         assert statuses == ["ready_for_processing", "awaiting_spellcheck", "spellchecked_success"]

@@ -23,6 +23,7 @@ from services.essay_lifecycle_service.phase_handlers import (
 from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
 from services.essay_lifecycle_service.views import EssayViews
 from tests.support.els_events import (
+    TEACHER_ID,
     content_ready,
     new_id,
     registered,
@@ -48,7 +49,7 @@ async def test_concurrent_registration_duplicates_and_rivals_on_postgres(postgre
             record_validation_failure(validation_failed(batch_id), "c", stores[2]()),
         )
         views = EssayViews(session_factory(engines[0]))
-        view = await views.batch_essays(batch_id)
+        view = await views.batch_essays(batch_id, TEACHER_ID)
         assert view is not None and view["ready"]
         holders = [e["file_upload_id"] for e in view["essays"] if e["file_upload_id"]]
         placed = len(holders) + len(view["failed_uploads"])
@@ -72,7 +73,7 @@ async def test_concurrent_registration_duplicates_and_rivals_on_postgres(postgre
                 for i in range(3)
             )
         )
-        essay = await views.essay(essay_id)
+        essay = await views.essay(essay_id, TEACHER_ID)
         assert essay is not None
         assert [t["status"] for t in essay["timeline"]].count("spellchecked_success") == 1
     finally:

@@ -37,6 +37,7 @@ from services.essay_lifecycle_service.models.orm import migrate_schema
 from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
 from services.essay_lifecycle_service.views import EssayViews
 from tests.support.els_events import (
+    TEACHER_ID,
     content_ready,
     new_id,
     registered,
@@ -106,7 +107,7 @@ def deliveries(
 
 async def check(engine: AsyncEngine, batch: RacedBatch) -> None:
     """The batch's slots, uploads and BatchEssaysReady are consistent (see the module doc)."""
-    view = await EssayViews(session_factory(engine)).batch_essays(batch.batch_id)
+    view = await EssayViews(session_factory(engine)).batch_essays(batch.batch_id, TEACHER_ID)
     ready = await ready_events(engine, batch.batch_id)
     assert view is not None and view["ready"], view
     holders = {e["essay_id"]: e["file_upload_id"] for e in view["essays"] if e["file_upload_id"]}

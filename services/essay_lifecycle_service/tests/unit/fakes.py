@@ -37,6 +37,7 @@ class FakeState:
     essays: dict[str, Essay] = field(default_factory=dict)
     uploads: dict[str, StoredUpload] = field(default_factory=dict)
     timeline: list[tuple[str, str]] = field(default_factory=list)
+    deleted: dict[str, datetime] = field(default_factory=dict)
     published: list[tuple[EventData, str]] = field(default_factory=list)
 
 
@@ -171,6 +172,23 @@ class FakeEssayRepository:
 
     async def set_batch_language(self, batch_id: str, language: str) -> None:
         self.state.batches[batch_id] = replace(self.state.batches[batch_id], language=language)
+
+    async def delete_batch(self, batch_id: str, deleted_at: datetime) -> bool:
+        state = self.state
+        state.batches.pop(batch_id, None)
+        gone = {e for e, essay in state.essays.items() if essay.batch_id == batch_id}
+        state.essays = {e: essay for e, essay in state.essays.items() if e not in gone}
+        state.timeline = [(e, s) for e, s in state.timeline if e not in gone]
+        state.uploads = {
+            u: stored for u, stored in state.uploads.items() if stored.upload.batch_id != batch_id
+        }
+        if batch_id in state.deleted:
+            return False
+        state.deleted[batch_id] = deleted_at
+        return True
+
+    async def deleted_among(self, batch_ids: Sequence[str]) -> set[str]:
+        return {b for b in batch_ids if b in self.state.deleted}
 
 
 class FakeUnitOfWork:
