@@ -276,11 +276,11 @@ def _log_placement(batch: Batch, placement: Placement) -> None:
     elif kind is UploadKind.DUPLICATE:
         _log(upload, "duplicate_content", level="warning", **fields)
     else:
+        # No file name: teachers name files after their students (ids only in logs).
         _log(
             upload,
             "excess_upload",
             level="warning",
-            file_name=upload.file_name,
             expected_essay_count=batch.expected_essay_count,
             **fields,
         )
