@@ -1,12 +1,15 @@
 """The teacher web app in a real browser against the real fleet, through the gateway only.
 
 A teacher logs in, creates a batch with both pipelines, drops two files on the page and chooses
-a third, reads each file's outcome, sees the finished batch (status chips, both pipelines'
-bars, the class summary), opens an essay, sees its corrections marked in the text (laptop and
-phone width) and its text metrics, and downloads the corrected text; every text on those pages
-meets WCAG AA contrast. A teacher signs in and starts a batch with the keyboard alone. The
-interface speaks Swedish when asked. With HULEEDU_UPDATE_SCREENSHOTS=1 the screenshots of the
-main views go to docs/images/ (the README shows them).
+a third, reads each file's outcome, and watches the progress reach completed without a reload
+(the WebSocket moves it); finds the batch in her list, reads the class summary, opens an essay,
+sees its corrections marked in the text (laptop and phone width) and its text metrics,
+downloads the corrected text, and deletes the batch; every text on those pages meets WCAG AA
+contrast. A second teacher, logged in meanwhile in another browser with its own profile, never
+sees that batch: not in his list, not at its address, not over his WebSocket. A teacher signs
+in and starts a batch with the keyboard alone. The interface speaks Swedish when asked.
+With HULEEDU_UPDATE_SCREENSHOTS=1 the screenshots of the main views go to docs/images/ (the
+README shows them).
 """
 
 from __future__ import annotations
@@ -15,8 +18,6 @@ import base64
 import json
 import os
 import re
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
@@ -160,29 +161,20 @@ def read_an_essay(page: Page, tmp_path: Path) -> None:
     page.set_viewport_size(LAPTOP)
 
 
-def wait_until_finished(email: str, batch_id: str, timeout: float = 120.0) -> str:
-    """Poll the batch over REST as its teacher until it is terminal; its final status."""
-    token = post_json(f"{WEB_APP}/v1/auth/login", {"email": email, "password": PASSWORD})
-    request = urllib.request.Request(
-        f"{WEB_APP}/v1/batches/{batch_id}",
-        headers={"Authorization": f"Bearer {token['access_token']}"},
-    )
-    deadline = time.monotonic() + timeout
-    while True:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            status: str = json.loads(response.read())["status"]
-        if status in {"completed", "partially_completed", "failed"}:
-            return status
-        assert time.monotonic() < deadline, f"batch still {status} after {timeout} s"
-        time.sleep(0.5)  # polling interval against a remote API
-
-
-def test_a_teacher_creates_a_batch_uploads_files_and_reads_the_results(
+def test_a_teacher_runs_a_batch_live_and_another_teacher_never_sees_it(
     fleet: RunningFleet, tmp_path: Path
 ) -> None:
-    anna = register_teacher("Anna")
-    with sync_playwright() as playwright, chromium_context(playwright, tmp_path / "p") as browser:
-        page = browser.new_page()
+    anna, bertil = register_teacher("Anna"), register_teacher("Bertil")
+    with (
+        sync_playwright() as playwright,
+        chromium_context(playwright, tmp_path / "anna-profile") as anna_browser,
+        chromium_context(playwright, tmp_path / "bertil-profile") as bertil_browser,
+    ):
+        other = bertil_browser.new_page()
+        bertil_live = record_live_messages(other)
+        log_in(other, bertil)  # and stays connected while Anna works
+
+        page = anna_browser.new_page()
         live = record_live_messages(page)
         page.goto(f"{WEB_APP}/")
         expect(page.get_by_role("heading", name="Log in")).to_be_visible()
@@ -190,18 +182,40 @@ def test_a_teacher_creates_a_batch_uploads_files_and_reads_the_results(
         assert not low_contrast_texts(page)
         log_in(page, anna)
         expect(page.locator("#live-indicator")).to_have_class(re.compile(r"\bon\b"))
-        assert any(message["type"] == "connected" for message in live)
+        assert any(message["type"] == "connected" for message in bertil_live)
 
         batch_id = create_batch(page, tmp_path)
+        page.evaluate("window.__sameDocument = true")  # gone if the page ever reloads
         upload_three_files(page)
-        # Until events name their batch's teacher (issue 18) no live update reaches this page:
-        # the test waits over REST and reloads.
-        assert wait_until_finished(anna, batch_id) == "completed"
-        page.reload()
-        expect(page.locator("#batch-status .chip")).to_have_attribute("data-status", "completed")
+
+        status = page.locator("#batch-status .chip")
+        expect(status).to_have_attribute("data-status", "completed", timeout=120_000)
         see_the_finished_batch(page)
+        assert page.evaluate("window.__sameDocument") is True, "the page was reloaded"
+        mine = {m["type"] for m in live if m.get("batch_id") == batch_id}
+        assert {"batch_progress", "essay_status", "batch_completed"} <= mine
         screenshot(page, "batch-progress", tmp_path)
+
+        page.get_by_role("link", name="My batches").first.click()
+        row = page.locator(f'tr[data-batch-id="{batch_id}"]')
+        expect(row.locator(".chip")).to_have_attribute("data-status", "completed")
+        screenshot(page, "batches", tmp_path)
+        row.get_by_role("link").click()
+
         read_an_essay(page, tmp_path)
+
+        other.reload()  # his list as it is now, after Anna's batch finished
+        expect(other.get_by_role("heading", name="My batches")).to_be_visible()
+        expect(other.locator(f'tr[data-batch-id="{batch_id}"]')).to_have_count(0)
+        other.goto(f"{WEB_APP}/#/batches/{batch_id}")
+        expect(other.get_by_role("alert")).to_have_text("Not found.")
+        assert not [m for m in bertil_live if m.get("batch_id") == batch_id]
+
+        page.get_by_role("link", name="Back to the batch").click()
+        page.get_by_role("button", name="Delete batch").click()
+        page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+        expect(page.get_by_role("heading", name="My batches")).to_be_visible()
+        expect(page.locator(f'tr[data-batch-id="{batch_id}"]')).to_have_count(0)
 
 
 def tab_to(page: Page, target: Locator, presses: int = 15) -> None:
