@@ -19,6 +19,7 @@ from common_core.events import EventData
 from common_core.kafka import KafkaEventPublisher, running_publisher
 from tests.support.events import completed, essay_state, progress
 from tests.support.gateway import GatewayFactory, Teacher, call
+from tests.support.kafka import poll
 from tests.support.tokens import claims_for, unsigned_token
 
 
@@ -182,13 +183,12 @@ def metric(text: str, name: str) -> float:
 
 async def metrics_when(url: str, condition: Callable[[str], bool], failure: str) -> None:
     """Poll the gateway's /metrics until `condition` holds for the answer, with a deadline."""
-    deadline = time.monotonic() + 30
-    while True:
+
+    async def fetch() -> str:
         _, text, _ = await call("GET", f"{url}/metrics")
-        if condition(text):
-            return
-        assert time.monotonic() < deadline, failure
-        await asyncio.sleep(0.2)
+        return str(text)
+
+    assert condition(await poll(fetch, condition, timeout=30)), failure
 
 
 async def test_a_client_that_stops_reading_is_bounded_and_slows_nobody(
