@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from quart import Quart, Response
 from quart_schema import QuartSchema, document_response, hide
+from quart_schema.openapi import OpenAPIProvider
 
 T = TypeVar("T", bound=Callable[..., Any])
 
@@ -52,8 +53,28 @@ def document_errors(*statuses: int) -> Callable[[T], T]:
     return decorate
 
 
-def install_openapi(app: Quart, title: str, version: str = "1.0.0") -> QuartSchema:
-    """Serve the app's OpenAPI document at /openapi.json and an offline index at /docs."""
+def error_response_schemas() -> dict[str, Any]:
+    """ErrorResponse and the models it uses as OpenAPI components, for a spec written by hand
+    (the gateway's forwarded routes) rather than generated from a route's decorators."""
+    schema = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+    components: dict[str, Any] = schema.pop("$defs", {})
+    components["ErrorResponse"] = schema
+    return components
+
+
+def install_openapi(
+    app: Quart,
+    title: str,
+    version: str = "1.0.0",
+    *,
+    security_schemes: dict[str, Any] | None = None,
+    provider: type[OpenAPIProvider] | None = None,
+) -> QuartSchema:
+    """Serve the app's OpenAPI document at /openapi.json and an offline index at /docs.
+
+    `provider` replaces quart-schema's generator, for a service whose routes are not all
+    Quart routes of its own (the gateway adds the routes it forwards).
+    """
     schema = QuartSchema(
         app,
         info={"title": title, "version": version},
@@ -61,6 +82,8 @@ def install_openapi(app: Quart, title: str, version: str = "1.0.0") -> QuartSche
         swagger_ui_path=None,
         redoc_ui_path=None,
         scalar_ui_path=None,
+        security_schemes=security_schemes,
+        openapi_provider_class=provider,
     )
 
     @app.get(DOCS_PATH)

@@ -17,6 +17,7 @@ from common_core import runtime
 from common_core.auth.quart import install_token_auth
 from common_core.auth.tokens import TokenVerifier
 from common_core.logs import configure_logging, get_logger
+from common_core.openapi import install_openapi
 from common_core.web import install_http_plumbing, serve_app
 from services.api_gateway_service.api.health import health
 from services.api_gateway_service.api.live import live
@@ -25,6 +26,7 @@ from services.api_gateway_service.api.web import web
 from services.api_gateway_service.config import SERVICE_NAME, GatewaySettings
 from services.api_gateway_service.di import make_container
 from services.api_gateway_service.live_consumer import BroadcastConsumer
+from services.api_gateway_service.openapi import GatewayOpenAPIProvider
 from services.api_gateway_service.streaming import stream_request_bodies
 
 logger = get_logger(__name__)
@@ -38,6 +40,7 @@ def create_app(settings: GatewaySettings | None = None) -> Quart:
     # Bodies are streamed and limited per route (handlers.py); Quart's own cap only cuts off
     # declared lengths far beyond anything the gateway would even drain.
     app.config["MAX_CONTENT_LENGTH"] = 8 * settings.max_upload_bytes
+    install_openapi(app, "API Gateway", provider=GatewayOpenAPIProvider)
     install_http_plumbing(app)
     app.register_blueprint(web)
     app.register_blueprint(health)

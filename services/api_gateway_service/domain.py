@@ -41,8 +41,8 @@ class MethodNotAllowedError(Exception):
 
 
 # An id or a path segment the gateway passes on: no slashes, no "..", nothing to re-encode.
-_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
-_ID = f"(?:{_SEGMENT})"
+SEGMENT = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
+_ID = f"(?:{SEGMENT})"
 
 
 @dataclass(frozen=True)
@@ -69,14 +69,14 @@ def _route(methods: str, path: str, backend: Backend, **options: bool) -> Public
 # business (login and registration are open; identity checks the token on /me itself), and
 # everything under /v1/essays belongs to the ELS API.
 PUBLIC_ROUTES: tuple[PublicRoute, ...] = (
-    _route("GET POST", rf"/v1/auth(?:/{_SEGMENT})+", Backend.IDENTITY, teacher_only=False),
+    _route("GET POST", rf"/v1/auth(?:/{SEGMENT})+", Backend.IDENTITY, teacher_only=False),
     _route("GET", r"/v1/batches", Backend.BOS),
     _route("POST", r"/v1/batches/register", Backend.BOS),
     _route("GET DELETE", rf"/v1/batches/{_ID}", Backend.BOS),
     _route("POST", rf"/v1/batches/{_ID}/pipelines", Backend.BOS),
     _route("GET", rf"/v1/batches/{_ID}/essays", Backend.ELS),
     _route("POST", r"/v1/files/batch", Backend.FILE, upload=True),
-    _route("GET", rf"/v1/essays/{_ID}(?:/{_SEGMENT})*", Backend.ELS),
+    _route("GET", rf"/v1/essays/{_ID}(?:/{SEGMENT})*", Backend.ELS),
 )
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dishka import AsyncContainer
 from quart import Quart
 from quart_dishka import QuartDishka
-from quart_schema import QuartSchema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common_core import runtime
 from common_core.auth.quart import install_token_auth
 from common_core.logs import configure_logging, get_logger
 from common_core.metadata import utc_now
+from common_core.openapi import install_openapi
 from common_core.web import install_http_plumbing, limit_request_body, serve_app
 from services.identity_service.api.auth import BEARER_SCHEME, auth
 from services.identity_service.api.health import health
@@ -43,9 +43,9 @@ def create_app(settings: IdentitySettings | None = None) -> Quart:
     settings = settings or IdentitySettings()
     app = Quart(SERVICE_NAME)
     limit_request_body(app, settings.max_request_bytes)
-    QuartSchema(
+    install_openapi(
         app,
-        info={"title": "Identity Service", "version": "1.0.0"},
+        "Identity Service",
         security_schemes={BEARER_SCHEME: {"type": "http", "scheme": "bearer"}},
     )
     install_http_plumbing(app)

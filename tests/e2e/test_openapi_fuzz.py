@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import CheckContext, Response
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
+from schemathesis.schemas import BaseSchema
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from scripts.fleet.client import FleetClient
@@ -24,8 +25,20 @@ SERVICES = {
     "file_service": "http://127.0.0.1:7001",
     "essay_lifecycle_api": "http://127.0.0.1:6001",
     "content_service": "http://127.0.0.1:8001",
+    "identity_service": "http://127.0.0.1:3001",
+    "api_gateway_service": "http://127.0.0.1:4001",
 }
 EXAMPLES_PER_OPERATION = 15
+# The gateway documents no bodies of its own (each forwarded operation names the service's
+# operation that has them, fuzzed above), so a few examples reach every path it forwards.
+GATEWAY_EXAMPLES_PER_OPERATION = 4
+# Not fuzzed through the gateway: the WebSocket (no HTTP answer to check), and login, whose
+# per-address limit would count the fuzz's attempts against 127.0.0.1, the address every
+# other test logs in from (identity's own fuzz covers login, from an address of its own).
+GATEWAY_NOT_FUZZED = ("/v1/ws", "/v1/auth/login")
+# identity believes X-Forwarded-For from 127.0.0.1 (the gateway's address in the fleet):
+# its fuzzed logins are limited as coming from a documentation address (RFC 5737), not ours.
+FUZZ_CLIENT_ADDRESS = "198.51.100.15"
 
 
 @schemathesis.check
@@ -45,8 +58,13 @@ def test_every_operation_answers_within_its_contract(
     fleet: RunningFleet, client: FleetClient, service: str
 ) -> None:
     base = SERVICES[service]
-    schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+    schema: BaseSchema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+    examples = EXAMPLES_PER_OPERATION
+    if service == "api_gateway_service":
+        schema = schema.exclude(path=list(GATEWAY_NOT_FUZZED))
+        examples = GATEWAY_EXAMPLES_PER_OPERATION
     token = fleet.content_token if service == "content_service" else client.token
+    headers = {"Authorization": f"Bearer {token}", "X-Forwarded-For": FUZZ_CLIENT_ADDRESS}
     results = list(schema.get_all_operations())
     assert all(isinstance(result, Ok) for result in results), results
     operations = [result.ok() for result in results if isinstance(result, Ok)]
@@ -56,7 +74,7 @@ def test_every_operation_answers_within_its_contract(
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
+            max_examples=examples,
             deadline=None,
             suppress_health_check=list(HealthCheck),
             derandomize=True,
@@ -65,7 +83,7 @@ def test_every_operation_answers_within_its_contract(
         def answers_within_contract(case: Any) -> None:
             response = case.call_and_validate(
                 base_url=base,
-                headers={"Authorization": f"Bearer {token}"},
+                headers=headers,
                 checks=[not_a_server_error, response_schema_conformance, json_error_shape],
             )
             calls.append(response.status_code)

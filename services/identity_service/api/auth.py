@@ -13,6 +13,7 @@ from quart_schema import security_scheme, validate_request, validate_response
 from common_core.auth.errors import AuthError
 from common_core.auth.quart import current_teacher_id, teacher_required
 from common_core.metadata import utc_now
+from common_core.openapi import document_errors
 from common_core.web import error_response, require_json_body
 from services.identity_service.config import IdentitySettings
 from services.identity_service.domain import (
@@ -107,6 +108,7 @@ def _teacher_body(teacher: Teacher) -> TeacherResponse:
 
 
 @auth.post("/register")
+@document_errors(400, 403, 409, 413, 415, 422)
 @validate_request(RegisterRequest)
 @validate_response(TeacherResponse, 201)
 @inject
@@ -128,6 +130,7 @@ async def register(
 
 
 @auth.post("/login")
+@document_errors(400, 401, 413, 415, 422, 429, 503)
 @validate_request(LoginRequest)
 @validate_response(TokenResponse, 200)
 @inject
@@ -156,6 +159,7 @@ async def login(
 
 
 @auth.get("/me")
+@document_errors(401, 503)
 @security_scheme([{BEARER_SCHEME: []}])
 @validate_response(TeacherResponse, 200)
 @teacher_required
@@ -170,6 +174,7 @@ async def me(units_of_work: FromDishka[UnitOfWorkFactory]) -> TeacherResponse:
 
 
 @auth.get("/jwks.json")
+@document_errors(503)
 @validate_response(JwksResponse, 200)
 @inject
 async def jwks(

@@ -197,3 +197,19 @@ async def test_openapi_documents_the_auth_routes(tmp_path: Path) -> None:
         assert path in paths
     assert paths["/v1/auth/me"]["get"]["security"] == [{"bearerAuth": []}]
     assert "bearerAuth" in spec["components"]["securitySchemes"]
+
+
+async def test_openapi_and_offline_docs(database_url: str) -> None:
+    async with serving_identity(identity_settings(database_url)) as url, \
+            aiohttp.ClientSession() as http:  # fmt: skip
+        status, spec, _ = await call(http, "GET", f"{url}/openapi.json")
+        assert status == 200
+        login_op = spec["paths"]["/v1/auth/login"]["post"]
+        assert {"401", "422", "429"} <= set(login_op["responses"])
+        throttled = login_op["responses"]["429"]["content"]["application/json"]["schema"]
+        assert set(throttled["properties"]) == {"error"}  # the JSON error shape
+        assert "bearerAuth" in spec["components"]["securitySchemes"]
+        async with http.get(f"{url}/docs") as docs:
+            page = await docs.text()
+        assert docs.status == 200 and "/v1/auth/register" in page
+        assert "http" not in page  # issue 15: no CDN, so the page is not blank offline
