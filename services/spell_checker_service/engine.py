@@ -1,12 +1,12 @@
 """The word engine: candidates from a symmetric-deletes index, ranked by a noisy channel.
 
 For an unknown word the candidates are the dictionary words one edit away, and also those two
-edits away unless a one-edit candidate already scores TWO_EDITS_BELOW (pyspellchecker's
-candidate sets, with Lowrance-Wagner distance: edits may touch letters between a transposed
-pair). They come from `deletes_index.py`: the misspelling and its one- and two-letter deletes
-are looked up among every word's deletes, so a search costs a few dozen probes instead of the
-~10^5 edits of edits pyspellchecker generates. Each candidate scores
-`log10(count) - error_weight * edit_cost` (`error_model.py`).
+edits away that score at least the best one-edit word, unless a one-edit candidate already
+scores TWO_EDITS_BELOW (pyspellchecker's candidate sets, with Lowrance-Wagner distance:
+edits may touch letters between a transposed pair). They come from `deletes_index.py`: the
+misspelling and its one- and two-letter deletes are looked up among every word's deletes, so a
+search costs a few dozen probes instead of the ~10^5 edits of edits pyspellchecker generates.
+Each candidate scores `log10(count) - error_weight * edit_cost` (`error_model.py`).
 
 Why it is fast enough for every word of every essay:
 - word ids are frequency ranks and each probe's entries list frequent words first, so the
@@ -226,17 +226,18 @@ class SpellingEngine:
         best = ranked[0][1] if ranked else -math.inf
         if best >= TWO_EDITS_BELOW or self._max_edits < 2:
             return self._with_rare(word, ranked)
-        # A two-edit word can only matter if log10(count) - weight * 2 * cheapest edit reaches
-        # best - margin: rarer words are not even looked at.
+        # A two-edit word counts only if it scores at least `best` (not best - margin): so
+        # log10(count) - weight * 2 * cheapest edit must reach `best`, and rarer words are not
+        # even looked at (the few thousand most frequent remain; see docs/spellcheck.md).
         if ranked:
-            last = self._last_id_above(best - margin + self._error_weight * self._floor(word, 2))
+            last = self._last_id_above(best + self._error_weight * self._floor(word, 2))
             if last < 0:
                 return self._with_rare(word, ranked)
         else:
             last = -1  # no bound
         probes = _probes(word, first, second_deletes(word, first))
         self._index.hits(probes, found, max_id=last)
-        return self._with_rare(word, self._rank(word, found, 2, margin, ranked))
+        return self._with_rare(word, self._rank(word, found, 2, margin, ranked, admit=best))
 
     def _with_rare(self, word: str, ranked: Ranked) -> Ranked:
         """`ranked` merged with the rare tier's suggestions when one of them can win: a rare
@@ -308,9 +309,12 @@ class SpellingEngine:
         limit: int,
         margin: float,
         seed: Ranked = (),
+        *,
+        admit: float = -math.inf,
     ) -> Ranked:
         """Score the found words within `limit` edits (see `_score`). `seed`: the one-edit
-        search's result, when this is the two-edit search."""
+        search's result, when this is the two-edit search; `admit`: the least score a word not
+        in `seed` needs (the best one-edit score, in the two-edit search)."""
         ids = sorted(found)
         group = self._accent_groups.get(_without_accents(word)) if self._accent_groups else None
         if group is not None:
@@ -319,7 +323,7 @@ class SpellingEngine:
                 variants_ranked = self._score(word, variants, found, limit, margin, (), 1)
                 if variants_ranked:
                     return variants_ranked
-        return self._score(word, ids, found, limit, margin, seed, limit)
+        return self._score(word, ids, found, limit, margin, seed, limit, admit)
 
     def _score(
         self,
@@ -330,6 +334,7 @@ class SpellingEngine:
         margin: float,
         seed: Ranked,
         nearest: int,
+        admit: float = -math.inf,
     ) -> Ranked:
         """Score candidates most frequent first; the weighted alignment (the costly part) is
         computed only where the best possible score, log10(count) - weight * distance *
@@ -347,7 +352,10 @@ class SpellingEngine:
         least = weight * self._floor(word, nearest)
         known = dict(seed)
         scored = list(seed)
-        threshold = seed[0][1] - margin if seed else -math.inf
+        top = seed[0][1] if seed else -math.inf
+        # The least score a new candidate needs: within the margin of the best so far, and
+        # at least `admit`.
+        threshold = max(top - margin, admit)
         for word_id in ids:
             frequency = log_freq[word_id]
             if frequency - least < threshold:
@@ -367,10 +375,11 @@ class SpellingEngine:
             score = frequency - weight * cost
             if score >= threshold:
                 scored.append((candidate, score))
+                top = max(top, score)
                 threshold = max(threshold, score - margin)
         # Ties: the alphabetically last, to be deterministic.
         scored.sort(key=lambda pair: (pair[1], pair[0]), reverse=True)
-        return tuple(pair for pair in scored[:SUGGESTIONS] if pair[1] >= threshold)
+        return tuple(pair for pair in scored[:SUGGESTIONS] if pair[1] >= top - margin)
 
 
 def _probes(word: str, first: set[str], second: Collection[str] = ()) -> list[tuple[str, int]]:

@@ -139,7 +139,29 @@ def single_edit_cost(typed: str, intended: str) -> float:
     else:
         cost = TRANSPOSE
     cheapest = CHEAPEST_EDIT if "'" in typed or "'" in intended else CHEAPEST_LETTER_EDIT
-    return cost if cost <= 2 * cheapest else edit_cost(typed, intended)
+    if cost <= 2 * cheapest:
+        return cost
+    if (
+        cheapest == CHEAPEST_LETTER_EDIT
+        and cost < _NOT_TWO_DOUBLINGS
+        and not (len(typed) == len(intended) and _has_double(typed) and _has_double(intended))
+    ):
+        # Below _NOT_TWO_DOUBLINGS only a path of two doublings can be cheaper than the one
+        # edit: a letter put in beside its twin and one of a double left out, so the words
+        # have the same length and each has a double letter. Not so here: no table needed
+        # (it was half of all tables computed on essays).
+        return cost
+    return edit_cost(typed, intended)
+
+
+# Among letter edits only DOUBLING is cheaper than SECOND_CHEAPEST; a path of two edits that
+# are not both doublings, or of three edits, costs at least this.
+_SECOND_CHEAPEST = min(TRANSPOSE, SOUND_ALIKE, VOWEL, VOWEL_CLUSTER, NEIGHBOUR_KEY)
+_NOT_TWO_DOUBLINGS = min(DOUBLING + _SECOND_CHEAPEST, 3 * DOUBLING)
+
+
+def _has_double(word: str) -> bool:
+    return any(word[i] == word[i + 1] for i in range(len(word) - 1))
 
 
 def _weighted_osa(a: str, b: str) -> float:
