@@ -12,11 +12,12 @@ from quart_dishka import QuartDishka
 from common_core import runtime
 from common_core.auth import TokenVerifier
 from common_core.auth.quart import install_token_auth
+from common_core.kafka import BackgroundConsumer
 from common_core.logs import configure_logging
 from common_core.openapi import install_openapi
 from common_core.web import cap_request_body, install_http_plumbing, serve_app
 from services.file_service.api.files import files_api
-from services.file_service.api.health import health
+from services.file_service.api.health import CONSUMER_EXTENSION, health
 from services.file_service.config import SERVICE_NAME, FileServiceSettings
 from services.file_service.di import make_container
 from services.file_service.handlers import UploadCollaborators, purge_expired_records
@@ -70,9 +71,16 @@ def create_app(
                 name="file-service-purge",
             )
         )
+        if settings.consume_deletions:
+            consumer = await container.get(BackgroundConsumer)
+            await consumer.start()
+            app.extensions[CONSUMER_EXTENSION] = consumer
 
     @app.after_serving
     async def _disconnect() -> None:
+        consumer: BackgroundConsumer | None = app.extensions.pop(CONSUMER_EXTENSION, None)
+        if consumer is not None:
+            await consumer.stop()
         for task in background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -61,6 +61,14 @@ class FileServiceSettings(ServiceSettings, ContentServiceTokenSettings, TokenVer
         ge=0,
         description="How long a request waits for another with the same key before a 409.",
     )
+    consume_deletions: bool = Field(
+        default=True,
+        description="Consume BatchDeleted and delete the batches' records. Off only in tests "
+        "that run File Service without its consumer.",
+    )
+    consumer_group: str = Field(
+        default=SERVICE_NAME, description="Kafka group consuming BatchDeleted."
+    )
     purge_interval_seconds: float = Field(
         default=600.0, gt=0, description="How often expired idempotency records are deleted."
     )

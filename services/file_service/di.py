@@ -1,5 +1,6 @@
 """Dishka wiring: settings in; one HTTP session, one Kafka publisher, the clients and the
-database (idempotency records, batch files) out.
+database (idempotency records, batch files, deleted batches) out, and the BatchDeleted
+consumer.
 
 Every collaborator is APP-scoped: created once (the app warms them up at startup) and
 finalised when the container closes at shutdown, which stops the producer and the session.
@@ -15,18 +16,30 @@ from quart_dishka import QuartProvider
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.db import create_engine, session_factory
-from common_core.kafka import running_publisher
+from common_core.kafka import (
+    BackgroundConsumer,
+    KafkaConsumerLoop,
+    KafkaEventPublisher,
+    running_publisher,
+)
 from services.file_service.clients import BosClient, ContentServiceClient
 from services.file_service.config import SERVICE_NAME, FileServiceSettings
 from services.file_service.handlers import IdempotencyPolicy, UploadCollaborators
+from services.file_service.kafka_consumer import build_routes
 from services.file_service.protocols import (
+    BatchDeletions,
     BatchDirectory,
     BatchFiles,
     EventPublisher,
     TextStorage,
     UploadRequests,
 )
-from services.file_service.repository import SqlBatchFiles, SqlUploadRequests, migrate_schema
+from services.file_service.repository import (
+    SqlBatchFiles,
+    SqlDeletedBatches,
+    SqlUploadRequests,
+    migrate_schema,
+)
 
 
 class FileServiceProvider(Provider):
@@ -42,12 +55,19 @@ class FileServiceProvider(Provider):
         await session.close()
 
     @provide(scope=Scope.APP)
-    async def publisher(self, settings: FileServiceSettings) -> AsyncIterator[EventPublisher]:
+    async def kafka_publisher(
+        self, settings: FileServiceSettings
+    ) -> AsyncIterator[KafkaEventPublisher]:
         """A started Kafka publisher, stopped (pending sends flushed) at shutdown."""
         async with running_publisher(
             settings.kafka_bootstrap_servers, SERVICE_NAME, settings.kafka_connect_timeout_seconds
         ) as publisher:
             yield publisher
+
+    @provide(scope=Scope.APP)
+    def publisher(self, publisher: KafkaEventPublisher) -> EventPublisher:
+        """The upload's events go out through the one producer."""
+        return publisher
 
     @provide(scope=Scope.APP)
     async def engine(self, settings: FileServiceSettings) -> AsyncIterator[AsyncEngine]:
@@ -71,6 +91,27 @@ class FileServiceProvider(Provider):
     def batch_files(self, sessions: async_sessionmaker[AsyncSession]) -> BatchFiles:
         """The files each batch has on record."""
         return SqlBatchFiles(sessions)
+
+    @provide(scope=Scope.APP)
+    def deletions(self, sessions: async_sessionmaker[AsyncSession]) -> BatchDeletions:
+        """Deleted batches: their records go, their ids stay."""
+        return SqlDeletedBatches(sessions)
+
+    @provide(scope=Scope.APP)
+    def consumer(
+        self,
+        settings: FileServiceSettings,
+        deletions: BatchDeletions,
+        publisher: KafkaEventPublisher,
+    ) -> BackgroundConsumer:
+        """The BatchDeleted loop; started and stopped with the app (if it consumes)."""
+        loop = KafkaConsumerLoop(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=settings.consumer_group,
+            routes=build_routes(deletions),
+            dead_letter_publisher=publisher,
+        )
+        return BackgroundConsumer(loop, name="file-service-deletions")
 
     @provide(scope=Scope.APP)
     def batches(

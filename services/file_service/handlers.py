@@ -23,6 +23,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from common_core.enums import BatchStatus
+from common_core.events import BatchDeleted
 from common_core.logs import get_logger
 from services.file_service.domain import (
     AcceptedFile,
@@ -48,6 +49,7 @@ from services.file_service.extraction import ExtractionError, extract_text
 from services.file_service.metrics import EXTRACTION_SECONDS, FILES_PROCESSED
 from services.file_service.outgoing import content_ready, validation_failed
 from services.file_service.protocols import (
+    BatchDeletions,
     BatchDirectory,
     BatchFiles,
     EventPublisher,
@@ -280,6 +282,15 @@ async def purge_expired_records(
             if purged:
                 logger.info("idempotency_records_purged", count=purged)
         await asyncio.sleep(interval_seconds)
+
+
+async def forget_deleted_batch(
+    event: BatchDeleted, deletions: BatchDeletions, clock: Callable[[], datetime] = utc_now
+) -> None:
+    """BatchDeleted: the batch's files and idempotency records (whose answers name the files)
+    go; an upload still under way for it then records nothing and answers 404."""
+    files, records = await deletions.forget(event.batch_id, clock())
+    logger.info("batch_records_deleted", batch_id=event.batch_id, files=files, records=records)
 
 
 async def ensure_batch_accepts_content(batch_id: str, batches: BatchDirectory, token: str) -> None:

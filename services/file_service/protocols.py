@@ -1,5 +1,5 @@
 """The seams of the upload handler: what it needs from BOS, Content Service, Kafka and its own
-store (idempotency records and the files each batch has on record)."""
+store (idempotency records, the files each batch has on record, deleted batches)."""
 
 from __future__ import annotations
 
@@ -93,11 +93,24 @@ class BatchFiles(Protocol):
         self, batch_id: str, new_ids: Mapping[str, str], first_request: str | None, now: datetime
     ) -> dict[str, KnownFile]:
         """Record each fingerprint of `new_ids` not yet on record with its proposed id, and
-        return every one of them as the record has it (a concurrent upload may have won)."""
+        return every one of them as the record has it (a concurrent upload may have won).
+
+        Raises BatchNotFound, recording nothing, when the batch has been deleted.
+        """
         ...
 
     async def mark_published(
         self, batch_id: str, file_upload_ids: Iterable[str], now: datetime
     ) -> None:
         """These files' events are acknowledged by Kafka."""
+        ...
+
+
+class BatchDeletions(Protocol):
+    """Forgetting a deleted batch: its files and idempotency records go, its id stays so
+    nothing is recorded for it again."""
+
+    async def forget(self, batch_id: str, now: datetime) -> tuple[int, int]:
+        """Delete the batch's files and idempotency records, remember its id; returns how
+        many (files, records) were deleted. Safe to repeat."""
         ...

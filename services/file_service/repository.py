@@ -1,5 +1,6 @@
-"""Where File Service's state is written: idempotency records and the files each batch has on
-record, in its own SQL database (SQLite by default, PostgreSQL in compose and production).
+"""Where File Service's state is written: idempotency records, the files each batch has on
+record and the ids of deleted batches, in its own SQL database (SQLite by default, PostgreSQL
+in compose and production).
 
 Every method is one short transaction. Two requests racing — in one process or on two File
 Service instances — are settled by the database: an insert that finds the primary key taken
@@ -15,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Insert, delete, select, update
+from sqlalchemy import Insert, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.migrations import upgrade_to_head
 from services.file_service.domain import (
+    BatchNotFound,
     Busy,
     Claimed,
     ClaimResult,
@@ -31,7 +33,7 @@ from services.file_service.domain import (
     Replay,
     RequestKey,
 )
-from services.file_service.models.orm import BatchFileRow, UploadRequestRow
+from services.file_service.models.orm import BatchFileRow, DeletedBatchRow, UploadRequestRow
 
 # File Service's Alembic environment; revision 0001 creates exactly models/orm.py's tables.
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -68,6 +70,16 @@ def _insert_or_skip(session: AsyncSession, table: Any) -> Insert:
     if dialect == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing()
     raise RuntimeError(f"File Service does not support {dialect}")
+
+
+async def _lock_batch(session: AsyncSession, batch_id: str) -> None:
+    """Serialise recording files of a batch with forgetting it, so neither can miss the other
+    under PostgreSQL's READ COMMITTED. SQLite needs nothing: both write first, and a writer
+    holds the database's one write lock until it commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:batch_id))"), {"batch_id": batch_id}
+        )
 
 
 def _rowcount(result: Any) -> int:
@@ -222,10 +234,12 @@ class SqlBatchFiles:
         self, batch_id: str, new_ids: Mapping[str, str], first_request: str | None, now: datetime
     ) -> dict[str, KnownFile]:
         """Insert what is new (the primary key keeps the first of racing uploads), then read
-        every fingerprint back as recorded."""
+        every fingerprint back as recorded. BatchNotFound, with nothing recorded, when the
+        batch was deleted meanwhile."""
         if not new_ids:
             return {}
         async with _transaction(self._sessions) as session:
+            await _lock_batch(session, batch_id)
             await session.execute(
                 _insert_or_skip(session, BatchFileRow),
                 [
@@ -240,6 +254,10 @@ class SqlBatchFiles:
                     for fingerprint, file_upload_id in new_ids.items()
                 ],
             )
+            # Checked after the insert: on SQLite the insert took the write lock, so this read
+            # sees a deletion committed before it (and the rollback undoes the insert).
+            if await session.get(DeletedBatchRow, batch_id) is not None:
+                raise BatchNotFound(batch_id)
             rows = await session.scalars(
                 select(BatchFileRow).where(
                     BatchFileRow.batch_id == batch_id,
@@ -270,3 +288,26 @@ class SqlBatchFiles:
                 )
                 .values(published_at=now)
             )
+
+
+class SqlDeletedBatches:
+    """BatchDeletions in SQL (see protocols.BatchDeletions)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def forget(self, batch_id: str, now: datetime) -> tuple[int, int]:
+        """Keep the batch's id, delete its files and idempotency records in one transaction;
+        returns (files, records) deleted. A redelivery deletes nothing more."""
+        async with _transaction(self._sessions) as session:
+            await _lock_batch(session, batch_id)
+            await session.execute(
+                _insert_or_skip(session, DeletedBatchRow).values(batch_id=batch_id, deleted_at=now)
+            )
+            files = await session.execute(
+                delete(BatchFileRow).where(BatchFileRow.batch_id == batch_id)
+            )
+            records = await session.execute(
+                delete(UploadRequestRow).where(UploadRequestRow.batch_id == batch_id)
+            )
+            return _rowcount(files), _rowcount(records)

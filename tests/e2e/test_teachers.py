@@ -1,6 +1,7 @@
 """Teachers' data through the real fleet: another teacher sees none of it, no student's name,
 e-mail address or sentence reaches a log line or a metric label, and a deletion removes every
-row and blob of the batch within 30 s, also when spellchecking was still under way.
+row and blob of the batch within 30 s (File Service's upload records too), also when
+spellchecking was still under way.
 
 Every student detail carries one random marker (`Canary.tag`), so a single case-insensitive
 search of the fleet's whole log and of every /metrics page finds any leak, whichever service
@@ -19,12 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from common_core.db import create_engine
 from common_core.enums import ProcessingEvent
 from common_core.topics import dlt_topic_name, topic_name
 from scripts.fleet.client import ApiCallError, FleetClient
 from scripts.fleet.running import RunningFleet
 from scripts.fleet.services import fleet_services
+from scripts.local_postgres import sqlalchemy_url
 from tests.support.bos import wait_caught_up
 from tests.support.kafka import collect_records
 
@@ -114,6 +118,28 @@ def content_status(fleet: RunningFleet, storage_id: str) -> int:
         return exc.code
 
 
+def file_service_records(fleet: RunningFleet, batch_id: str) -> int:
+    """Rows File Service keeps of the batch: files on record and idempotency records."""
+    if fleet.topology.database == "postgresql":
+        url = sqlalchemy_url(fleet.postgres_port, "files")
+    else:
+        url = f"sqlite+aiosqlite:///{fleet.data_dir / 'files.sqlite3'}"
+
+    async def count() -> int:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                rows = 0
+                for table in ("batch_files", "upload_requests"):
+                    query = text(f"SELECT count(*) FROM {table} WHERE batch_id = :b")
+                    rows += int((await connection.execute(query, {"b": batch_id})).scalar_one())
+                return rows
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(count())
+
+
 def wait_until_forgotten(
     fleet: RunningFleet, client: FleetClient, batch_id: str, essay_ids: list[str], canary: Canary
 ) -> dict[str, object]:
@@ -124,9 +150,11 @@ def wait_until_forgotten(
         els_batch = status_of(lambda: client.essays(batch_id))
         els_essays = {status_of(lambda e=e: client.essay(e)) for e in essay_ids}  # type: ignore[misc]
         blobs = blobs_with(fleet, canary)
-        gone = bos == els_batch == 404 and els_essays == {404} and blobs == []
+        files = file_service_records(fleet, batch_id)
+        gone = bos == els_batch == 404 and els_essays == {404} and blobs == [] and files == 0
         if gone or time.monotonic() > deadline:
             left = {"bos": bos, "els_batch": els_batch, "els_essays": els_essays, "blobs": blobs}
+            left["file_service_records"] = files
             return {} if gone else left
         time.sleep(0.2)  # polling the public APIs against a deadline
 
@@ -141,8 +169,9 @@ def test_student_data_stays_with_its_teacher_never_reaches_logs_and_deletion_rem
     batch_id = client.register_batch("ENG5", 3, requested_pipelines=["spellcheck", "nlp_metrics"])[
         "batch_id"
     ]
-    upload = client.upload(batch_id, [*files, empty])
+    upload = client.upload(batch_id, [*files, empty], idempotency_key=f"upload-{canary.tag}")
     assert len(upload["accepted"]) == 2 and len(upload["rejected"]) == 1
+    assert file_service_records(fleet, batch_id) == 3 + 1  # three files, one key
     assert client.wait_for_batch(batch_id, timeout=180)["status"] == "partially_completed"
 
     slots = client.essays(batch_id)["essays"]  # the empty file's slot stays without content

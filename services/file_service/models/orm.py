@@ -1,9 +1,9 @@
 """SQL tables of File Service: what it must remember so a retried upload has no second effect.
 
-Neither table holds essay text, student names or e-mail addresses: texts and files are known
-by SHA-256 only. `upload_requests.response` (the first 202 body, with file names) lives for
-24 hours. `batch_files` rows (hashes and ids) are not yet removed when a batch is deleted:
-File Service does not consume BatchDeleted (see docs/uploads.md).
+No table holds essay text, student names or e-mail addresses: texts and files are known by
+SHA-256 only. `upload_requests.response` (the first 202 body, with file names) lives for 24
+hours at most. Both tables' rows of a batch are deleted on BatchDeleted, which leaves only the
+batch's id in `deleted_batches` (see docs/uploads.md).
 """
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ class UploadRequestRow(Base):
     """
 
     __tablename__ = "upload_requests"
-    __table_args__ = (Index("ix_upload_requests_expires_at", "expires_at"),)
+    __table_args__ = (
+        Index("ix_upload_requests_expires_at", "expires_at"),
+        Index("ix_upload_requests_batch_id", "batch_id"),
+    )
 
     teacher_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     batch_id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -66,3 +69,13 @@ class BatchFileRow(Base):
     first_request: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class DeletedBatchRow(Base):
+    """A batch deleted by its teacher (or retention): its records are gone, and a file still
+    arriving for it is refused rather than recorded again. Only the id is kept."""
+
+    __tablename__ = "deleted_batches"
+
+    batch_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -90,6 +90,8 @@ def file_service(
             "bos_timeout_seconds": 2.0,
             "content_service_timeout_seconds": 2.0,
             "database_url": f"sqlite+aiosqlite:///{tmp_path / 'file_service.sqlite3'}",
+            # No BatchDeleted consumer (a group join per start): the e2e deletion test runs it.
+            "consume_deletions": False,
             **overrides,
         }
         settings = FileServiceSettings(**values)

@@ -23,7 +23,7 @@ from services.file_service.handlers import (
     handle_upload,
 )
 from services.file_service.models.orm import Base
-from services.file_service.repository import SqlBatchFiles, SqlUploadRequests
+from services.file_service.repository import SqlBatchFiles, SqlDeletedBatches, SqlUploadRequests
 from services.file_service.tests.unit.fakes import (
     BATCH,
     FakeBatches,
@@ -34,10 +34,11 @@ from services.file_service.tests.unit.fakes import (
 
 @dataclass(frozen=True)
 class Records:
-    """The two stores an upload writes to."""
+    """The two stores an upload writes to, and the deletions that empty them."""
 
     requests: SqlUploadRequests
     files: SqlBatchFiles
+    deletions: SqlDeletedBatches
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ async def records(tmp_path: Path) -> AsyncIterator[Records]:
     async with engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
     sessions = session_factory(engine)
-    yield Records(SqlUploadRequests(sessions), SqlBatchFiles(sessions))
+    yield Records(SqlUploadRequests(sessions), SqlBatchFiles(sessions), SqlDeletedBatches(sessions))
     await engine.dispose()
 
 

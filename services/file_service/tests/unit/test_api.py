@@ -29,7 +29,9 @@ from services.file_service.tests.unit.fakes import (
 from tests.support.auth import AuthedClient, LocalIssuer
 from tests.support.documents import encode_multipart
 
-SETTINGS = FileServiceSettings(max_file_bytes=100, max_request_bytes=250, max_files_per_request=3)
+SETTINGS = FileServiceSettings(
+    max_file_bytes=100, max_request_bytes=250, max_files_per_request=3, consume_deletions=False
+)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from common_core.events import EssayContentReady, EssayValidationFailed
 from services.file_service.api.files import api_error
 from services.file_service.domain import (
     BatchNotAwaitingContent,
+    BatchNotFound,
     EventBusUnavailable,
     RequestKey,
     UploadedFile,
@@ -122,3 +123,17 @@ async def test_an_expired_key_starts_over(world: World) -> None:
 
     assert "stale" not in body
     assert await world.records.requests.purge_expired(datetime.now(UTC)) == 0
+
+
+async def test_a_deleted_batch_is_forgotten_and_nothing_is_recorded_for_it_again(
+    world: World,
+) -> None:
+    await world.upload(FILES, key="k-1")  # two files on record, one key
+    await world.upload([UploadedFile("b.txt", b"Essay B")])
+    deletions = world.records.deletions
+
+    assert await deletions.forget(BATCH, datetime.now(UTC)) == (3, 1)
+    assert await deletions.forget(BATCH, datetime.now(UTC)) == (0, 0)  # a redelivery
+    with pytest.raises(BatchNotFound):  # an upload still under way when the event came
+        await world.upload([UploadedFile("c.txt", b"Essay C")])
+    assert await deletions.forget(BATCH, datetime.now(UTC)) == (0, 0)  # it recorded nothing
