@@ -22,6 +22,9 @@ SUPPORTED_SUFFIXES = (".txt", ".docx", ".pdf")
 # A .docx is a zip: refuse one that claims to unpack to more than this (a zip bomb would
 # otherwise make python-docx inflate it all in memory).
 MAX_DOCX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+# No essay is this long; extracting the text of thousands of pages would hold a worker thread
+# for seconds (2,000 pages: ~5 s), so a longer PDF is refused once its pages are counted.
+MAX_PDF_PAGES = 100
 
 
 class ExtractionError(Exception):
@@ -100,6 +103,11 @@ def pdf_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ExtractionError(ErrorCode.UNREADABLE_DOCUMENT, "the .pdf is password protected")
+        if (count := len(reader.pages)) > MAX_PDF_PAGES:
+            raise ExtractionError(
+                ErrorCode.FILE_TOO_LARGE,
+                f"the .pdf has {count} pages; an essay has at most {MAX_PDF_PAGES}",
+            )
         pages = [page.extract_text() or "" for page in reader.pages]
     except ExtractionError:
         raise

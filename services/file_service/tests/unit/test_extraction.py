@@ -16,7 +16,13 @@ from services.file_service.extraction import (
     decode_plain_text,
     extract_text,
 )
-from tests.support.documents import make_docx, make_image_only_pdf, make_pdf
+from tests.support.documents import (
+    make_docx,
+    make_image_only_pdf,
+    make_many_page_pdf,
+    make_pdf,
+    with_declared_size,
+)
 
 SWEDISH = "Hälsningar \u2013 Åsa\nÖverallt är det sommar."
 
@@ -140,24 +146,9 @@ def test_unsupported_types_are_rejected(name: str) -> None:
     assert caught.value.code is ErrorCode.UNSUPPORTED_FILE_TYPE
 
 
-def _with_declared_size(docx: bytes, member: str, size: int) -> bytes:
-    """The same zip, with `member`'s uncompressed size in both headers changed to `size`."""
-    data = bytearray(docx)
-    name = member.encode()
-    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
-        start = 0
-        while (at := data.find(signature, start)) != -1:
-            length_at = name_at - 4 if signature == b"PK\x03\x04" else 28
-            name_length = int.from_bytes(data[at + length_at : at + length_at + 2], "little")
-            if data[at + name_at : at + name_at + name_length] == name:
-                data[at + size_at : at + size_at + 4] = size.to_bytes(4, "little")
-            start = at + 4
-    return bytes(data)
-
-
 def test_a_docx_declaring_over_a_gigabyte_is_refused_at_once() -> None:
     """Zip bomb, as the issue's probe sent it: a small file that claims > 1 GB unpacked."""
-    bomb = _with_declared_size(make_docx(["tiny"]), "word/document.xml", 1_100_000_000)
+    bomb = with_declared_size(make_docx(["tiny"]), "word/document.xml", 1_100_000_000)
     started = time.perf_counter()
     with pytest.raises(ExtractionError) as caught:
         extract_text("bomb.docx", bomb)
@@ -174,7 +165,16 @@ def test_a_docx_lying_small_about_a_large_member_never_inflates_past_the_lie() -
             if info.filename != "word/document.xml":
                 archive.writestr(info, zipfile.ZipFile(io.BytesIO(make_docx(["ok"]))).read(info))
         archive.writestr("word/document.xml", b"<" + b"\0" * (16 << 20))
-    liar = _with_declared_size(buffer.getvalue(), "word/document.xml", 1024)
+    liar = with_declared_size(buffer.getvalue(), "word/document.xml", 1024)
     with pytest.raises(ExtractionError) as caught:
         extract_text("liar.docx", liar)
     assert caught.value.code is ErrorCode.UNREADABLE_DOCUMENT
+
+
+def test_a_pdf_of_more_pages_than_an_essay_is_refused_before_extraction() -> None:
+    """The issue's 2,000-page PDF: its text would take seconds to extract and is no essay."""
+    assert "endless essay" in extract_text("ok.pdf", make_many_page_pdf(3))
+    with pytest.raises(ExtractionError) as caught:
+        extract_text("long.pdf", make_many_page_pdf(extraction.MAX_PDF_PAGES + 1))
+    assert caught.value.code is ErrorCode.FILE_TOO_LARGE
+    assert str(extraction.MAX_PDF_PAGES) in caught.value.message
