@@ -1,6 +1,6 @@
 """Kafka plumbing shared by every service: one publisher, one consuming loop, topic admin."""
 
-from common_core.kafka.background import BackgroundConsumer
+from common_core.kafka.background import BackgroundConsumer, shut_down_this_process
 from common_core.kafka.consumer import (
     BatchHandler,
     KafkaConsumerLoop,
@@ -21,5 +21,6 @@ __all__ = [
     "Route",
     "bound_to",
     "running_publisher",
+    "shut_down_this_process",
     "start_publisher",
 ]

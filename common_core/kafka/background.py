@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+from collections.abc import Callable
 
 from common_core.kafka.consumer import KafkaConsumerLoop
 from common_core.logs import get_logger
@@ -14,9 +17,15 @@ logger = get_logger(__name__)
 class BackgroundConsumer:
     """Starts the loop beside the app's requests, reports its death, and is watched by /healthz."""
 
-    def __init__(self, loop: KafkaConsumerLoop, name: str = "consumer") -> None:
+    def __init__(
+        self,
+        loop: KafkaConsumerLoop,
+        name: str = "consumer",
+        on_death: Callable[[], None] | None = None,
+    ) -> None:
         self._loop = loop
         self._name = name
+        self._on_death = on_death
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -43,11 +52,21 @@ class BackgroundConsumer:
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await self._task
 
-    @staticmethod
-    def _report_exit(task: asyncio.Task[None]) -> None:
+    def _report_exit(self, task: asyncio.Task[None]) -> None:
         if task.cancelled():
             logger.warning("consumer_cancelled")
         elif (exc := task.exception()) is not None:
             logger.error("consumer_died", error=repr(exc), exc_info=exc)
+            if self._on_death is not None:
+                self._on_death()
         else:
             logger.info("consumer_stopped")
+
+
+def shut_down_this_process() -> None:
+    """A service's `on_death`: SIGTERM to itself, so it shuts down gracefully and exits.
+
+    A web process whose consumer died still answers HTTP but no longer moves batches; its
+    supervisor (the fleet runner, compose's restart policy) only restarts a process that exits.
+    """
+    os.kill(os.getpid(), signal.SIGTERM)

@@ -23,14 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
 from tenacity import (
@@ -43,95 +40,40 @@ from tenacity import (
 
 from common_core.envelope import EventEnvelope, envelope_type
 from common_core.events import EventData
+from common_core.kafka.membership import (
+    FinishBeforeHandOver,
+    GroupConsumer,
+    GroupMembership,
+    aiokafka_consumer,
+)
 from common_core.kafka.metrics import HANDLER_SECONDS, MESSAGES, QUEUE_LATENCY
 from common_core.kafka.producer import KafkaEventPublisher
+from common_core.kafka.routes import (
+    BatchHandler,
+    Handler,
+    PermanentError,
+    RetryPolicy,
+    Route,
+    bound_to,
+)
 from common_core.logs import get_logger
 from common_core.topics import dlt_topic_name
 
 logger = get_logger(__name__)
 
-Handler = Callable[[EventEnvelope[Any]], Awaitable[None]]
-BatchHandler = Callable[[Sequence[EventEnvelope[Any]]], Awaitable[None]]
-
-
-class PermanentError(Exception):
-    """Raised by a handler when a message can never succeed: it goes to the DLT."""
+__all__ = [
+    "BatchHandler",
+    "Handler",
+    "KafkaConsumerLoop",
+    "PermanentError",
+    "RetryPolicy",
+    "Route",
+    "bound_to",
+]
 
 
 class _ShuttingDown(Exception):
     """Retries were abandoned because the loop is stopping; the offset stays uncommitted."""
-
-
-@dataclass(frozen=True)
-class Route:
-    """What a topic's messages decode into and which handler gets them.
-
-    `max_in_flight` > 1 lets messages of one partition be handled concurrently, for topics whose
-    messages are independent of each other (one spellcheck request per essay). The offset is
-    still committed only past messages that have all finished.
-
-    `batch_handler`, for in-order routes, takes every message of a partition's poll at once and
-    must be all-or-nothing (one transaction): when it raises, nothing of it may remain, because
-    the loop then hands the same messages over again in smaller runs (single ones to `handler`).
-    A route with a `batch_handler` needs no `handler`: a single message is a batch of one, so
-    both paths make the same decisions.
-    """
-
-    model: type[EventData]
-    handler: Handler | None = None
-    max_in_flight: int = 1
-    batch_handler: BatchHandler | None = None
-
-    def __post_init__(self) -> None:
-        if self.batch_handler is not None and self.max_in_flight != 1:
-            raise ValueError("a batch_handler route handles its messages in order")
-        if self.handler is None and self.batch_handler is None:
-            raise ValueError("a route needs a handler or a batch_handler")
-
-    async def handle_one(self, envelope: EventEnvelope[Any]) -> None:
-        """The single-message path: `handler`, else `batch_handler` with one message."""
-        if self.handler is not None:
-            await self.handler(envelope)
-        else:
-            assert self.batch_handler is not None  # __post_init__ guarantees one of them
-            await self.batch_handler([envelope])
-
-
-@contextmanager
-def bound_to(envelope: EventEnvelope[Any], topic: str) -> Iterator[None]:
-    """Log lines inside carry the envelope's correlation_id (batch handlers use it per event)."""
-    with structlog.contextvars.bound_contextvars(
-        correlation_id=envelope.correlation_id, event_id=str(envelope.event_id), topic=topic
-    ):
-        yield
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Backoff for handler failures that are not PermanentError.
-
-    The default window rides out a Content Service restart or a busy database; it must stay
-    well under the consumer's max.poll.interval so the group does not evict a retrying worker.
-    """
-
-    initial_seconds: float = 0.2
-    max_seconds: float = 5.0
-    give_up_after_seconds: float = 120.0
-
-
-class _FinishBeforeHandOver(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Holds a rebalance until the poll in hand is handled and its offsets committed."""
-
-    def __init__(self, in_hand: asyncio.Lock, group_id: str) -> None:
-        self._in_hand = in_hand
-        self._group_id = group_id
-
-    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        async with self._in_hand:  # the loop holds it from handing out a poll to its commit
-            logger.info("partitions_revoked", group_id=self._group_id, partitions=len(revoked))
-
-    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        logger.info("partitions_assigned", group_id=self._group_id, partitions=len(assigned))
 
 
 class KafkaConsumerLoop:
@@ -147,6 +89,7 @@ class KafkaConsumerLoop:
         retry: RetryPolicy | None = None,
         max_records: int = 500,
         fetch_max_wait_ms: int = 100,
+        make_consumer: Callable[[], GroupConsumer] | None = None,
     ) -> None:
         self._routes = dict(routes)
         self._group_id = group_id
@@ -155,32 +98,27 @@ class KafkaConsumerLoop:
         self._max_records = max_records
         self._stopping = asyncio.Event()
         self._in_hand = asyncio.Lock()
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
+        self._member = GroupMembership(
+            make_consumer=make_consumer
+            or aiokafka_consumer(bootstrap_servers, group_id, fetch_max_wait_ms),
             group_id=group_id,
-            client_id=group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            # Retries may hold one message for RetryPolicy.give_up_after_seconds.
-            max_poll_interval_ms=300_000,
-            # aiokafka keeps one fetch in flight per broker, and a partition with records still
-            # buffered is left out of it; when those are drained, the partition waits for that
-            # long-poll to end. The default 500 ms showed up as half-second stalls in the middle
-            # of a 200-essay batch, so the long-poll is kept short (idle cost: ~10 fetches/s).
-            fetch_max_wait_ms=fetch_max_wait_ms,
+            topics=list(self._routes),
+            listener=self._rebalance_listener,
+            stopping=self._stopping,
         )
+
+    def _rebalance_listener(self) -> ConsumerRebalanceListener:
+        """What runs when partitions move (at each join): finish and commit the poll in hand."""
+        return FinishBeforeHandOver(self._in_hand, self._group_id)
 
     async def start(self) -> None:
         """Join the group; raises if the broker cannot be reached."""
-        await self._consumer.start()
-        self._consumer.subscribe(
-            list(self._routes), listener=_FinishBeforeHandOver(self._in_hand, self._group_id)
-        )
+        await self._member.join()
         logger.info("consumer_started", group_id=self._group_id, topics=sorted(self._routes))
 
     def assignment(self) -> set[TopicPartition]:
         """The partitions this member of the group owns right now."""
-        return set(self._consumer.assignment())
+        return self._member.assignment()
 
     async def stop(self) -> None:
         """Ask `run()` to finish the message in hand, commit, and return."""
@@ -188,15 +126,13 @@ class KafkaConsumerLoop:
 
     async def close(self) -> None:
         """Leave the group and close connections."""
-        await self._consumer.stop()
+        await self._member.leave()
 
     async def run(self) -> None:
         """Poll, handle and commit until `stop()`; then leave the group."""
         try:
             while not self._stopping.is_set():
-                batches = await self._consumer.getmany(
-                    timeout_ms=500, max_records=self._max_records
-                )
+                batches = await self._member.poll(self._max_records)
                 if not batches:
                     continue
                 async with self._in_hand:
@@ -304,7 +240,7 @@ class KafkaConsumerLoop:
         if not offsets:
             return
         try:
-            await self._consumer.commit(offsets)
+            await self._member.commit(offsets)
         except (CommitFailedError, KafkaError) as exc:
             # A rebalance took the partition away; the new owner re-handles the messages,
             # which every handler tolerates (at-least-once, idempotent handlers).

@@ -14,6 +14,7 @@ from common_core.kafka import (
     KafkaConsumerLoop,
     KafkaEventPublisher,
     running_publisher,
+    shut_down_this_process,
 )
 from common_core.outbox import OutboxRelay
 from services.batch_orchestrator_service.config import SERVICE_NAME, BOSSettings
@@ -79,7 +80,7 @@ class BosProvider(Provider):
             routes=build_routes(units_of_work),
             dead_letter_publisher=publisher,
         )
-        return BackgroundConsumer(loop, name="bos-consumer")
+        return BackgroundConsumer(loop, name="bos-consumer", on_death=shut_down_this_process)
 
     @provide(scope=Scope.APP)
     def retention(

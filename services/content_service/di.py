@@ -13,6 +13,7 @@ from common_core.kafka import (
     KafkaConsumerLoop,
     KafkaEventPublisher,
     running_publisher,
+    shut_down_this_process,
 )
 from services.content_service.config import SERVICE_NAME, ContentServiceSettings
 from services.content_service.handlers import BatchContentDeleter
@@ -64,7 +65,7 @@ class DeletionConsumerProvider(Provider):
             routes=build_routes(deleter),
             dead_letter_publisher=publisher,
         )
-        return BackgroundConsumer(loop, name="content-deletions")
+        return BackgroundConsumer(loop, name="content-deletions", on_death=shut_down_this_process)
 
 
 def make_container(settings: ContentServiceSettings) -> AsyncContainer:
