@@ -21,6 +21,7 @@ from common_core.kafka import (
     KafkaConsumerLoop,
     KafkaEventPublisher,
     running_publisher,
+    shut_down_this_process,
 )
 from services.file_service.clients import BosClient, ContentServiceClient
 from services.file_service.config import SERVICE_NAME, FileServiceSettings
@@ -111,7 +112,7 @@ class FileServiceProvider(Provider):
             routes=build_routes(deletions),
             dead_letter_publisher=publisher,
         )
-        return BackgroundConsumer(loop, name="file-service-deletions")
+        return BackgroundConsumer(loop, name="file-service-deletions", on_death=shut_down_this_process)
 
     @provide(scope=Scope.APP)
     def batches(
