@@ -112,7 +112,9 @@ class FileServiceProvider(Provider):
             routes=build_routes(deletions),
             dead_letter_publisher=publisher,
         )
-        return BackgroundConsumer(loop, name="file-service-deletions", on_death=shut_down_this_process)
+        return BackgroundConsumer(
+            loop, name="file-service-deletions", on_death=shut_down_this_process
+        )
 
     @provide(scope=Scope.APP)
     def batches(
