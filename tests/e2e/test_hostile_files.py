@@ -92,11 +92,10 @@ def peak_rss(pid: int, every_seconds: float = 0.02) -> Iterator[dict[str, int]]:
         sampler.join()
 
 
+@pytest.mark.one_database  # extraction and its limits do not depend on the database
 def test_five_hundred_hostile_files_in_one_request_leave_the_batch_alone(
     fleet: RunningFleet, client: FleetClient, tmp_path: Path
 ) -> None:
-    if fleet.topology.database == "postgresql":
-        pytest.skip("extraction and its limits do not depend on the database: run once")
     essays = write_essays(tmp_path, 2, seed=515)
     hostile = hostile_files()
     filler = [(f"f{i}.exe", b"MZ", f"f{i}.exe", "unsupported_file_type") for i in range(490)]
