@@ -18,7 +18,12 @@ from common_core.auth import AuthError
 from common_core.content import BATCH_DELETED_STATUS, content_headers
 from common_core.logs import get_logger
 from common_core.web import CORRELATION_HEADER
-from services.file_service.domain import BatchNotFound, BosUnavailable, ContentServiceUnavailable
+from services.file_service.domain import (
+    BatchInfo,
+    BatchNotFound,
+    BosUnavailable,
+    ContentServiceUnavailable,
+)
 
 logger = get_logger(__name__)
 
@@ -34,9 +39,10 @@ class BosClient:
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
-    async def batch_status(self, batch_id: str, token: str) -> str | None:
-        """The batch's status, None when BOS does not know it as the token's teacher's batch;
-        raises BosUnavailable otherwise, AuthError when BOS refuses the token."""
+    async def batch_info(self, batch_id: str, token: str) -> BatchInfo | None:
+        """The batch's status and expected essay count, None when BOS does not know it as the
+        token's teacher's batch; raises BosUnavailable otherwise, AuthError when BOS refuses
+        the token."""
         url = f"{self._base_url}/v1/batches/{quote(batch_id, safe='')}"
         headers = {"Authorization": f"Bearer {token}"}
         try:
@@ -54,9 +60,10 @@ class BosClient:
             logger.warning("bos_unreachable", error=repr(exc))
             raise BosUnavailable(type(exc).__name__) from exc
         status = body.get("status") if isinstance(body, dict) else None
-        if not isinstance(status, str):
-            raise BosUnavailable("BOS answered without a batch status")
-        return status
+        expected = body.get("expected_essay_count") if isinstance(body, dict) else None
+        if not isinstance(status, str) or not isinstance(expected, int):
+            raise BosUnavailable("BOS answered without a batch status and essay count")
+        return BatchInfo(status, expected)
 
 
 class _Transient(Exception):

@@ -26,6 +26,15 @@ class UploadedFile:
 
 
 @dataclass(frozen=True)
+class BatchInfo:
+    """What File Service needs to know of a batch from BOS: its status and how many essays
+    (slots) it expects."""
+
+    status: str
+    expected_essay_count: int
+
+
+@dataclass(frozen=True)
 class ExtractedText:
     """A file whose text came out (not yet given an id)."""
 
@@ -75,12 +84,14 @@ class AcceptedFile:
 
 @dataclass(frozen=True)
 class RejectedFile:
-    """A file announced with EssayValidationFailed."""
+    """A file announced with EssayValidationFailed, or, when `excess`, a rejection the batch
+    had no slot left for: answered, never announced, so it cannot take an essay's slot."""
 
     file_name: str
     file_upload_id: str
     error_code: ErrorCode
     message: str
+    excess: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +133,16 @@ class KnownFile:
 
 
 @dataclass(frozen=True)
+class RejectionSlots:
+    """Which fingerprints of an upload are rejected files (in upload order), and how many
+    essays the batch expects: a rejection is recorded, and so announced, only while the batch
+    has a slot left for it after every file on record."""
+
+    rejections: Sequence[str]
+    expected_essay_count: int
+
+
+@dataclass(frozen=True)
 class UploadPlan:
     """Every file's answer in upload order, and the files whose event must (still) go out."""
 
@@ -144,19 +165,26 @@ def plan_upload(
 ) -> UploadPlan:
     """Decide each file's answer and which events to send, from what the batch has on record.
 
-    `known` holds every file's fingerprint (the caller has just recorded the new ones). A text
-    already accepted and announced — earlier in this upload or in an earlier one — is a
-    duplicate: answered with its first id, no event, no slot. A file on record whose event was
-    never acknowledged (its request failed or died) is announced again under the same id, and
-    so is nothing a duplicate that the same keyed request (`request_ref`) sent before it died.
+    `known` holds the fingerprint of every file on record (the caller has just recorded the new
+    ones); a rejected file missing from it got no slot (BatchFiles.record) and is answered as
+    excess, without an event. A text already accepted and announced — earlier in this upload or
+    in an earlier one — is a duplicate: answered with its first id, no event, no slot. A file
+    on record whose event was never acknowledged (its request failed or died) is announced
+    again under the same id, and so is nothing a duplicate that the same keyed request
+    (`request_ref`) sent before it died.
     """
     outcomes: list[AcceptedFile | RejectedFile] = []
     to_publish: list[AcceptedFile | RejectedFile] = []
     seen_in_upload: set[str] = set()
     for file in files:
-        entry = known[file.fingerprint]
         first_here = file.fingerprint not in seen_in_upload
         seen_in_upload.add(file.fingerprint)
+        entry = known.get(file.fingerprint)
+        if isinstance(file, UnusableFile) and entry is None:
+            message = f"{file.message}; {EXCESS_MESSAGE}"
+            outcomes.append(RejectedFile(file.file_name, "", file.error_code, message, True))
+            continue
+        assert entry is not None, "every accepted text is on record"
         if isinstance(file, UnusableFile):
             rejected = RejectedFile(
                 file.file_name, entry.file_upload_id, file.error_code, file.message
@@ -178,7 +206,15 @@ def plan_upload(
         outcomes.append(accepted)
         if first_here and not entry.published:
             to_publish.append(accepted)
+    # Essays go out first: with the rejections capped to the free slots, the order only keeps
+    # the batch's events readable; it is not what keeps the essays' slots (two topics race).
+    to_publish.sort(key=lambda f: isinstance(f, RejectedFile))
     return UploadPlan(outcomes, to_publish)
+
+
+EXCESS_MESSAGE = (
+    "the batch has no free slot left for this file, so it does not count toward the batch (excess)"
+)
 
 
 # Printable ASCII (space to tilde), as the contract allows for Idempotency-Key.

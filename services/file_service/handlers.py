@@ -4,7 +4,8 @@ effect.
 
 Order: (Idempotency-Key: claim the key, or replay its first answer) -> ask BOS -> extract every
 file -> record each file's fingerprint in the batch -> store every text still to announce ->
-publish their events (accepted and rejected together) and wait for all acks -> mark them
+publish their events (accepted first, then the rejections the batch has slots left for) and
+wait for all acks -> mark them
 published (-> keep the answer for the key). Only then does the caller answer 202. Refusals
 are domain errors (domain.py); the API layer decides what they mean in HTTP.
 """
@@ -27,6 +28,7 @@ from common_core.events import BatchDeleted
 from common_core.logs import get_logger
 from services.file_service.domain import (
     AcceptedFile,
+    BatchInfo,
     BatchNotAwaitingContent,
     BatchNotFound,
     Busy,
@@ -36,6 +38,7 @@ from services.file_service.domain import (
     Extracted,
     ExtractedText,
     RejectedFile,
+    RejectionSlots,
     Replay,
     RequestKey,
     UnusableFile,
@@ -127,8 +130,10 @@ class Upload:
 async def handle_upload(upload: Upload, deps: UploadCollaborators) -> dict[str, Any]:
     """The upload report (the 202 body): fresh, or the first answer again for a known key."""
     if upload.idempotency_key is None:
-        await ensure_batch_accepts_content(upload.batch_id, deps.batches, upload.token)
-        outcome = await upload_batch_files(upload, deps, first_request=None)
+        batch = await ensure_batch_accepts_content(upload.batch_id, deps.batches, upload.token)
+        outcome = await upload_batch_files(
+            upload, deps, first_request=None, expected_essay_count=batch.expected_essay_count
+        )
         return outcome.to_json(upload.correlation_id)
     return await _upload_once_per_key(upload, upload.idempotency_key, deps)
 
@@ -139,8 +144,10 @@ async def _upload_once_per_key(
     """Do the upload under the key's lease, or replay the answer of whoever did it.
 
     A request resuming a key whose earlier attempt had passed the batch check (and died or
-    failed after it) does not ask BOS again: that attempt's files may already have made the
-    batch complete, and the contract's answer is the same "whatever the batch's state now".
+    failed after it) does not check the batch's status again: that attempt's files may already
+    have made the batch complete, and the contract's answer is the same "whatever the batch's
+    state now". It still asks BOS how many essays the batch expects (the slots rejections may
+    take).
     """
     key = RequestKey(upload.teacher_id, upload.batch_id, idempotency_key)
     claim = await _claim_or_wait(key, deps)
@@ -151,11 +158,17 @@ async def _upload_once_per_key(
     try:
         async with _lease_kept(key, claim.lease_token, deps):
             if not admitted:
-                await ensure_batch_accepts_content(upload.batch_id, deps.batches, upload.token)
+                batch = await ensure_batch_accepts_content(
+                    upload.batch_id, deps.batches, upload.token
+                )
                 await deps.requests.admit(key, claim.lease_token)
                 admitted = True
+            else:
+                batch = await _existing_batch(upload.batch_id, deps.batches, upload.token)
             ref = request_ref(key.teacher_id, idempotency_key)
-            outcome = await upload_batch_files(upload, deps, first_request=ref)
+            outcome = await upload_batch_files(
+                upload, deps, first_request=ref, expected_essay_count=batch.expected_essay_count
+            )
     except BaseException:
         # Before admission nothing happened: forget the key. After it, end the lease now so
         # a retry resumes at once (and finishes what this attempt began).
@@ -219,22 +232,31 @@ async def _lease_kept(
 
 
 async def upload_batch_files(
-    upload: Upload, deps: UploadCollaborators, first_request: str | None
+    upload: Upload,
+    deps: UploadCollaborators,
+    first_request: str | None,
+    expected_essay_count: int,
 ) -> UploadOutcome:
     """Turn the files into stored texts and events; returns once every event is acked.
 
     Files the batch already has on record are answered from the record (domain.plan_upload):
     a duplicate takes no slot and sends nothing; a file whose event was never acknowledged is
-    sent again under its first id.
+    sent again under its first id. A rejected file is announced only while the batch has a
+    slot left for it after every file on record, this upload's essays first; the others are
+    answered as excess and never announced, so junk files cannot take an essay's slot in ELS
+    (where rejections and essays arrive on two topics, in either order).
     """
     batch_id = upload.batch_id
     extracted = await _extract_all(upload.files, deps.extract)
     proposed = {file.fingerprint: uuid.uuid4().hex for file in extracted}
-    known = await deps.files.record(batch_id, proposed, first_request, deps.clock())
+    slots = RejectionSlots(
+        [f.fingerprint for f in extracted if isinstance(f, UnusableFile)], expected_essay_count
+    )
+    known = await deps.files.record(batch_id, proposed, first_request, deps.clock(), slots)
     plan = plan_upload(extracted, known, first_request)
     to_store = [f for f in plan.to_publish if isinstance(f, AcceptedFile)]
     storage_ids = await _store_all(batch_id, to_store, upload.correlation_id, deps)
-    # Events go out in upload order, rejected files included, so the batch never waits on them.
+    # Essays first, then the rejections that have a slot, so the batch never waits on them.
     events = [
         content_ready(batch_id, f, storage_ids[f.file_upload_id])
         if isinstance(f, AcceptedFile)
@@ -260,6 +282,7 @@ async def upload_batch_files(
         accepted=len(plan.accepted),
         duplicates=sum(f.duplicate for f in plan.accepted),
         rejected=len(plan.rejected),
+        excess=sum(f.excess for f in plan.rejected),
         published=len(events),
     )
     return UploadOutcome(batch_id=batch_id, accepted=plan.accepted, rejected=plan.rejected)
@@ -293,21 +316,29 @@ async def forget_deleted_batch(
     logger.info("batch_records_deleted", batch_id=event.batch_id, files=files, records=records)
 
 
-async def ensure_batch_accepts_content(batch_id: str, batches: BatchDirectory, token: str) -> None:
-    """Raise BatchNotFound / BatchNotAwaitingContent unless BOS says the token's teacher's
-    batch is awaiting_content."""
-    status = await batches.batch_status(batch_id, token)
-    if status is None:
+async def ensure_batch_accepts_content(
+    batch_id: str, batches: BatchDirectory, token: str
+) -> BatchInfo:
+    """The batch as BOS knows it; BatchNotFound / BatchNotAwaitingContent unless BOS says the
+    token's teacher's batch is awaiting_content."""
+    batch = await _existing_batch(batch_id, batches, token)
+    if batch.status != BatchStatus.AWAITING_CONTENT.value:
+        raise BatchNotAwaitingContent(batch_id, batch.status)
+    return batch
+
+
+async def _existing_batch(batch_id: str, batches: BatchDirectory, token: str) -> BatchInfo:
+    batch = await batches.batch_info(batch_id, token)
+    if batch is None:
         raise BatchNotFound(batch_id)
-    if status != BatchStatus.AWAITING_CONTENT.value:
-        raise BatchNotAwaitingContent(batch_id, status)
+    return batch
 
 
 def _count(accepted: Sequence[AcceptedFile], rejected: Sequence[RejectedFile]) -> None:
     for file in accepted:
         FILES_PROCESSED.labels("duplicate" if file.duplicate else "accepted").inc()
     for failed in rejected:
-        FILES_PROCESSED.labels(failed.error_code.value).inc()
+        FILES_PROCESSED.labels("excess" if failed.excess else failed.error_code.value).inc()
 
 
 async def _extract_all(files: Sequence[UploadedFile], extract: Extractor) -> list[Extracted]:

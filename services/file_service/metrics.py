@@ -6,7 +6,7 @@ from prometheus_client import Counter, Histogram
 
 FILES_PROCESSED = Counter(
     "huleedu_file_service_files_total",
-    "Uploaded files by outcome (accepted, or the rejection's error code).",
+    "Uploaded files by outcome (accepted, duplicate, excess, or the rejection's error code).",
     ["outcome"],
 )
 EXTRACTION_SECONDS = Histogram(

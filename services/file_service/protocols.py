@@ -8,16 +8,22 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from common_core.events import EventData
-from services.file_service.domain import ClaimResult, KnownFile, RequestKey
+from services.file_service.domain import (
+    BatchInfo,
+    ClaimResult,
+    KnownFile,
+    RejectionSlots,
+    RequestKey,
+)
 
 
 class BatchDirectory(Protocol):
     """Answers whether a teacher's batch exists and in which status (BOS's public GET, asked
     with the teacher's own token)."""
 
-    async def batch_status(self, batch_id: str, token: str) -> str | None:
-        """The batch's status, or None when BOS does not know it as one of the token's
-        teacher's batches.
+    async def batch_info(self, batch_id: str, token: str) -> BatchInfo | None:
+        """The batch's status and expected essay count, or None when BOS does not know it as
+        one of the token's teacher's batches.
 
         Raises BosUnavailable when BOS cannot be asked.
         """
@@ -90,10 +96,19 @@ class BatchFiles(Protocol):
     ExtractedText), shared by every File Service instance."""
 
     async def record(
-        self, batch_id: str, new_ids: Mapping[str, str], first_request: str | None, now: datetime
+        self,
+        batch_id: str,
+        new_ids: Mapping[str, str],
+        first_request: str | None,
+        now: datetime,
+        slots: RejectionSlots | None = None,
     ) -> dict[str, KnownFile]:
         """Record each fingerprint of `new_ids` not yet on record with its proposed id, and
         return every one of them as the record has it (a concurrent upload may have won).
+
+        `slots` names the rejected files: a new one is recorded only while the batch has a
+        slot left after every file on record, counted in one step with the other uploads of
+        the batch; those left over are missing from the answer.
 
         Raises BatchNotFound, recording nothing, when the batch has been deleted.
         """

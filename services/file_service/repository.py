@@ -10,13 +10,13 @@ the lease token (`UPDATE ... WHERE lease_token = :mine`).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Insert, delete, select, text, update
+from sqlalchemy import Insert, delete, false, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,6 +30,7 @@ from services.file_service.domain import (
     ClaimResult,
     KnownFile,
     RecordsUnavailable,
+    RejectionSlots,
     Replay,
     RequestKey,
 )
@@ -73,12 +74,17 @@ def _insert_or_skip(session: AsyncSession, table: Any) -> Insert:
 
 
 async def _lock_batch(session: AsyncSession, batch_id: str) -> None:
-    """Serialise recording files of a batch with forgetting it, so neither can miss the other
-    under PostgreSQL's READ COMMITTED. SQLite needs nothing: both write first, and a writer
-    holds the database's one write lock until it commits."""
+    """Serialise recording files of a batch with recording others and with forgetting it, so
+    none can miss another under PostgreSQL's READ COMMITTED (and two uploads never both count
+    the same free slots). On SQLite a write that changes nothing takes the database's one
+    write lock, held until commit, before anything is read."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:batch_id))"), {"batch_id": batch_id}
+        )
+    else:
+        await session.execute(
+            update(DeletedBatchRow).where(false()).values(batch_id=DeletedBatchRow.batch_id)
         )
 
 
@@ -231,29 +237,39 @@ class SqlBatchFiles:
         self._sessions = sessions
 
     async def record(
-        self, batch_id: str, new_ids: Mapping[str, str], first_request: str | None, now: datetime
+        self,
+        batch_id: str,
+        new_ids: Mapping[str, str],
+        first_request: str | None,
+        now: datetime,
+        slots: RejectionSlots | None = None,
     ) -> dict[str, KnownFile]:
         """Insert what is new (the primary key keeps the first of racing uploads), then read
         every fingerprint back as recorded. BatchNotFound, with nothing recorded, when the
-        batch was deleted meanwhile."""
+        batch was deleted meanwhile.
+
+        With `slots`, the fingerprints it names as rejections are recorded after the others,
+        and only as many new ones as the batch has slots left once every file on record (this
+        upload's texts included) has one; the rest are left out of the answer. The batch lock
+        makes the count and the inserts one step for every upload of the batch.
+        """
         if not new_ids:
             return {}
+        rejections = set(slots.rejections) if slots is not None else set()
+        texts = [fp for fp in new_ids if fp not in rejections]
         async with _transaction(self._sessions) as session:
             await _lock_batch(session, batch_id)
-            await session.execute(
-                _insert_or_skip(session, BatchFileRow),
-                [
-                    {
-                        "batch_id": batch_id,
-                        "fingerprint": fingerprint,
-                        "file_upload_id": file_upload_id,
-                        "first_request": first_request,
-                        "created_at": now,
-                        "published_at": None,
-                    }
-                    for fingerprint, file_upload_id in new_ids.items()
-                ],
-            )
+            await self._insert(session, batch_id, new_ids, texts, first_request, now)
+            if slots is not None:
+                on_record = set(await self._on_record(session, batch_id, list(rejections)))
+                taken = await session.scalar(
+                    select(func.count())
+                    .select_from(BatchFileRow)
+                    .where(BatchFileRow.batch_id == batch_id)
+                )
+                free = max(0, slots.expected_essay_count - int(taken or 0))
+                fresh = [fp for fp in slots.rejections if fp not in on_record][:free]
+                await self._insert(session, batch_id, new_ids, fresh, first_request, now)
             # Checked after the insert: on SQLite the insert took the write lock, so this read
             # sees a deletion committed before it (and the rollback undoes the insert).
             if await session.get(DeletedBatchRow, batch_id) is not None:
@@ -270,6 +286,45 @@ class SqlBatchFiles:
                 )
                 for row in rows
             }
+
+    @staticmethod
+    async def _insert(
+        session: AsyncSession,
+        batch_id: str,
+        new_ids: Mapping[str, str],
+        fingerprints: Sequence[str],
+        first_request: str | None,
+        now: datetime,
+    ) -> None:
+        if not fingerprints:
+            return
+        await session.execute(
+            _insert_or_skip(session, BatchFileRow),
+            [
+                {
+                    "batch_id": batch_id,
+                    "fingerprint": fingerprint,
+                    "file_upload_id": new_ids[fingerprint],
+                    "first_request": first_request,
+                    "created_at": now,
+                    "published_at": None,
+                }
+                for fingerprint in fingerprints
+            ],
+        )
+
+    @staticmethod
+    async def _on_record(
+        session: AsyncSession, batch_id: str, fingerprints: list[str]
+    ) -> list[str]:
+        if not fingerprints:
+            return []
+        found = await session.scalars(
+            select(BatchFileRow.fingerprint).where(
+                BatchFileRow.batch_id == batch_id, BatchFileRow.fingerprint.in_(fingerprints)
+            )
+        )
+        return list(found)
 
     async def mark_published(
         self, batch_id: str, file_upload_ids: Iterable[str], now: datetime

@@ -6,8 +6,8 @@ with `../`, NUL or 1,000 characters, and 490 files of an unsupported type).
 Each file gets its own answer within bounded time, File Service's memory stays bounded
 (sampled with psutil on the real process; the figure is in docs/reliability.md), and the batch
 is not affected: its 500 slots take 498 failed uploads and the two essays, which are
-spellchecked as if alone. (A batch with fewer slots than files is another matter: rejections and
-essays arrive on two topics, so which of them fill the slots is a race; docs/reliability.md.)
+spellchecked as if alone. A batch with fewer slots than files keeps its slots for the essays:
+File Service announces only the rejections the batch has slots left for.
 """
 
 from __future__ import annotations
@@ -136,3 +136,33 @@ def test_five_hundred_hostile_files_in_one_request_leave_the_batch_alone(
     with_text = [e for e in slots if e["storage_references"]["original_essay"]]
     assert len(slots) == MAX_FILES and len(with_text) == 2
     assert all(e["storage_references"].get("corrected_text") for e in with_text), with_text
+
+
+@pytest.mark.one_database  # one request: no race between uploads, nothing differs by database
+def test_junk_beyond_the_free_slots_cannot_take_an_essays_slot(
+    client: FleetClient, tmp_path: Path
+) -> None:
+    """2 slots, one request: six junk files first, then the two essays. Announced, the junk
+    raced the essays for the slots in ELS (two topics) and the batch could end `failed`."""
+    essays = write_essays(tmp_path, 2, seed=516)
+    junk = [(f"setup{i}.exe", b"MZ" + bytes([i])) for i in range(6)]
+    batch_id = client.register_batch("ENG5", 2)["batch_id"]
+    body, content_type = encode_multipart(
+        {"batch_id": batch_id}, junk + [(p.name, p.read_bytes()) for p in essays]
+    )
+    request = urllib.request.Request(UPLOAD, data=body, method="POST")
+    request.add_header("Content-Type", content_type)
+    request.add_header("Authorization", f"Bearer {client.token}")
+    with urllib.request.urlopen(request, timeout=ANSWER_DEADLINE_SECONDS) as response:
+        status, answer = response.status, json.loads(response.read())
+
+    assert status == 202
+    assert [a["file_name"] for a in answer["accepted"]] == [p.name for p in essays]
+    assert [r["file_name"] for r in answer["rejected"]] == [name for name, _ in junk]
+    assert all("no free slot" in r["message"] for r in answer["rejected"]), answer
+    batch = client.wait_for_batch(batch_id, timeout=120)
+    assert batch["status"] == "completed", batch
+    assert batch["pipeline_state"]["spellcheck"]["essay_counts"]["successful"] == 2
+    listing = client.essays(batch_id)
+    assert listing["failed_uploads"] == []
+    assert all(e["storage_references"].get("corrected_text") for e in listing["essays"])

@@ -13,10 +13,12 @@ from aiohttp import web
 
 @dataclass
 class BosDouble:
-    """Answers GET /v1/batches/{id} from `statuses`; 404 for ids it does not hold."""
+    """Answers GET /v1/batches/{id} from `statuses` (and `expected`, the essay count, 100 when
+    not set); 404 for ids it does not hold."""
 
     url: str = ""
     statuses: dict[str, str] = field(default_factory=dict)
+    expected: dict[str, int] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     # The Authorization each lookup came with: File Service asks as the uploading teacher.
     authorizations: list[str | None] = field(default_factory=list)
@@ -31,7 +33,13 @@ class BosDouble:
                 {"error": {"code": "not_found", "message": "no such batch", "details": None}},
                 status=404,
             )
-        return web.json_response({"batch_id": batch_id, "status": status, "essay_ids": []})
+        body = {
+            "batch_id": batch_id,
+            "status": status,
+            "expected_essay_count": self.expected.get(batch_id, 100),
+            "essay_ids": [],
+        }
+        return web.json_response(body)
 
 
 class ContentServiceUnderTest:

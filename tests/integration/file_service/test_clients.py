@@ -13,7 +13,12 @@ from aiohttp import web
 from common_core.auth import AuthError
 from common_core.processes import free_port
 from services.file_service.clients import BosClient, ContentServiceClient
-from services.file_service.domain import BatchNotFound, BosUnavailable, ContentServiceUnavailable
+from services.file_service.domain import (
+    BatchInfo,
+    BatchNotFound,
+    BosUnavailable,
+    ContentServiceUnavailable,
+)
 
 Answer = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TOKEN = "content-token"
@@ -75,29 +80,39 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        (status(200, {"status": "awaiting_content"}), "awaiting_content"),
+        (
+            status(200, {"status": "awaiting_content", "expected_essay_count": 3}),
+            BatchInfo("awaiting_content", 3),
+        ),
         (status(404, {"error": {}}), None),
         (status(422, {"error": {}}), None),
         (status(400, {"error": {}}), None),
     ],
 )
 async def test_bos_answers(
-    server: Scripted, session: aiohttp.ClientSession, answer: Answer, expected: str | None
+    server: Scripted, session: aiohttp.ClientSession, answer: Answer, expected: BatchInfo | None
 ) -> None:
     server.answers = [answer]
-    assert await BosClient(session, server.url, 1.0).batch_status("b1", "tok-1") == expected
+    assert await BosClient(session, server.url, 1.0).batch_info("b1", "tok-1") == expected
     assert server.headers[0]["Authorization"] == "Bearer tok-1"  # asked as the teacher
 
 
 @pytest.mark.parametrize(
-    "answer", [status(500), status(200, {"no": "status"}), status(200, [1]), stall(2.0)]
+    "answer",
+    [
+        status(500),
+        status(200, {"no": "status"}),
+        status(200, {"status": "awaiting_content"}),  # no essay count
+        status(200, [1]),
+        stall(2.0),
+    ],
 )
 async def test_bos_failures_are_unavailable(
     server: Scripted, session: aiohttp.ClientSession, answer: Answer
 ) -> None:
     server.answers = [answer]
     with pytest.raises(BosUnavailable):
-        await BosClient(session, server.url, 0.3).batch_status("b1", "tok-1")
+        await BosClient(session, server.url, 0.3).batch_info("b1", "tok-1")
     assert server.hits == 1  # no retries: the teacher gets a quick answer
 
 
@@ -106,7 +121,7 @@ async def test_bos_refusing_the_token_is_401_not_an_outage(
 ) -> None:
     server.answers = [status(401, {"error": {"code": "token_expired"}})]
     with pytest.raises(AuthError):
-        await BosClient(session, server.url, 1.0).batch_status("b1", "tok-1")
+        await BosClient(session, server.url, 1.0).batch_info("b1", "tok-1")
 
 
 async def test_content_5xx_is_retried_until_it_works(

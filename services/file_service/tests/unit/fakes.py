@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from common_core.events import EventData
-from services.file_service.domain import BosUnavailable, ContentServiceUnavailable
+from services.file_service.domain import BatchInfo, BosUnavailable, ContentServiceUnavailable
 
 BATCH = "batch-1"
 
@@ -17,12 +17,14 @@ class FakeBatches:
     statuses: dict[str, str] = field(default_factory=lambda: {BATCH: "awaiting_content"})
     down: bool = False
     tokens: list[str] = field(default_factory=list)  # the token each lookup was asked with
+    expected_essay_count: int = 100
 
-    async def batch_status(self, batch_id: str, token: str) -> str | None:
+    async def batch_info(self, batch_id: str, token: str) -> BatchInfo | None:
         self.tokens.append(token)
         if self.down:
             raise BosUnavailable("ClientConnectorError")
-        return self.statuses.get(batch_id)
+        status = self.statuses.get(batch_id)
+        return None if status is None else BatchInfo(status, self.expected_essay_count)
 
 
 @dataclass
