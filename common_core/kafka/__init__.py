@@ -9,11 +9,13 @@ from common_core.kafka.consumer import (
     Route,
     bound_to,
 )
+from common_core.kafka.fair_loop import FairConsumerLoop
 from common_core.kafka.producer import KafkaEventPublisher, running_publisher, start_publisher
 
 __all__ = [
     "BackgroundConsumer",
     "BatchHandler",
+    "FairConsumerLoop",
     "KafkaConsumerLoop",
     "KafkaEventPublisher",
     "PermanentError",

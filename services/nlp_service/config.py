@@ -25,8 +25,9 @@ class NlpSettings(ServiceSettings, ContentServiceTokenSettings):
     )
     consumer_group: str = Field(default=SERVICE_NAME, description="Kafka consumer group.")
     max_in_flight: int = Field(
-        default=8,
+        default=16,
         ge=1,
-        description="Requests of one partition handled at once (they are independent); lets "
-        "the Content Service and Kafka round trips of several essays overlap.",
+        description="Requests handled at once, taken round-robin across batches (they are "
+        "independent); lets the Content Service and Kafka round trips of several essays "
+        "overlap.",
     )

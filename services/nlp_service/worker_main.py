@@ -19,7 +19,13 @@ from common_core import runtime
 from common_core.enums import ProcessingEvent
 from common_core.envelope import EventEnvelope
 from common_core.events import NlpRequestedDataV1, NlpResultDataV1
-from common_core.kafka import KafkaConsumerLoop, KafkaEventPublisher, RetryPolicy, Route
+from common_core.kafka import (
+    FairConsumerLoop,
+    KafkaConsumerLoop,
+    KafkaEventPublisher,
+    RetryPolicy,
+    Route,
+)
 from common_core.logs import configure_logging, get_logger
 from common_core.topics import topic_name
 from services.nlp_service.clients import NlpContent
@@ -73,7 +79,7 @@ async def run_worker(
     metrics_server = None
     try:
         publisher = await container.get(KafkaEventPublisher)
-        consumer = KafkaConsumerLoop(
+        consumer = FairConsumerLoop(
             bootstrap_servers=settings.kafka_bootstrap_servers,
             group_id=settings.consumer_group,
             routes=build_routes(

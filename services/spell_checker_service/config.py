@@ -25,10 +25,10 @@ class SpellCheckerSettings(ServiceSettings, ContentServiceTokenSettings):
     )
     consumer_group: str = Field(default=SERVICE_NAME, description="Kafka group id.")
     max_in_flight: int = Field(
-        default=8,
+        default=16,
         ge=1,
-        description="Requests of one partition handled at once (they are independent); lets "
-        "Content Service and Kafka round trips overlap the checking.",
+        description="Requests handled at once, taken round-robin across batches (they are "
+        "independent); lets Content Service and Kafka round trips overlap the checking.",
     )
     check_workers: int = Field(
         default=2,

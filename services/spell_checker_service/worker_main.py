@@ -20,7 +20,13 @@ from common_core.content_client import ContentClient
 from common_core.enums import ProcessingEvent
 from common_core.envelope import EventEnvelope
 from common_core.events import SpellcheckRequestedDataV1, SpellcheckResultDataV1
-from common_core.kafka import KafkaConsumerLoop, KafkaEventPublisher, RetryPolicy, Route
+from common_core.kafka import (
+    FairConsumerLoop,
+    KafkaConsumerLoop,
+    KafkaEventPublisher,
+    RetryPolicy,
+    Route,
+)
 from common_core.logs import configure_logging, get_logger
 from common_core.topics import topic_name
 from services.spell_checker_service.checker_pool import CheckerPool
@@ -77,7 +83,7 @@ async def run_worker(
         if stop.is_set():
             return
         publisher = await container.get(KafkaEventPublisher)
-        consumer = KafkaConsumerLoop(
+        consumer = FairConsumerLoop(
             bootstrap_servers=settings.kafka_bootstrap_servers,
             group_id=settings.consumer_group,
             routes=build_routes(
