@@ -5,10 +5,10 @@ One fleet runs every chosen scenario in turn, after one untimed warm-up batch:
 - `batch`: one batch of `--essays` (200), the reference the others are compared with;
 - `concurrent`: 20 batches of 30 essays registered and uploaded at the same time;
 - `big`: 5,000 essays in batches of 500, four teachers uploading at once (chunks of 100);
-- `small`: a 10-essay batch started every second while 2,000 essays of other batches (4 x 500,
-  uploaded in chunks of 100 at once) are being processed, over `--small-rounds` rounds of
-  load, so its latency has a p95. The stages of the small batches (upload, slots, spellcheck
-  requested, results, completed) show where one waits.
+- `small`: a 10-essay batch, then another a second after it completed, and so on, while 2,000
+  essays of other batches (4 x 500, uploaded in chunks of 100 at once) are being processed,
+  over `--small-rounds` rounds of load, so its latency has a p95. The stages of the small
+  batches (upload, slots, spellcheck requested, results, completed) show where one waits.
 
 For each: essays/s (first register -> last completion), per-batch register -> completed p50 /
 p95, fleet CPU per essay (every process tree), peak RSS per process, and pyspellchecker's
@@ -238,7 +238,7 @@ def run_big(bench: Bench, sizes: Sizes) -> ScenarioResult:
 
 
 def run_small(bench: Bench, sizes: Sizes) -> ScenarioResult:
-    """Small batches, one started every `small_every` seconds while the load is in the fleet.
+    """Small batches one after another (`small_every` seconds between) while the load runs.
 
     Each round of load starts on an idle fleet; only small batches registered before the
     round's last load batch completed count.
@@ -253,11 +253,11 @@ def run_small(bench: Bench, sizes: Sizes) -> ScenarioResult:
         started: list[Submitted] = []
         loaded = threading.Event()
 
-        def starter() -> None:
+        def starter() -> None:  # one small batch at a time, as one teacher would
             while not loaded.wait(sizes.small_every):
                 paths, small_texts = bench.files(sizes.small_size)
                 texts.extend(small_texts)
-                started.append(submit(bench.client, paths, sizes.small_size))
+                started.append(bench.watcher.wait(submit(bench.client, paths, sizes.small_size)))
 
         thread = threading.Thread(target=starter, daemon=True)
         thread.start()

@@ -4,9 +4,9 @@
 is then one queue for every teacher, and a 10-essay batch waits until the requests of every
 500-essay batch published before it are done (seconds to tens of seconds under load). Requests
 are independent of each other, so this loop instead reads ahead (up to `read_ahead` messages),
-queues them by batch (the `batch_id` every event carries) and starts them round-robin across
-batches, at most the route's `max_in_flight` at a time: a batch that arrives late gets the next
-free slot, however much is queued before it.
+queues them by batch (the `batch_id` every event carries) and starts next a message of the
+batch with the fewest waiting (`FairQueue`), at most the route's `max_in_flight` at a time: a
+small batch that arrives late gets the next free slots, however much is queued before it.
 
 Delivery stays as in the base loop (decoding, retries, dead letters and handling are its own
 code). Messages now finish out of offset order, so each partition commits only up to its first
@@ -46,7 +46,8 @@ def batch_key(record: Record) -> Hashable:
 
 
 class FairConsumerLoop(KafkaConsumerLoop):
-    """Reads ahead and handles messages round-robin across batches (per-message routes only)."""
+    """Reads ahead and starts the batch with the fewest messages waiting first (per-message
+    routes only)."""
 
     def __init__(
         self, *, read_ahead: int = 5000, commit_interval: float = 0.5, **kwargs: Any

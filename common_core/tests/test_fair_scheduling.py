@@ -1,36 +1,58 @@
-"""The fair loop's scheduling parts: round-robin across batches, and the safe commit point."""
+"""The fair loop's scheduling parts: the batch with the fewest waiting first (none starved), and
+the safe commit point."""
 
 from __future__ import annotations
 
 from common_core.kafka.fair import FairQueue, PartitionOffsets
 
 
-def test_a_late_key_is_served_on_the_next_turn_not_after_the_backlog() -> None:
-    queue: FairQueue[str] = FairQueue()
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_small_batch_arriving_behind_a_big_one_goes_next() -> None:
+    queue: FairQueue[str] = FairQueue(clock=FakeClock())
     for i in range(100):
         queue.push("big", f"big-{i}")
     first = queue.pop()
-    queue.push("small", "small-0")
-    queue.push("small", "small-1")
+    for i in range(3):
+        queue.push("small", f"small-{i}")
     order = [queue.pop() for _ in range(len(queue))]
     assert first == "big-0"
-    assert order[:4] == ["big-1", "small-0", "big-2", "small-1"]
-    assert [item for item in order if item.startswith("big")] == [f"big-{i}" for i in range(1, 100)]
+    assert order[:4] == ["small-0", "small-1", "small-2", "big-1"]
+    assert order[3:] == [f"big-{i}" for i in range(1, 100)]  # the big one's order is kept
 
 
-def test_round_robin_over_three_keys_keeps_each_keys_order() -> None:
-    queue: FairQueue[tuple[str, int]] = FairQueue()
-    for key, count in (("a", 3), ("b", 1), ("c", 2)):
+def test_among_big_batches_the_one_with_fewest_left_finishes_first() -> None:
+    queue: FairQueue[tuple[str, int]] = FairQueue(clock=FakeClock())
+    for key, count in (("a", 3), ("b", 5)):
         for i in range(count):
             queue.push(key, (key, i))
-    assert [queue.pop() for _ in range(6)] == [
-        ("a", 0), ("b", 0), ("c", 0), ("a", 1), ("c", 1), ("a", 2)
-    ]  # fmt: skip
+    assert [queue.pop() for _ in range(8)] == [("a", i) for i in range(3)] + [
+        ("b", i) for i in range(5)
+    ]
     assert len(queue) == 0
 
 
+def test_a_batch_waiting_past_patience_goes_first_so_none_starves() -> None:
+    clock = FakeClock()
+    queue: FairQueue[str] = FairQueue(patience=30.0, clock=clock)
+    for i in range(50):
+        queue.push("big", f"big-{i}")
+    clock.now = 10.0
+    queue.push("small", "small-0")
+    assert queue.pop() == "small-0"
+    clock.now = 31.0  # big's oldest has waited 31 s: it goes before the newer, smaller batch
+    queue.push("small2", "small2-0")
+    assert queue.pop() == "big-0"
+
+
 def test_remove_if_drops_only_the_unwanted_items_and_their_empty_keys() -> None:
-    queue: FairQueue[tuple[int, int]] = FairQueue()  # (partition, offset)
+    queue: FairQueue[tuple[int, int]] = FairQueue(clock=FakeClock())  # (partition, offset)
     for offset in range(4):
         queue.push("x", (offset % 2, offset))
     queue.push("y", (1, 9))

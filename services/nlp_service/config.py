@@ -27,7 +27,7 @@ class NlpSettings(ServiceSettings, ContentServiceTokenSettings):
     max_in_flight: int = Field(
         default=16,
         ge=1,
-        description="Requests handled at once, taken round-robin across batches (they are "
+        description="Requests handled at once, the fewest-waiting batch first (they are "
         "independent); lets the Content Service and Kafka round trips of several essays "
         "overlap.",
     )

@@ -27,7 +27,7 @@ class SpellCheckerSettings(ServiceSettings, ContentServiceTokenSettings):
     max_in_flight: int = Field(
         default=16,
         ge=1,
-        description="Requests handled at once, taken round-robin across batches (they are "
+        description="Requests handled at once, the fewest-waiting batch first (they are "
         "independent); lets Content Service and Kafka round trips overlap the checking.",
     )
     check_workers: int = Field(
