@@ -90,7 +90,7 @@ class ScenarioResult:
     peaks: dict[str, int]
     pyspell: float
     small: list[Submitted] = field(default_factory=list)
-    stages: dict[str, float] = field(default_factory=dict)
+    stages: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
@@ -281,19 +281,24 @@ def run_small(bench: Bench, sizes: Sizes) -> ScenarioResult:
     return result
 
 
-def small_batch_stages(client: FleetClient, small: list[Submitted]) -> dict[str, float]:
-    """Median seconds from registration to each stage of the small batches (its last essay)."""
-    reached: dict[str, list[float]] = {"upload answered": [], **{s: [] for s in STAGES}}
+def small_batch_stages(client: FleetClient, small: list[Submitted]) -> list[dict[str, float]]:
+    """Seconds from registration to each stage of each small batch (reached by its last essay),
+    in the order they were started."""
+    stages = []
     for batch in small:
-        reached["upload answered"].append(batch.uploaded - batch.registered)
+        reached = {"upload answered": batch.uploaded - batch.registered}
         essays = client.essays(batch.batch_id)["essays"]
         for stage in STAGES:
             at = [_at(e["at"]) for es in essays for e in es["timeline"] if e["status"] == stage]
             if at:
-                reached[stage].append(max(at) - batch.registered)
-    stages = {stage: statistics.median(v) for stage, v in reached.items() if v}
-    stages["completed"] = statistics.median(b.seconds for b in small)
+                reached[stage] = max(at) - batch.registered
+        reached["completed"] = batch.seconds
+        stages.append(reached)
     return stages
+
+
+def describe_stages(stages: dict[str, float]) -> str:
+    return ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in stages.items())
 
 
 RUNNERS: dict[str, Callable[[Bench, Sizes], ScenarioResult]] = {
@@ -318,8 +323,15 @@ def print_result(result: ScenarioResult) -> None:
             f"  small batch ({result.small[0].essays} essays, {len(lat)} under load): p50 "
             f"{percentile(lat, 50):.2f}s p95 {percentile(lat, 95):.2f}s max {max(lat):.2f}s"
         )
-        print("  small batch stages, median seconds after register: " + ", ".join(
-            f"{stage} {s:.2f}" for stage, s in result.stages.items()))  # fmt: skip
+        median = {
+            stage: statistics.median(s[stage] for s in result.stages if stage in s)
+            for stage in result.stages[0]
+        }
+        print(f"  small batch stages, seconds after register: median {describe_stages(median)}")
+        slowest = max(range(len(result.stages)), key=lambda i: result.stages[i]["completed"])
+        print(f"  slowest (started #{slowest + 1}): {describe_stages(result.stages[slowest])}")
+        print("  each small batch's seconds to completed, in start order: "
+              + " ".join(f"{s['completed']:.1f}" for s in result.stages))  # fmt: skip
     print(f"  fleet CPU {fleet_cpu:.1f}s = {fleet_cpu / n * 1000:.1f} ms per essay "
           f"({fleet_cpu / seconds:.2f} cores busy); pyspellchecker one process "
           f"{result.pyspell:.1f}s, ratio wall / pyspellchecker "
