@@ -26,11 +26,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from common_core.processes import free_ports_in_a_row
-from scripts.fleet.client import TERMINAL_BATCH_STATUSES, FleetClient, FleetUrls
+from scripts.bench_watch import CompletionWatcher, at, queue_waits
+from scripts.fleet.client import FleetClient, FleetUrls
 from scripts.fleet.demo_teacher import demo_credentials
 from scripts.fleet.running import RunningFleet
 from scripts.fleet.topology import Topology
@@ -91,56 +91,13 @@ class ScenarioResult:
     pyspell: float
     small: list[Submitted] = field(default_factory=list)
     stages: list[dict[str, float]] = field(default_factory=list)
+    # (consumer, topic) -> (messages, seconds waited in all) during the scenario
+    waits: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
         everything = self.batches + self.small
         return max(b.completed for b in everything) - min(b.registered for b in everything)
-
-
-class CompletionWatcher:
-    """One thread polls the teacher's batch list and notes when each batch turned terminal
-    (BOS's own `updated_at`), so twenty batches cost one request per poll, not twenty."""
-
-    def __init__(self, client: FleetClient, interval: float = 0.25) -> None:
-        self._client = client
-        self._interval = interval
-        self._done: dict[str, float] = {}
-        self._changed = threading.Condition()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> CompletionWatcher:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            for batch in self._client.batches(limit=500):
-                if (
-                    batch["status"] in TERMINAL_BATCH_STATUSES
-                    and batch["batch_id"] not in self._done
-                ):
-                    assert batch["status"] == "completed", batch
-                    with self._changed:
-                        self._done[batch["batch_id"]] = _at(batch["updated_at"])
-                        self._changed.notify_all()
-
-    def wait(self, batch: Submitted, timeout: float = 1800.0) -> Submitted:
-        """Block until the batch is terminal; fills in its completion time."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: batch.batch_id in self._done, timeout):
-                raise TimeoutError(f"batch {batch.batch_id} not done after {timeout}s")
-            batch.completed = self._done[batch.batch_id]
-        return batch
-
-
-def _at(iso: str) -> float:
-    return datetime.fromisoformat(iso).timestamp()
 
 
 def submit(client: FleetClient, files: list[Path], chunk: int) -> Submitted:
@@ -198,13 +155,18 @@ class Bench:
         self, name: str, texts: list[str], run: Callable[[], list[Submitted]]
     ) -> ScenarioResult:
         """Run a scenario with the fleet's CPU counted and its memory sampled."""
-        before = cpu_seconds(self.fleet)
+        before, waited = cpu_seconds(self.fleet), queue_waits()
         with ProcessSampler(self.fleet) as sampler:
             batches = run()
-        after = cpu_seconds(self.fleet)
+        after, waits = cpu_seconds(self.fleet), queue_waits()
         cpu = {name: after[name] - before.get(name, 0.0) for name in after}
         essays = sum(b.essays for b in batches)
-        return ScenarioResult(name, essays, batches, cpu, sampler.peaks, self._pyspell(texts))
+        result = ScenarioResult(name, essays, batches, cpu, sampler.peaks, self._pyspell(texts))
+        for key, (count, total) in waits.items():
+            count_before, total_before = waited.get(key, (0.0, 0.0))
+            if count > count_before:
+                result.waits[key] = (count - count_before, total - total_before)
+        return result
 
 
 def run_batch(bench: Bench, sizes: Sizes) -> ScenarioResult:
@@ -289,7 +251,7 @@ def small_batch_stages(client: FleetClient, small: list[Submitted]) -> list[dict
         reached = {"upload answered": batch.uploaded - batch.registered}
         essays = client.essays(batch.batch_id)["essays"]
         for stage in STAGES:
-            at = [_at(e["at"]) for es in essays for e in es["timeline"] if e["status"] == stage]
+            at = [at(e["at"]) for es in essays for e in es["timeline"] if e["status"] == stage]
             if at:
                 reached[stage] = max(at) - batch.registered
         reached["completed"] = batch.seconds
@@ -336,6 +298,9 @@ def print_result(result: ScenarioResult) -> None:
           f"({fleet_cpu / seconds:.2f} cores busy); pyspellchecker one process "
           f"{result.pyspell:.1f}s, ratio wall / pyspellchecker "
           f"{seconds / result.pyspell:.2f}")  # fmt: skip
+    print("  mean queue latency (event published -> handling starts) per consumer and topic:")
+    for (consumer, topic), (count, total) in sorted(result.waits.items()):
+        print(f"    {consumer:<14} {topic:<45} {count:7.0f} msgs {total / count:7.2f}s")
     print("  per process: peak RSS, CPU ms per essay")
     for name in sorted(result.cpu):
         print(f"    {name:<30} {result.peaks.get(name, 0) / 2**20:7.1f} MiB "
