@@ -29,6 +29,7 @@ from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 
 from common_core.kafka.consumer import KafkaConsumerLoop
 from common_core.kafka.fair import FairQueue, PartitionOffsets
+from common_core.kafka.membership import Polled
 from common_core.logs import get_logger
 
 logger = get_logger(__name__)
@@ -65,29 +66,20 @@ class FairConsumerLoop(KafkaConsumerLoop):
         self._revoked: set[TopicPartition] = set()
         self._settled = asyncio.Condition()
 
-    async def start(self) -> None:
-        await self._consumer.start()
-        self._consumer.subscribe(list(self._routes), listener=_HandOverRevoked(self))
-        logger.info(
-            "consumer_started",
-            group_id=self._group_id,
-            topics=sorted(self._routes),
-            fair=True,
-            max_in_flight=self._limit,
-        )
+    def _rebalance_listener(self) -> ConsumerRebalanceListener:
+        """Partitions move: hand over the revoked ones (see `hand_over`), track assigned anew."""
+        return _HandOverRevoked(self)
 
     async def run(self) -> None:
         """Read ahead, start queued messages fairly, commit finished prefixes; until `stop()`."""
-        fetch: asyncio.Task[dict[TopicPartition, list[Record]]] | None = None
+        fetch: asyncio.Task[Polled] | None = None
         stopping = asyncio.create_task(self._stopping.wait())
         last_commit = time.monotonic()
         try:
             while not self._stopping.is_set():
                 self._start_queued()
                 if fetch is None and len(self._queue) < self._read_ahead:
-                    fetch = asyncio.create_task(
-                        self._consumer.getmany(timeout_ms=500, max_records=self._max_records)
-                    )
+                    fetch = asyncio.create_task(self._member.poll(self._max_records))
                 waiting: set[asyncio.Future[Any]] = {stopping, *self._running}
                 if fetch is not None:
                     waiting.add(fetch)
@@ -114,7 +106,7 @@ class FairConsumerLoop(KafkaConsumerLoop):
             await self._commit_finished()
             await self.close()
 
-    def _take(self, batches: dict[TopicPartition, list[Record]]) -> None:
+    def _take(self, batches: Polled) -> None:
         """Queue fetched messages under their batch; track their offsets for the commit."""
         for tp, records in batches.items():
             if tp in self._revoked:
@@ -187,8 +179,12 @@ class FairConsumerLoop(KafkaConsumerLoop):
         )
 
     def assigned(self, assigned: set[TopicPartition]) -> None:
-        """Partitions (back) in hand start from their committed offset, tracked afresh."""
+        """Partitions (back) in hand start from their committed offset, tracked afresh. (After
+        a rejoin that revoked nothing, what is still queued of them is read again from there.)"""
         self._revoked -= assigned
+        self._queue.remove_if(
+            lambda record: TopicPartition(record.topic, record.partition) in assigned
+        )
         for tp in assigned:
             self._offsets.pop(tp, None)
             self._committed.pop(tp, None)
