@@ -251,9 +251,9 @@ def small_batch_stages(client: FleetClient, small: list[Submitted]) -> list[dict
         reached = {"upload answered": batch.uploaded - batch.registered}
         essays = client.essays(batch.batch_id)["essays"]
         for stage in STAGES:
-            at = [at(e["at"]) for es in essays for e in es["timeline"] if e["status"] == stage]
-            if at:
-                reached[stage] = max(at) - batch.registered
+            times = [at(e["at"]) for es in essays for e in es["timeline"] if e["status"] == stage]
+            if times:
+                reached[stage] = max(times) - batch.registered
         reached["completed"] = batch.seconds
         stages.append(reached)
     return stages
