@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Index, LargeBinary, String, select, text, update
+from sqlalchemy import DateTime, Index, LargeBinary, String, Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -52,21 +53,39 @@ class OutboxMessage(OutboxBase):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+
+
+def outbox_row(
+    data: EventData, correlation_id: str, source_service: str
+) -> tuple[EventEnvelope[EventData], dict[str, Any]]:
+    """The event's envelope and its outbox row's column values (for `insert_rows`)."""
+    envelope = EventEnvelope.wrap(
+        data, source_service=source_service, correlation_id=correlation_id
+    )
+    row = {
+        "event_id": str(envelope.event_id),
+        "topic": envelope.event_type,
+        "key": data.partition_key(),
+        "value": envelope.model_dump_json().encode(),
+        "created_at": utc_now(),
+    }
+    return envelope, row
+
+
+async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Write outbox rows in the caller's transaction with one Core executemany INSERT, in list
+    order (the relay publishes by id). The ORM's unit of work cost ~10x more per row here."""
+    if rows:
+        await session.execute(insert(_OUTBOX), rows)
+
+
 def enqueue(
     session: AsyncSession, data: EventData, correlation_id: str, source_service: str
 ) -> EventEnvelope[EventData]:
     """Add an event to the outbox in the caller's transaction; returns its envelope."""
-    envelope = EventEnvelope.wrap(
-        data, source_service=source_service, correlation_id=correlation_id
-    )
-    session.add(
-        OutboxMessage(
-            event_id=str(envelope.event_id),
-            topic=envelope.event_type,
-            key=data.partition_key(),
-            value=envelope.model_dump_json().encode(),
-        )
-    )
+    envelope, row = outbox_row(data, correlation_id, source_service)
+    session.add(OutboxMessage(**row))
     return envelope
 
 
@@ -117,11 +136,12 @@ class OutboxRelay:
                     text("SELECT pg_advisory_xact_lock(:cls, :key)"),
                     {"cls": _RELAY_LOCK[0], "key": _RELAY_LOCK[1]},
                 )
+            # Core rows, not ORM objects: the relay only reads four columns and marks them.
             rows = (
-                await session.scalars(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.published_at.is_(None))
-                    .order_by(OutboxMessage.id)
+                await session.execute(
+                    select(_OUTBOX.c.id, _OUTBOX.c.topic, _OUTBOX.c.value, _OUTBOX.c.key)
+                    .where(_OUTBOX.c.published_at.is_(None))
+                    .order_by(_OUTBOX.c.id)
                     .limit(self._batch_size)
                 )
             ).all()
@@ -129,8 +149,8 @@ class OutboxRelay:
                 return 0
             await self._publisher.send_raw_many((r.topic, r.value, r.key) for r in rows)
             await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_([r.id for r in rows]))
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id.in_([r.id for r in rows]))
                 .values(published_at=utc_now())
             )
             await session.commit()

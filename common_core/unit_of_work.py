@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common_core.events import EventData
-from common_core.outbox import enqueue
+from common_core.outbox import insert_rows, outbox_row
 
 
 class OutboxUnitOfWork:
@@ -37,7 +37,7 @@ class OutboxUnitOfWork:
         self._source_service = source_service
         self._on_events_committed = on_events_committed
         self._session: AsyncSession | None = None
-        self._queued = 0
+        self._queued: list[dict[str, Any]] = []
 
     def opened(self, session: AsyncSession) -> None:
         """Build the repositories on the new session (subclasses override)."""
@@ -46,7 +46,7 @@ class OutboxUnitOfWork:
         if self._session is not None:
             raise RuntimeError("a unit of work is one transaction: open a new one per call")
         self._session = self._sessions()
-        self._queued = 0
+        self._queued = []
         self.opened(self._session)
         return self
 
@@ -58,6 +58,7 @@ class OutboxUnitOfWork:
     ) -> None:
         """Roll back whatever was not committed and release the connection."""
         session, self._session = self._session, None
+        self._queued = []
         if session is not None:
             await session.rollback()
             await session.close()
@@ -71,12 +72,18 @@ class OutboxUnitOfWork:
 
     def publish(self, event: EventData, correlation_id: str) -> None:
         """Queue an event in the outbox: it goes out if, and only if, this work commits."""
-        enqueue(self.session, event, correlation_id, self._source_service)
-        self._queued += 1
+        if self._session is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        self._queued.append(outbox_row(event, correlation_id, self._source_service)[1])
 
     async def commit(self) -> None:
-        """Commit state and queued events atomically, then wake the relay if events were queued."""
+        """Commit state and queued events atomically, then wake the relay if events were queued.
+
+        The queued rows go in with one INSERT just before the commit (publish order is id
+        order), instead of one ORM object per event flushed by the session.
+        """
+        queued, self._queued = self._queued, []
+        await insert_rows(self.session, queued)
         await self.session.commit()
-        queued, self._queued = self._queued, 0
         if queued and self._on_events_committed is not None:
             self._on_events_committed()

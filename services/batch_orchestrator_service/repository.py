@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from pydantic import TypeAdapter
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -38,12 +39,20 @@ async def migrate_schema(engine: AsyncEngine) -> None:
     await upgrade_to_head(engine.url, MIGRATIONS)
 
 
+# Whole lists in one pydantic-core call each: a batch's ~200 ready essays are loaded and saved
+# on every poll of results, and one model_validate/model_dump per item showed up in profiles.
+_READY_ESSAYS = TypeAdapter(list[EssayProcessingInputRef])
+_FAILED_UPLOADS = TypeAdapter(list[FailedUpload])
+_BATCHES = cast(Table, BatchRow.__table__)
+
+
 def _utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything BOS stores is UTC.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _to_domain(row: BatchRow) -> Batch:
+def _to_domain(row: Any) -> Batch:
+    """The domain batch of a BatchRow or of a Core row of the batches table (same names)."""
     return Batch(
         batch_id=row.id,
         status=BatchStatus(row.status),
@@ -55,8 +64,8 @@ def _to_domain(row: BatchRow) -> Batch:
         essay_ids=list(row.essay_ids),
         requested_pipelines=list(row.requested_pipelines),
         pipeline_state=ProcessingPipelineState.model_validate(row.pipeline_state),
-        failed_uploads=[FailedUpload.model_validate(f) for f in row.failed_uploads],
-        ready_essays=[EssayProcessingInputRef.model_validate(r) for r in row.ready_essays],
+        failed_uploads=_FAILED_UPLOADS.validate_python(row.failed_uploads),
+        ready_essays=_READY_ESSAYS.validate_python(row.ready_essays),
         class_summary=row.class_summary,
         created_at=_utc(row.created_at),
         updated_at=_utc(row.updated_at),
@@ -71,8 +80,8 @@ def _mutable_columns(batch: Batch) -> dict[str, Any]:
         "language": batch.language.value,
         "requested_pipelines": list(batch.requested_pipelines),
         "pipeline_state": batch.pipeline_state.model_dump(mode="json"),
-        "failed_uploads": [f.model_dump(mode="json") for f in batch.failed_uploads],
-        "ready_essays": [r.model_dump(mode="json") for r in batch.ready_essays],
+        "failed_uploads": _FAILED_UPLOADS.dump_python(batch.failed_uploads, mode="json"),
+        "ready_essays": _READY_ESSAYS.dump_python(batch.ready_essays, mode="json"),
         "class_summary": batch.class_summary,
         "updated_at": batch.updated_at,
     }
@@ -116,7 +125,8 @@ class SqlBatchRepository:
         `for_update` locks the batch until the transaction ends, so two handlers of one batch
         (its events arrive on two topics, handled concurrently) never decide on stale state.
         """
-        query = select(BatchRow).where(BatchRow.id == batch_id)
+        # Core, not ORM: the row is turned into a Batch at once and saved with a Core UPDATE.
+        query = select(_BATCHES).where(_BATCHES.c.id == batch_id)
         if for_update:
             if self._dialect() == "sqlite":
                 # SQLite has no row locks and the driver starts a transaction only at the first
@@ -129,7 +139,7 @@ class SqlBatchRepository:
                 )
             else:
                 query = query.with_for_update()
-        row = await self._session.scalar(query)
+        row = (await self._session.execute(query)).first()
         return _to_domain(row) if row is not None else None
 
     def _dialect(self) -> str:

@@ -123,8 +123,9 @@ def as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def essay_from_row(row: EssayRow) -> Essay:
-    """The domain record of an essay row."""
+def essay_from_row(row: Any) -> Essay:
+    """The domain record of an essay row: an EssayRow, or a Core row of the essays table (the
+    hot paths read those; the column names are the attribute names)."""
     return Essay(
         essay_id=row.essay_id,
         batch_id=row.batch_id,
