@@ -12,7 +12,7 @@ Calls carry Content Service's service token and a store names the blob's batch
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import aiohttp
@@ -67,27 +67,50 @@ class ContentClient:
         Deleting the batch deletes the blob; a batch already deleted refuses it (410).
         """
         url = f"{self._base_url}/v1/content"
-        headers = {"Content-Type": content_type, **content_headers(self._token, batch_id)}
+        headers = {"Content-Type": content_type, **self._store_headers(batch_id)}
         async with (
             _unavailable_on_connection_errors(),
             self._session.post(url, data=body, headers=headers) as response,
         ):
-            if response.status == BATCH_DELETED_STATUS:
-                raise StoreRejectedError("Content Service refused a blob: its batch was deleted")
-            if response.status == 401:
-                raise ContentUnavailable(f"POST {url} answered 401: check the service token")
-            if 400 <= response.status < 500:
-                detail = (await response.text())[:300]
-                raise StoreRejectedError(
-                    f"Content Service refused a blob: {response.status} {detail}"
-                )
-            if response.status != 201:
-                raise ContentUnavailable(f"POST {url} answered {response.status}")
+            await _raise_for_store(url, response)
             payload = await response.json()
         storage_id = payload.get("storage_id") if isinstance(payload, dict) else None
         if not isinstance(storage_id, str):
             raise ContentUnavailable(f"POST {url} answered without a storage_id: {payload!r}")
         return storage_id
+
+    async def store_texts(self, texts: Sequence[tuple[str, str]], batch_id: str) -> list[str]:
+        """Store several (text, content type) blobs of the batch in one request, all or none;
+        returns their storage ids in order (`POST /v1/content/texts`, same answers as `store`).
+        """
+        url = f"{self._base_url}/v1/content/texts"
+        body = {"texts": [{"content_type": kind, "text": text} for text, kind in texts]}
+        async with (
+            _unavailable_on_connection_errors(),
+            self._session.post(url, json=body, headers=self._store_headers(batch_id)) as response,
+        ):
+            await _raise_for_store(url, response)
+            payload = await response.json()
+        ids = payload.get("storage_ids") if isinstance(payload, dict) else None
+        if not isinstance(ids, list) or len(ids) != len(texts):
+            raise ContentUnavailable(f"POST {url} answered without storage_ids: {payload!r}")
+        return [str(storage_id) for storage_id in ids]
+
+    def _store_headers(self, batch_id: str) -> dict[str, str]:
+        return content_headers(self._token, batch_id)
+
+
+async def _raise_for_store(url: str, response: aiohttp.ClientResponse) -> None:
+    """A store's answer other than 201 as the error a worker decides on."""
+    if response.status == BATCH_DELETED_STATUS:
+        raise StoreRejectedError("Content Service refused a blob: its batch was deleted")
+    if response.status == 401:
+        raise ContentUnavailable(f"POST {url} answered 401: check the service token")
+    if 400 <= response.status < 500:
+        detail = (await response.text())[:300]
+        raise StoreRejectedError(f"Content Service refused a blob: {response.status} {detail}")
+    if response.status != 201:
+        raise ContentUnavailable(f"POST {url} answered {response.status}")
 
 
 @asynccontextmanager

@@ -23,6 +23,7 @@ import errno
 import hashlib
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
@@ -50,8 +51,9 @@ class BatchIndex:
         """True once the batch has a tombstone."""
         return os.path.exists(self._tombstones / key)
 
-    def add(self, key: str, storage_id: str) -> None:
-        """Record that `storage_id` belongs to the batch, durably, before the blob is written."""
+    def add(self, key: str, storage_ids: Sequence[str]) -> None:
+        """Record that the storage ids belong to the batch, durably, before their blobs are
+        written; one directory fsync covers all of them."""
         directory = self._batches / key
         for _ in range(3):
             try:
@@ -59,22 +61,23 @@ class BatchIndex:
                     with contextlib.suppress(FileExistsError):
                         directory.mkdir()
                     _fsync_dir(self._batches)  # the new directory's entry must last too
-                fd = os.open(directory / storage_id, _MARKER_FLAGS, 0o600)
+                for storage_id in storage_ids:
+                    os.close(os.open(directory / storage_id, _MARKER_FLAGS, 0o600))
             except FileNotFoundError:
                 continue  # a deletion removed the directory between mkdir and open: again
-            os.close(fd)
             try:
                 _fsync_dir(directory)
             except BaseException:
-                self.remove(key, storage_id)
+                self.remove(key, storage_ids)
                 raise
             return
         raise OSError(errno.ENOENT, "the batch's marker directory keeps disappearing")
 
-    def remove(self, key: str, storage_id: str) -> None:
-        """Forget one marker (its blob was not written, or was removed again)."""
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._batches / key / storage_id)
+    def remove(self, key: str, storage_ids: Sequence[str]) -> None:
+        """Forget markers (their blobs were not written, or were removed again)."""
+        for storage_id in storage_ids:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._batches / key / storage_id)
         with contextlib.suppress(OSError):  # not empty (other blobs) or already gone
             os.rmdir(self._batches / key)
 

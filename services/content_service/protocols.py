@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from services.content_service.domain import StoredContent
@@ -14,6 +15,13 @@ class ContentStore(Protocol):
         """Store a blob of the batch durably and return its new storage id.
 
         Raises BatchDeletedError when the batch was deleted (even while the write ran).
+        """
+        ...
+
+    async def save_many(self, blobs: Sequence[tuple[bytes, str]], batch_id: str) -> list[str]:
+        """`save` for several (data, content type) blobs of one batch; their ids in order.
+
+        All are kept or none (BatchDeletedError, or the error of the write that failed).
         """
         ...
 

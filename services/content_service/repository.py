@@ -25,7 +25,7 @@ import os
 import stat
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -82,9 +82,16 @@ class FileContentStore:
 
         Raises BatchDeletedError when the batch was deleted, even while this write ran.
         """
-        return await self._in_thread(
-            self._save_in_batch, data, normalise_content_type(content_type), batch_key(batch_id)
-        )
+        return (await self.save_many([(data, content_type)], batch_id))[0]
+
+    async def save_many(self, blobs: Sequence[tuple[bytes, str]], batch_id: str) -> list[str]:
+        """`save` for several blobs of one batch in one hop to an I/O thread; their ids in order.
+
+        Each blob is durable and atomic on its own; one fsync of the batch's marker directory
+        covers them all. If any write fails, none of them is kept.
+        """
+        typed = [(data, normalise_content_type(content_type)) for data, content_type in blobs]
+        return await self._in_thread(self._save_in_batch, typed, batch_key(batch_id))
 
     async def delete_batch(self, batch_id: str) -> int:
         """Delete every blob of the batch and refuse its later stores; returns blobs removed.
@@ -150,22 +157,28 @@ class FileContentStore:
             _fsync_dir(str(self._root))  # the new shard's entry must outlive a crash too
         return self._open_shard(storage_id, create=False)
 
-    def _save_in_batch(self, data: bytes, content_type: str, key: str) -> str:
+    def _save_in_batch(self, blobs: Sequence[tuple[bytes, str]], key: str) -> list[str]:
         if self._index.is_deleted(key):
             raise BatchDeletedError(key)
-        storage_id = uuid.uuid4().hex
-        # Marker first, tombstone check last: see batch_index.py for why no blob can survive.
-        self._index.add(key, storage_id)
+        storage_ids = [uuid.uuid4().hex for _ in blobs]
+        # Markers first, tombstone check last: see batch_index.py for why no blob can survive.
+        self._index.add(key, storage_ids)
         try:
-            self._save(storage_id, data, content_type)
+            for storage_id, (data, content_type) in zip(storage_ids, blobs, strict=True):
+                self._save(storage_id, data, content_type)
         except BaseException:
-            self._index.remove(key, storage_id)
+            self._forget(key, storage_ids)
             raise
         if self._index.is_deleted(key):
-            self._unlink_blob(storage_id)
-            self._index.remove(key, storage_id)
+            self._forget(key, storage_ids)
             raise BatchDeletedError(key)
-        return storage_id
+        return storage_ids
+
+    def _forget(self, key: str, storage_ids: Sequence[str]) -> None:
+        """Remove blobs of a failed or refused store (those written so far), then markers."""
+        for storage_id in storage_ids:
+            self._unlink_blob(storage_id)
+        self._index.remove(key, storage_ids)
 
     def _delete_batch(self, key: str) -> int:
         self._index.tombstone(key)

@@ -11,7 +11,6 @@ Outcomes:
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
@@ -31,7 +30,7 @@ from services.spell_checker_service.protocols import (
     CheckText,
     FetchText,
     PublishResult,
-    StoreContent,
+    StoreTexts,
     TransientError,
 )
 
@@ -45,7 +44,7 @@ async def handle_spellcheck_request(
     envelope: EventEnvelope[SpellcheckRequestedDataV1],
     *,
     fetch_text: FetchText,
-    store_content: StoreContent,
+    store_texts: StoreTexts,
     check: CheckText,
     publish: PublishResult,
 ) -> SpellcheckResultDataV1:
@@ -57,7 +56,7 @@ async def handle_spellcheck_request(
     essay_id = request.entity_ref.entity_id
     started = time.perf_counter()
     try:
-        result = await _check_and_store(request, fetch_text, store_content, check)
+        result = await _check_and_store(request, fetch_text, store_texts, check)
     except (UnusableTextError, StoreRejectedError) as exc:
         logger.warning("spellcheck_failed", essay_id=essay_id, error=str(exc))
         result = spellcheck_failed(request, str(exc))
@@ -80,7 +79,7 @@ async def handle_spellcheck_request(
 async def _check_and_store(
     request: SpellcheckRequestedDataV1,
     fetch_text: FetchText,
-    store_content: StoreContent,
+    store_texts: StoreTexts,
     check: CheckText,
 ) -> SpellcheckResultDataV1:
     text = await fetch_text(request.text_storage_id)
@@ -93,21 +92,16 @@ async def _check_and_store(
         logger.exception("spellcheck_checker_error", essay_id=request.entity_ref.entity_id)
         return spellcheck_failed(request, f"checker error: {type(exc).__name__}: {exc}")
     CHECK_SECONDS.labels(request.language).observe(time.perf_counter() - check_started)
-    # The two blobs are independent: store them concurrently (one round trip of waiting).
-    # Both are awaited before any error is raised, so no store is left running unobserved.
-    stored = await asyncio.gather(
-        store_content(checked.text.encode("utf-8"), TEXT_CONTENT_TYPE, request.batch_id),
-        store_content(corrections_log(checked), LOG_CONTENT_TYPE, request.batch_id),
-        return_exceptions=True,
+    # Both blobs in one Content Service request (one HTTP round trip and one request's overhead
+    # on either side instead of two); it keeps both or neither.
+    corrected_id, log_id = await store_texts(
+        [(checked.text, TEXT_CONTENT_TYPE), (corrections_log(checked), LOG_CONTENT_TYPE)],
+        request.batch_id,
     )
-    for outcome in stored:
-        if isinstance(outcome, BaseException):
-            raise outcome
-    corrected_id, log_id = (str(storage_id) for storage_id in stored)
     return spellchecked(request, corrected_id, log_id, len(checked.corrections))
 
 
-def corrections_log(checked: CheckResult) -> bytes:
+def corrections_log(checked: CheckResult) -> str:
     """The stored log: a JSON list of `{original, corrected, start, end}` in text order."""
     entries = [correction.as_log_entry() for correction in checked.corrections]
-    return json.dumps(entries, ensure_ascii=False).encode("utf-8")
+    return json.dumps(entries, ensure_ascii=False)

@@ -7,6 +7,7 @@ UnusableTextError and StoreRejectedError become a failed result), as for every w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from common_core.enums import Language
@@ -28,10 +29,11 @@ class FetchText(Protocol):
     async def __call__(self, storage_id: str) -> str: ...
 
 
-class StoreContent(Protocol):
-    """Stores a blob of a batch with its content type and returns its new storage id."""
+class StoreTexts(Protocol):
+    """Stores (text, content type) blobs of a batch in one call, all or none; returns their new
+    storage ids in order."""
 
-    async def __call__(self, body: bytes, content_type: str, batch_id: str) -> str: ...
+    async def __call__(self, texts: Sequence[tuple[str, str]], batch_id: str) -> list[str]: ...
 
 
 class CheckText(Protocol):

@@ -56,7 +56,7 @@ def build_routes(
         await handle_spellcheck_request(
             envelope,
             fetch_text=content.fetch_text,
-            store_content=content.store,
+            store_texts=content.store_texts,
             check=check,
             publish=publish,
         )

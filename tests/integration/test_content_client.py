@@ -84,6 +84,10 @@ async def test_round_trip_with_the_real_content_service(
         stored = await client.store(b'{"word_count": 4}', "application/json", TEST_BATCH)
         assert len(stored) == 32 and stored != original
         assert await client.fetch_text(stored) == '{"word_count": 4}'
+        corrected, log = await client.store_texts(
+            [("Åsa skrev.", "text/plain; charset=utf-8"), ("[]", "application/json")], TEST_BATCH
+        )
+        assert [await client.fetch_text(i) for i in (corrected, log)] == ["Åsa skrev.", "[]"]
         with pytest.raises(UnusableTextError, match="404"):
             await client.fetch_text("0" * 32)
         with pytest.raises(UnusableTextError, match="400"):

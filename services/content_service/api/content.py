@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from dishka import FromDishka
 from pydantic import BaseModel, Field
 from quart import Blueprint, Response, current_app, jsonify, request
 from quart_dishka import inject
-from quart_schema import document_response
+from quart_schema import document_response, validate_request
 
 from common_core.auth import check_service_token
 from common_core.content import BATCH_DELETED_STATUS, BATCH_ID_HEADER
@@ -20,13 +22,15 @@ from services.content_service.domain import (
     InvalidStorageId,
     MissingBatchId,
 )
-from services.content_service.handlers import fetch_content, store_content
+from services.content_service.handlers import fetch_content, store_content, store_contents
 from services.content_service.protocols import ContentStore
 
 # The app's config key holding the expected service token (set by create_app).
 SERVICE_TOKEN_CONFIG = "HULEEDU_CONTENT_SERVICE_TOKEN"
 
 content_api = Blueprint("content", __name__)
+# A spell check stores two texts; NLP one. The cap keeps one request's work bounded.
+MAX_TEXTS_PER_REQUEST = 8
 
 
 class StorageIdResponse(BaseModel):
@@ -82,6 +86,43 @@ async def post_content(store: FromDishka[ContentStore]) -> tuple[Response, int]:
         store,
     )
     return jsonify({"storage_id": storage_id}), 201
+
+
+class TextBlob(BaseModel):
+    """One text to keep, with the content type it is served with."""
+
+    content_type: str = Field(min_length=1, max_length=255, examples=["text/plain; charset=utf-8"])
+    text: str = Field(min_length=1)
+
+
+class StoreTextsRequest(BaseModel):
+    """Several texts of one batch (X-Batch-ID), stored in one request: all or none."""
+
+    texts: list[TextBlob] = Field(min_length=1, max_length=MAX_TEXTS_PER_REQUEST)
+
+
+class StorageIdsResponse(BaseModel):
+    """201: where each text is kept, in the order they were sent."""
+
+    storage_ids: list[Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]]
+
+
+@content_api.post("/v1/content/texts")
+@validate_request(StoreTextsRequest)
+@document_response(StorageIdsResponse, 201)
+@document_errors(400, 401, 410, 413, 422)
+@inject
+async def post_texts(
+    data: StoreTextsRequest, store: FromDishka[ContentStore]
+) -> tuple[Response, int]:
+    """Store several UTF-8 texts of the batch (X-Batch-ID) at once, each as its own blob with
+    its content type, as if each were POSTed to /v1/content; 201 {storage_ids} in order."""
+    storage_ids = await store_contents(
+        [(blob.text.encode("utf-8"), blob.content_type) for blob in data.texts],
+        request.headers.get(BATCH_ID_HEADER, ""),
+        store,
+    )
+    return jsonify({"storage_ids": storage_ids}), 201
 
 
 @content_api.get("/v1/content/<storage_id>")

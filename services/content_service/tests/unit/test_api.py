@@ -196,3 +196,60 @@ async def test_openapi_documents_both_routes_and_their_errors(client: Client) ->
     assert store["201"]["content"]["application/json"]["schema"]["properties"]["storage_id"]
     assert {"400", "401", "410", "413"} <= set(store)
     assert {"400", "401", "404"} <= set(fetch)
+
+
+@pytest.fixture
+async def roomy(settings: ContentServiceSettings) -> AsyncIterator[Client]:
+    """A client of an app whose body limit fits a JSON request of several texts."""
+    app = create_app(settings.model_copy(update={"max_content_bytes": 4096}))
+    async with app.test_app() as test_app:
+        yield test_app.test_client()
+
+
+async def test_several_texts_in_one_request_are_kept_as_blobs_in_order(roomy: Client) -> None:
+    texts = [
+        {"content_type": "text/plain; charset=utf-8", "text": "Åsa's corrected essay.\n"},
+        {"content_type": "application/json", "text": '[{"original": "Asa"}]'},
+    ]
+
+    created = await roomy.post("/v1/content/texts", json={"texts": texts}, headers=STORE_HEADERS)
+
+    assert created.status_code == 201
+    storage_ids = (await created.get_json())["storage_ids"]
+    assert len(storage_ids) == 2 and len(set(storage_ids)) == 2
+    for storage_id, sent in zip(storage_ids, texts, strict=True):
+        fetched = await roomy.get(f"/v1/content/{storage_id}", headers=AUTH)
+        assert await fetched.get_data() == sent["text"].encode()
+        assert fetched.headers["Content-Type"] == sent["content_type"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [({"texts": []}, 422), ({"texts": [{"content_type": "text/plain", "text": ""}]}, 422)],
+)
+async def test_texts_request_without_a_text_is_refused_and_keeps_nothing(
+    roomy: Client, settings: ContentServiceSettings, body: dict[str, object], status: int
+) -> None:
+    response = await roomy.post("/v1/content/texts", json=body, headers=STORE_HEADERS)
+
+    assert response.status_code == status
+    assert (await response.get_json())["error"]["code"] == "validation_error"
+    assert [p for p in settings.content_store_root.iterdir() if len(p.name) == 2] == []
+
+
+async def test_texts_for_a_deleted_batch_are_410_and_need_their_batch(
+    roomy: Client, settings: ContentServiceSettings
+) -> None:
+    body = {"texts": [{"content_type": "text/plain", "text": "late"}]}
+    app_store = FileContentStore(settings.content_store_root)
+    try:
+        await app_store.delete_batch(BATCH)
+    finally:
+        app_store.close()
+
+    refused = await roomy.post("/v1/content/texts", json=body, headers=STORE_HEADERS)
+    unnamed = await roomy.post("/v1/content/texts", json=body, headers=AUTH)
+
+    assert refused.status_code == 410
+    assert unnamed.status_code == 400
+    assert (await unnamed.get_json())["error"]["code"] == "missing_batch_id"

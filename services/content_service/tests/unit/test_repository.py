@@ -295,3 +295,39 @@ async def test_old_tombstones_are_pruned_new_ones_kept(store: FileContentStore) 
     with pytest.raises(BatchDeletedError):
         await store.save(b"late", "text/plain", BATCH)
     assert await store.save(b"fine again", "text/plain", "old-batch")
+
+
+async def test_save_many_keeps_each_blob_with_its_type_in_one_batch(
+    store: FileContentStore,
+) -> None:
+    ids = await store.save_many([(b"corrected", "text/plain"), (b"[]", "application/json")], BATCH)
+
+    loaded = [await store.load(storage_id) for storage_id in ids]
+    assert [(c.data, c.content_type) for c in loaded] == [
+        (b"corrected", "text/plain"),
+        (b"[]", "application/json"),
+    ]
+    assert await store.delete_batch(BATCH) == 2
+    assert _blob_files(store.root) == []
+
+
+async def test_save_many_failing_midway_keeps_none_of_its_blobs(
+    store: FileContentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_save = FileContentStore._save
+    calls: list[str] = []
+
+    def second_write_fails(self: FileContentStore, storage_id: str, *args: Any) -> None:
+        calls.append(storage_id)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        real_save(self, storage_id, *args)
+
+    monkeypatch.setattr(FileContentStore, "_save", second_write_fails)
+
+    with pytest.raises(OSError, match="disk full"):
+        await store.save_many([(b"one", "text/plain"), (b"two", "text/plain")], BATCH)
+
+    assert len(calls) == 2
+    assert _blob_files(store.root) == []
+    assert not (store.root / "batches" / batch_key(BATCH)).exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from common_core.content_client import UnusableTextError
@@ -35,14 +36,18 @@ class FakeContentStore:
             raise UnusableTextError(f"text {storage_id} not found (404)")
         return self.blobs[storage_id][0].decode("utf-8")
 
-    async def store(self, body: bytes, content_type: str, batch_id: str) -> str:
+    async def store_texts(self, texts: Sequence[tuple[str, str]], batch_id: str) -> list[str]:
+        """One store request for all the texts (`stores` counts requests, `batches` blobs)."""
         if self.fail_store is not None:
             raise self.fail_store
         self.stores += 1
-        self.batches.append(batch_id)
-        storage_id = uuid.uuid4().hex
-        self.blobs[storage_id] = (body, content_type)
-        return storage_id
+        storage_ids = []
+        for text, content_type in texts:
+            self.batches.append(batch_id)
+            storage_id = uuid.uuid4().hex
+            self.blobs[storage_id] = (text.encode("utf-8"), content_type)
+            storage_ids.append(storage_id)
+        return storage_ids
 
 
 @dataclass

@@ -33,7 +33,7 @@ class Harness:
         await handle_spellcheck_request(
             spellcheck_request(storage_id, language, correlation_id="corr-42"),
             fetch_text=self.content.fetch_text,
-            store_content=self.content.store,
+            store_texts=self.content.store_texts,
             check=self.checker.check,
             publish=self.publisher.publish,
         )
@@ -58,8 +58,10 @@ async def test_success_stores_text_and_log_and_publishes_both_references() -> No
     assert result.language == Language.SWEDISH
     assert result.original_text_storage_id == text_id
     assert result.batch_id == result.entity_ref.parent_id
-    # Both blobs are stored in the essay's batch, so deleting the batch deletes them.
+    # Both blobs are stored in the essay's batch (deleting the batch deletes them), in one
+    # Content Service request.
     assert harness.content.batches == [result.batch_id, result.batch_id]
+    assert harness.content.stores == 1
     assert harness.checker.calls == [(TEXT, Language.SWEDISH)]
     assert result.storage_metadata is not None
     corrected_id = result.storage_metadata.storage_id(ContentType.CORRECTED_TEXT)
