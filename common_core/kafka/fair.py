@@ -26,15 +26,18 @@ class FairQueue(Generic[Item]):
     Fewest-waiting-first lets a 10-essay batch that arrives behind 2,000 queued essays go next,
     and among big batches it finishes the one started first (the fewest left) first, instead of
     dragging every batch to the same late end as a round-robin would. So that a big batch is
-    not starved by a stream of smaller ones, a key whose oldest item has waited `patience`
-    seconds goes first (the longest-waiting such key).
+    not starved by a stream of smaller ones, every `oldest_every`-th item comes from the key
+    whose oldest item has waited longest: each batch keeps a share of the throughput. (A fixed
+    patience in seconds does not do this: under overload every big batch's items pass it, and
+    the queue turns back into first in, first out.)
     """
 
-    def __init__(self, patience: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, oldest_every: int = 4, clock: Callable[[], float] = time.monotonic) -> None:
         self._by_key: dict[Hashable, deque[tuple[float, Item]]] = {}
-        self._patience = patience
+        self._oldest_every = oldest_every
         self._clock = clock
         self._size = 0
+        self._popped = 0
 
     def __len__(self) -> int:
         return self._size
@@ -48,10 +51,11 @@ class FairQueue(Generic[Item]):
         if not self._by_key:
             raise IndexError("pop from an empty FairQueue")
         # dict order is arrival order of the keys: on a tie the earlier batch goes first
-        key = min(self._by_key, key=lambda k: len(self._by_key[k]))
-        oldest = min(self._by_key, key=lambda k: self._by_key[k][0][0])
-        if self._clock() - self._by_key[oldest][0][0] >= self._patience:
-            key = oldest
+        self._popped += 1
+        if self._popped % self._oldest_every == 0:
+            key = min(self._by_key, key=lambda k: self._by_key[k][0][0])
+        else:
+            key = min(self._by_key, key=lambda k: len(self._by_key[k]))
         queue = self._by_key[key]
         _, item = queue.popleft()
         if not queue:

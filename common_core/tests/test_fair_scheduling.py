@@ -15,7 +15,7 @@ class FakeClock:
 
 
 def test_a_small_batch_arriving_behind_a_big_one_goes_next() -> None:
-    queue: FairQueue[str] = FairQueue(clock=FakeClock())
+    queue: FairQueue[str] = FairQueue(oldest_every=1000, clock=FakeClock())
     for i in range(100):
         queue.push("big", f"big-{i}")
     first = queue.pop()
@@ -28,7 +28,7 @@ def test_a_small_batch_arriving_behind_a_big_one_goes_next() -> None:
 
 
 def test_among_big_batches_the_one_with_fewest_left_finishes_first() -> None:
-    queue: FairQueue[tuple[str, int]] = FairQueue(clock=FakeClock())
+    queue: FairQueue[tuple[str, int]] = FairQueue(oldest_every=1000, clock=FakeClock())
     for key, count in (("a", 3), ("b", 5)):
         for i in range(count):
             queue.push(key, (key, i))
@@ -38,17 +38,17 @@ def test_among_big_batches_the_one_with_fewest_left_finishes_first() -> None:
     assert len(queue) == 0
 
 
-def test_a_batch_waiting_past_patience_goes_first_so_none_starves() -> None:
+def test_every_fourth_item_goes_to_the_longest_waiting_batch_so_none_starves() -> None:
     clock = FakeClock()
-    queue: FairQueue[str] = FairQueue(patience=30.0, clock=clock)
+    queue: FairQueue[str] = FairQueue(oldest_every=4, clock=clock)
     for i in range(50):
         queue.push("big", f"big-{i}")
-    clock.now = 10.0
-    queue.push("small", "small-0")
-    assert queue.pop() == "small-0"
-    clock.now = 31.0  # big's oldest has waited 31 s: it goes before the newer, smaller batch
-    queue.push("small2", "small2-0")
-    assert queue.pop() == "big-0"
+    for i in range(10):
+        clock.now += 1.0
+        queue.push(f"small{i}", f"small{i}")  # a stream of newer, smaller batches
+    order = [queue.pop() for _ in range(8)]
+    assert order[3] == "big-0" and order[7] == "big-1"
+    assert all(item.startswith("small") for i, item in enumerate(order) if i not in (3, 7))
 
 
 def test_remove_if_drops_only_the_unwanted_items_and_their_empty_keys() -> None:
