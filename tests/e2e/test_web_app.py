@@ -60,11 +60,20 @@ def screenshot(page: Page, name: str, tmp_path: Path, full_page: bool = True) ->
     page.screenshot(path=str(target / f"{name}.png"), full_page=full_page)
 
 
+def answered_login(page: Page) -> Any:
+    """Waits (Playwright's 30 s) for the login request's answer. Login hashes the password
+    with Argon2 on purpose, which on a loaded machine outlasts `expect`'s 5 s: the page can
+    only show "My batches" once that answer is in."""
+    return page.expect_response(lambda response: response.url.endswith("/v1/auth/login"))
+
+
 def log_in(page: Page, email: str) -> None:
     page.goto(f"{WEB_APP}/")
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    with answered_login(page) as login:
+        page.get_by_role("button", name="Log in").click()
+    assert login.value.ok
     expect(page.get_by_role("heading", name="My batches")).to_be_visible()
 
 
@@ -239,7 +248,9 @@ def test_a_teacher_signs_in_and_starts_a_batch_with_the_keyboard_alone(
         page.keyboard.type(email)
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)
-        page.keyboard.press("Enter")
+        with answered_login(page) as login:
+            page.keyboard.press("Enter")
+        assert login.value.ok
         expect(page.get_by_role("heading", name="My batches")).to_be_focused()
 
         tab_to(page, page.get_by_role("main").get_by_role("link", name="New batch"))
