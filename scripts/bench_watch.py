@@ -11,6 +11,7 @@ from typing import Protocol, TypeVar
 from prometheus_client.parser import text_string_to_metric_families
 
 from scripts.fleet.client import TERMINAL_BATCH_STATUSES, FleetClient
+from scripts.fleet_sampling import Sampling
 
 # Where each consumer's queue latency (event_timestamp -> handling starts) is served.
 CONSUMER_METRICS = {
@@ -34,37 +35,23 @@ def at(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
 
-class CompletionWatcher:
+class CompletionWatcher(Sampling):
     """One thread polls the teacher's batch list and notes when each batch turned terminal
     (BOS's own `updated_at`), so twenty batches cost one request per poll, not twenty."""
 
     def __init__(self, client: FleetClient, interval: float = 0.25) -> None:
+        super().__init__(interval)
         self._client = client
-        self._interval = interval
         self._done: dict[str, float] = {}
         self._changed = threading.Condition()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> CompletionWatcher:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            for batch in self._client.batches(limit=500):
-                if (
-                    batch["status"] in TERMINAL_BATCH_STATUSES
-                    and batch["batch_id"] not in self._done
-                ):
-                    assert batch["status"] == "completed", batch
-                    with self._changed:
-                        self._done[batch["batch_id"]] = at(batch["updated_at"])
-                        self._changed.notify_all()
+    def sample(self) -> None:
+        for batch in self._client.batches(limit=500):
+            if batch["status"] in TERMINAL_BATCH_STATUSES and batch["batch_id"] not in self._done:
+                assert batch["status"] == "completed", batch
+                with self._changed:
+                    self._done[batch["batch_id"]] = at(batch["updated_at"])
+                    self._changed.notify_all()
 
     def wait(self, batch: Batch, timeout: float = 1800.0) -> Batch:
         """Block until the batch is terminal; fills in its completion time."""

@@ -4,6 +4,7 @@ hypervisor, sampled by scripts/bench_fleet.py while it times batches."""
 from __future__ import annotations
 
 import threading
+from typing import Self
 
 import psutil
 
@@ -12,16 +13,16 @@ from scripts.fleet.running import RunningFleet
 RUNNER = "fleet runner (log relay)"
 
 
-class ProcessSampler:
-    """Peak resident memory of the fleet's processes, sampled until stopped."""
+class Sampling:
+    """A background thread that calls `sample()` every `interval` seconds while the `with`
+    block runs (the benchmarks watch the fleet beside the batches they time)."""
 
-    def __init__(self, fleet: RunningFleet) -> None:
-        self._fleet = fleet
-        self.peaks: dict[str, int] = {}
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> ProcessSampler:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -30,13 +31,28 @@ class ProcessSampler:
         self._thread.join()
 
     def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            for name, tree in process_trees(self._fleet).items():
-                try:
-                    rss = sum(process.memory_info().rss for process in tree)
-                except psutil.Error:
-                    continue
-                self.peaks[name] = max(self.peaks.get(name, 0), rss)
+        while not self._stop.wait(self._interval):
+            self.sample()
+
+    def sample(self) -> None:
+        raise NotImplementedError
+
+
+class ProcessSampler(Sampling):
+    """Peak resident memory of the fleet's processes, sampled until stopped."""
+
+    def __init__(self, fleet: RunningFleet) -> None:
+        super().__init__(interval=0.2)
+        self._fleet = fleet
+        self.peaks: dict[str, int] = {}
+
+    def sample(self) -> None:
+        for name, tree in process_trees(self._fleet).items():
+            try:
+                rss = sum(process.memory_info().rss for process in tree)
+            except psutil.Error:
+                continue
+            self.peaks[name] = max(self.peaks.get(name, 0), rss)
 
 
 def process_trees(fleet: RunningFleet) -> dict[str, list[psutil.Process]]:
