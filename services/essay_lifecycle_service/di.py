@@ -18,7 +18,7 @@ from common_core.outbox import OutboxRelay
 from services.essay_lifecycle_service.config import SERVICE_NAME, ELSSettings
 from services.essay_lifecycle_service.models.orm import migrate_schema
 from services.essay_lifecycle_service.protocols import UnitOfWorkFactory
-from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
+from services.essay_lifecycle_service.unit_of_work import SqlUnitOfWorkFactory, create_writer_engine
 from services.essay_lifecycle_service.views import EssayViews
 
 

@@ -1,12 +1,12 @@
-"""Where ELS state is written: the SQL repository, ELS's unit of work and the writer engine.
+"""Where ELS state is written: the SQL repository of essays, batches, uploads and timelines.
 
-Every handler runs in one unit of work that also holds its outgoing events (transactional
-outbox), so state and events commit together or not at all. The API reads through views.py.
+It works inside the transaction of a unit of work (unit_of_work.py). The API reads through
+views.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -14,7 +14,6 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
-    event,
     func,
     insert,
     select,
@@ -23,12 +22,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from common_core.db import create_engine, session_factory
-from common_core.unit_of_work import OutboxUnitOfWork
-from services.essay_lifecycle_service.config import SERVICE_NAME
 from services.essay_lifecycle_service.domain import (
     AWAITING_CONTENT,
     Batch,
@@ -56,29 +51,6 @@ _ESSAYS = cast(Table, EssayRow.__table__)
 _TIMELINE = cast(Table, TimelineRow.__table__)
 _BATCHES = cast(Table, BatchRow.__table__)
 _PAYLOAD_FIELDS = ("text_storage_id", "content_sha256", "student_name", "student_email")
-
-
-def create_writer_engine(url: str) -> AsyncEngine:
-    """An engine for the worker's writes: on SQLite every transaction starts `BEGIN IMMEDIATE`.
-
-    SQLite's default (deferred) transactions read first and fail with "database is locked" when
-    they later try to write after another connection committed. Taking the write lock up front
-    makes each handler's read-decide-write atomic and lets the busy timeout queue writers.
-    PostgreSQL serialises per batch with an advisory lock instead (`lock_batch`).
-    """
-    engine = create_engine(url)
-    if make_url(url).get_backend_name() == "sqlite":
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
-            # Stop the driver from issuing its own BEGIN; we issue ours below.
-            dbapi_connection.isolation_level = None
-
-        @event.listens_for(engine.sync_engine, "begin")
-        def _begin_immediate(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
 
 
 class SqlEssayRepository:
@@ -407,36 +379,3 @@ class SqlEssayRepository:
             select(DeletedBatchRow.batch_id).where(DeletedBatchRow.batch_id.in_(list(batch_ids)))
         )
         return set(found)
-
-
-class SqlUnitOfWork(OutboxUnitOfWork):
-    """ELS's unit of work: the repository on one transaction, events to the outbox."""
-
-    essays: SqlEssayRepository
-
-    def opened(self, session: AsyncSession) -> None:
-        """The repository reads and writes inside this transaction."""
-        self.essays = SqlEssayRepository(session)
-
-
-class SqlUnitOfWorkFactory:
-    """A fresh SqlUnitOfWork per consumed message or poll, on one session factory."""
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        on_events_committed: Callable[[], None] | None = None,
-    ) -> None:
-        self.sessions = sessions
-        self._on_events_committed = on_events_committed
-
-    @classmethod
-    def for_engine(
-        cls, engine: AsyncEngine, on_events_committed: Callable[[], None] | None = None
-    ) -> SqlUnitOfWorkFactory:
-        """Units of work on an engine made by `create_writer_engine`."""
-        return cls(session_factory(engine), on_events_committed)
-
-    def __call__(self) -> SqlUnitOfWork:
-        """A new unit of work; committed events wake the relay (`on_events_committed`)."""
-        return SqlUnitOfWork(self.sessions, SERVICE_NAME, self._on_events_committed)

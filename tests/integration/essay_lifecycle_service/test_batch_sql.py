@@ -23,7 +23,7 @@ from services.essay_lifecycle_service.phase_handlers import (
     record_spellcheck_results,
     start_spellcheck,
 )
-from services.essay_lifecycle_service.repository import (
+from services.essay_lifecycle_service.unit_of_work import (
     SqlUnitOfWork,
     SqlUnitOfWorkFactory,
     create_writer_engine,

@@ -20,7 +20,7 @@ from services.essay_lifecycle_service.phase_handlers import (
     record_spellcheck_result,
     start_spellcheck,
 )
-from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
+from services.essay_lifecycle_service.unit_of_work import SqlUnitOfWorkFactory, create_writer_engine
 from services.essay_lifecycle_service.views import EssayViews
 from tests.support.els_events import (
     TEACHER_ID,

@@ -34,7 +34,7 @@ from services.essay_lifecycle_service.handlers import (
     register_batch,
 )
 from services.essay_lifecycle_service.models.orm import migrate_schema
-from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
+from services.essay_lifecycle_service.unit_of_work import SqlUnitOfWorkFactory, create_writer_engine
 from services.essay_lifecycle_service.views import EssayViews
 from tests.support.els_events import (
     TEACHER_ID,

@@ -16,7 +16,7 @@ from services.essay_lifecycle_service.handlers import (
     register_batch,
 )
 from services.essay_lifecycle_service.models.orm import UploadRow, migrate_schema
-from services.essay_lifecycle_service.repository import SqlUnitOfWorkFactory, create_writer_engine
+from services.essay_lifecycle_service.unit_of_work import SqlUnitOfWorkFactory, create_writer_engine
 from tests.support.els import Els, WorkerHandle
 from tests.support.els_events import (
     content_ready,
