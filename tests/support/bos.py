@@ -25,8 +25,12 @@ from common_core.metadata import EntityReference, SystemProcessingMetadata
 from common_core.outbox import OutboxMessage
 from services.batch_orchestrator_service.app import create_app
 from services.batch_orchestrator_service.config import BOSSettings
+from services.batch_orchestrator_service.kafka_consumer import build_routes
 from tests.support.auth import AuthedClient, Teacher
 from tests.support.kafka import poll
+
+# The topics BOS consumes: its consumer's routes (building them calls no unit of work).
+BOS_TOPICS = list(build_routes(uow_factory=lambda: None))  # type: ignore[arg-type]
 
 
 def batch_meta(batch_id: str) -> SystemProcessingMetadata:

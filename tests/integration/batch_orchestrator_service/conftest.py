@@ -10,17 +10,25 @@ from common_core.kafka import KafkaEventPublisher
 from services.batch_orchestrator_service.config import BOSSettings
 from tests.support.auth import IdentityUnderTest, Teacher
 from tests.support.bos import (
+    BOS_TOPICS,
     RunningBos,
     bos_settings_for,
     started_bos,
 )
+from tests.support.kafka import start_group_at_end
 
 
 @pytest.fixture
-def bos_settings(
+async def bos_settings(
     kafka_bootstrap: str, database_url: str, group_id: str, identity: IdentityUnderTest
 ) -> BOSSettings:
-    """Settings for this test's BOS; every test using it runs on SQLite and on PostgreSQL."""
+    """Settings for this test's BOS; every test using it runs on SQLite and on PostgreSQL.
+
+    Its fresh group starts at the end of BOS's topics: from the beginning it would first read
+    (and dead-letter, one by one, as unknown batches) every earlier test's events, which took
+    longer than a test's 30 s wait once the suite had run a while on a loaded machine.
+    """
+    await start_group_at_end(kafka_bootstrap, group_id, BOS_TOPICS)
     return bos_settings_for(kafka_bootstrap, database_url, group_id, identity.jwks_url)
 
 
