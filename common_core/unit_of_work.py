@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -87,3 +87,30 @@ class OutboxUnitOfWork:
         await self.session.commit()
         if queued and self._on_events_committed is not None:
             self._on_events_committed()
+
+
+UnitOfWorkT = TypeVar("UnitOfWorkT", bound=OutboxUnitOfWork)
+
+
+class OutboxUnitOfWorkFactory(Generic[UnitOfWorkT]):
+    """A fresh unit of work of one service's kind per call (per request, message or poll).
+
+    A service subclasses it to name its unit of work and its source service once; handlers
+    only ever call it.
+    """
+
+    def __init__(
+        self,
+        kind: type[UnitOfWorkT],
+        sessions: async_sessionmaker[AsyncSession],
+        source_service: str,
+        on_events_committed: Callable[[], None] | None = None,
+    ) -> None:
+        self._kind = kind
+        self.sessions = sessions
+        self._source_service = source_service
+        self._on_events_committed = on_events_committed
+
+    def __call__(self) -> UnitOfWorkT:
+        """A new unit of work; committed events wake the relay (`on_events_committed`)."""
+        return self._kind(self.sessions, self._source_service, self._on_events_committed)

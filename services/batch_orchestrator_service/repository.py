@@ -19,7 +19,7 @@ from common_core.events import EssayProcessingInputRef, FailedUpload
 from common_core.metadata import utc_now
 from common_core.migrations import upgrade_to_head
 from common_core.pipeline import ProcessingPipelineState
-from common_core.unit_of_work import OutboxUnitOfWork
+from common_core.unit_of_work import OutboxUnitOfWork, OutboxUnitOfWorkFactory
 from services.batch_orchestrator_service.config import SERVICE_NAME
 from services.batch_orchestrator_service.domain import Batch, EssayIdsInUseError
 from services.batch_orchestrator_service.models.orm import (
@@ -270,7 +270,7 @@ class SqlUnitOfWork(OutboxUnitOfWork):
         self.batches = SqlBatchRepository(session)
 
 
-class SqlUnitOfWorkFactory:
+class SqlUnitOfWorkFactory(OutboxUnitOfWorkFactory[SqlUnitOfWork]):
     """A fresh SqlUnitOfWork per request or consumed message, on one session factory."""
 
     def __init__(
@@ -278,9 +278,4 @@ class SqlUnitOfWorkFactory:
         sessions: async_sessionmaker[AsyncSession],
         on_events_committed: Callable[[], None] | None = None,
     ) -> None:
-        self.sessions = sessions
-        self._on_events_committed = on_events_committed
-
-    def __call__(self) -> SqlUnitOfWork:
-        """A new unit of work; committed events wake the relay (`on_events_committed`)."""
-        return SqlUnitOfWork(self.sessions, SERVICE_NAME, self._on_events_committed)
+        super().__init__(SqlUnitOfWork, sessions, SERVICE_NAME, on_events_committed)

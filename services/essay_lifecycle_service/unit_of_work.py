@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.db import create_engine, session_factory
-from common_core.unit_of_work import OutboxUnitOfWork
+from common_core.unit_of_work import OutboxUnitOfWork, OutboxUnitOfWorkFactory
 from services.essay_lifecycle_service.config import SERVICE_NAME
 from services.essay_lifecycle_service.repository import SqlEssayRepository
 
@@ -52,7 +52,7 @@ class SqlUnitOfWork(OutboxUnitOfWork):
         self.essays = SqlEssayRepository(session)
 
 
-class SqlUnitOfWorkFactory:
+class SqlUnitOfWorkFactory(OutboxUnitOfWorkFactory[SqlUnitOfWork]):
     """A fresh SqlUnitOfWork per consumed message or poll, on one session factory."""
 
     def __init__(
@@ -60,8 +60,7 @@ class SqlUnitOfWorkFactory:
         sessions: async_sessionmaker[AsyncSession],
         on_events_committed: Callable[[], None] | None = None,
     ) -> None:
-        self.sessions = sessions
-        self._on_events_committed = on_events_committed
+        super().__init__(SqlUnitOfWork, sessions, SERVICE_NAME, on_events_committed)
 
     @classmethod
     def for_engine(
@@ -69,7 +68,3 @@ class SqlUnitOfWorkFactory:
     ) -> SqlUnitOfWorkFactory:
         """Units of work on an engine made by `create_writer_engine`."""
         return cls(session_factory(engine), on_events_committed)
-
-    def __call__(self) -> SqlUnitOfWork:
-        """A new unit of work; committed events wake the relay (`on_events_committed`)."""
-        return SqlUnitOfWork(self.sessions, SERVICE_NAME, self._on_events_committed)
