@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from quart_dishka import QuartProvider
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from common_core.db import create_engine, session_factory
+from common_core.database_provider import DatabaseProvider
 from common_core.kafka import (
     BackgroundConsumer,
     KafkaConsumerLoop,
@@ -28,18 +28,6 @@ class BosProvider(Provider):
     """Application-scoped collaborators; each is created once and closed with the container."""
 
     settings = from_context(provides=BOSSettings, scope=Scope.APP)
-
-    @provide(scope=Scope.APP)
-    async def engine(self, settings: BOSSettings) -> AsyncIterator[AsyncEngine]:
-        """The SQL engine (SQLite file by default, PostgreSQL via BOS_DATABASE_URL)."""
-        engine = create_engine(settings.database_url)
-        yield engine
-        await engine.dispose()
-
-    @provide(scope=Scope.APP)
-    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        """Session factory over the engine."""
-        return session_factory(engine)
 
     @provide(scope=Scope.APP)
     async def publisher(self, settings: BOSSettings) -> AsyncIterator[KafkaEventPublisher]:
@@ -94,4 +82,9 @@ class BosProvider(Provider):
 
 def make_container(settings: BOSSettings) -> AsyncContainer:
     """The app's container; Quart request scopes come from QuartProvider."""
-    return make_async_container(BosProvider(), QuartProvider(), context={BOSSettings: settings})
+    return make_async_container(
+        BosProvider(),
+        DatabaseProvider(settings.database_url),
+        QuartProvider(),
+        context={BOSSettings: settings},
+    )

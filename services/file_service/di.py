@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 import aiohttp
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from quart_dishka import QuartProvider
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from common_core.db import create_engine, session_factory
+from common_core.database_provider import DatabaseProvider
 from common_core.kafka import (
     BackgroundConsumer,
     KafkaConsumerLoop,
@@ -69,19 +69,6 @@ class FileServiceProvider(Provider):
     def publisher(self, publisher: KafkaEventPublisher) -> EventPublisher:
         """The upload's events go out through the one producer."""
         return publisher
-
-    @provide(scope=Scope.APP)
-    async def engine(self, settings: FileServiceSettings) -> AsyncIterator[AsyncEngine]:
-        """File Service's database, brought to its newest migration before first use."""
-        engine = create_engine(settings.database_url)
-        await migrate_schema(engine)
-        yield engine
-        await engine.dispose()
-
-    @provide(scope=Scope.APP)
-    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        """Session factory over the engine."""
-        return session_factory(engine)
 
     @provide(scope=Scope.APP)
     def upload_requests(self, sessions: async_sessionmaker[AsyncSession]) -> UploadRequests:
@@ -164,5 +151,8 @@ class FileServiceProvider(Provider):
 def make_container(settings: FileServiceSettings) -> AsyncContainer:
     """The app's container; QuartProvider lets quart-dishka open a scope per request."""
     return make_async_container(
-        FileServiceProvider(), QuartProvider(), context={FileServiceSettings: settings}
+        FileServiceProvider(),
+        DatabaseProvider(settings.database_url, migrate=migrate_schema),
+        QuartProvider(),
+        context={FileServiceSettings: settings},
     )

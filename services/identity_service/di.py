@@ -3,17 +3,17 @@ throttle and signer; the app's own token verifier reads the keys from the same s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from quart_dishka import QuartProvider
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common_core.auth.jwks import JwksCache
 from common_core.auth.tokens import TokenVerifier
-from common_core.db import create_engine, session_factory
+from common_core.database_provider import DatabaseProvider
 from common_core.metadata import utc_now
 from services.identity_service.config import IdentitySettings
 from services.identity_service.handlers import public_keys
@@ -33,18 +33,6 @@ class IdentityProvider(Provider):
     """Application-scoped collaborators; each is created once and closed with the container."""
 
     settings = from_context(provides=IdentitySettings, scope=Scope.APP)
-
-    @provide(scope=Scope.APP)
-    async def engine(self, settings: IdentitySettings) -> AsyncIterator[AsyncEngine]:
-        """The SQL engine (SQLite file by default, PostgreSQL via IDENTITY_DATABASE_URL)."""
-        engine = create_engine(settings.database_url)
-        yield engine
-        await engine.dispose()
-
-    @provide(scope=Scope.APP)
-    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        """Session factory over the engine."""
-        return session_factory(engine)
 
     @provide(scope=Scope.APP)
     def units_of_work(self, sessions: async_sessionmaker[AsyncSession]) -> UnitOfWorkFactory:
@@ -72,7 +60,10 @@ class IdentityProvider(Provider):
 def make_container(settings: IdentitySettings) -> AsyncContainer:
     """The app's container; Quart request scopes come from QuartProvider."""
     return make_async_container(
-        IdentityProvider(), QuartProvider(), context={IdentitySettings: settings}
+        IdentityProvider(),
+        DatabaseProvider(settings.database_url),
+        QuartProvider(),
+        context={IdentitySettings: settings},
     )
 
 
