@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeGuard
 
@@ -42,6 +42,12 @@ class WordChecker(Protocol):
     def known(self, word: str) -> bool: ...
 
     def correction(self, word: str) -> str | None: ...
+
+
+class LexiconChecker(WordChecker, Protocol):
+    """An engine with a lexicon of lowercase words it never corrects (its ranked words)."""
+
+    def lexicon(self) -> Mapping[str, int]: ...
 
 
 class RankingChecker(WordChecker, Protocol):
@@ -118,6 +124,10 @@ class TextCorrector:
         # stand: the tokenizer skips them before any context work (most words of an essay).
         # A word kept as a name is not among them: the evidence is the text's own.
         self._unchanged: set[str] = set()
+        # Lowercase words the checker leaves alone by definition (its lexicon): the tokenizer
+        # skips them on sight, so a cold corrector does not send each common word once
+        # through the whole path before remembering it as unchanged.
+        self._known: Container[str] = checker.lexicon() if _has_lexicon(checker) else frozenset()
 
     def clear_caches(self) -> None:
         """Forget the word forms remembered as unchanged and the engine's memoised answers,
@@ -133,7 +143,7 @@ class TextCorrector:
         corrections: list[Correction] = []
         cursor = 0
         unchanged = self._unchanged
-        for token in iter_words(text, skip=unchanged):
+        for token in iter_words(text, skip=unchanged, known=self._known):
             if not is_checkable(token, names_judged=self._names is not None):
                 continue
             replacement = self._replacement(token, text)
@@ -184,6 +194,10 @@ class TextCorrector:
             return True
         stem, _, clitic = key.rpartition("'")
         return clitic in _CLITICS and self.checker.known(stem)
+
+
+def _has_lexicon(checker: WordChecker) -> TypeGuard[LexiconChecker]:
+    return hasattr(checker, "lexicon")
 
 
 def _ranks(checker: WordChecker) -> TypeGuard[RankingChecker]:

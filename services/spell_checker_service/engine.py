@@ -132,8 +132,9 @@ class SpellingEngine:
         return self._words
 
     def lexicon(self) -> Mapping[str, int]:
-        """The ranked lexicon, word -> count, read-only (a benchmark hands a reference checker
-        the same words through it)."""
+        """The ranked lexicon, word -> count, read-only: the words this engine never corrects
+        (the corrector skips them on sight; a benchmark hands a reference checker the same
+        words through it)."""
         return MappingProxyType(self._freq)
 
     def clear_caches(self) -> None:

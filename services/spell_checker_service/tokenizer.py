@@ -59,11 +59,16 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _PROTECTED.finditer(text)]
 
 
-def iter_words(text: str, skip: Container[str] = frozenset()) -> Iterator[WordToken]:
+def iter_words(
+    text: str,
+    skip: Container[str] = frozenset(),
+    known: Container[str] = frozenset(),
+) -> Iterator[WordToken]:
     """Yield the candidate words of `text`, skipping protected spans and words glued to digits.
 
-    Words whose text is in `skip` are not yielded either: the caller already knows it leaves
-    them alone wherever they stand (most words of an essay), so they cost no context work.
+    Words whose text is in `skip`, or whose lowercase form is in `known`, are not yielded
+    either: the caller already knows it leaves them alone wherever they stand (most words of
+    an essay), so they cost no context work.
     """
     pattern = _WORD if _COMBINING_ACCENT.search(text) else _PLAIN_WORD
     protected: list[tuple[int, int]] | None = None  # found when first needed
@@ -71,7 +76,8 @@ def iter_words(text: str, skip: Container[str] = frozenset()) -> Iterator[WordTo
     at_sentence_start = True
     last_end = 0
     for match in pattern.finditer(text):
-        if match[0] in skip:  # the hot path: as little work as possible per word
+        word = match[0]
+        if word in skip or word.lower() in known:  # the hot path: little work per word
             last_end = match.end()
             at_sentence_start = False
             continue
@@ -92,7 +98,7 @@ def iter_words(text: str, skip: Container[str] = frozenset()) -> Iterator[WordTo
         glued = before.isdigit() or after.isdigit() or before in _GLUE or after in _GLUE
         if not inside and not glued:
             hyphenated = before in _HYPHENS or after in _HYPHENS
-            yield WordToken(match.group(), start, end, at_sentence_start, hyphenated)
+            yield WordToken(word, start, end, at_sentence_start, hyphenated)
         at_sentence_start = False
 
 
