@@ -71,25 +71,32 @@ def iter_words(
     an essay), so they cost no context work.
     """
     pattern = _WORD if _COMBINING_ACCENT.search(text) else _PLAIN_WORD
+    # One regex pass in C, then one comprehension picks the words to look at: most words of
+    # an essay are skipped, and a loop over every match costs several times more per word.
+    matches = list(pattern.finditer(text))
+    todo = [
+        i
+        for i, match in enumerate(matches)
+        if (w := match[0]) not in skip and w.lower() not in known
+    ]
     protected: list[tuple[int, int]] | None = None  # found when first needed
     span_index = 0
-    at_sentence_start = True
-    last_end = 0
-    for match in pattern.finditer(text):
+    for i in todo:
+        match = matches[i]
         word = match[0]
-        if word in skip or word.lower() in known:  # the hot path: little work per word
-            last_end = match.end()
-            at_sentence_start = False
+        if word in skip:  # the caller remembered it meanwhile (an earlier occurrence)
             continue
         start, end = match.span()
         if protected is None:
             protected = _protected_spans(text)
-        between = text[last_end:start]
+        # A sentence starts at the text's start, or after an end mark or a line break between
+        # this word and the previous one.
+        at_sentence_start = i == 0
+        between = text[matches[i - 1].end() if i else 0 : start]
         if "\n" in between or any(ch in _SENTENCE_END for ch in between):
             at_sentence_start = True
         elif ":" in between and any(q in between.rpartition(":")[2] for q in _OPEN_QUOTES):
             at_sentence_start = True  # a quotation after a colon starts a sentence
-        last_end = end
         while span_index < len(protected) and protected[span_index][1] <= start:
             span_index += 1
         inside = span_index < len(protected) and protected[span_index][0] < end
@@ -99,7 +106,6 @@ def iter_words(
         if not inside and not glued:
             hyphenated = before in _HYPHENS or after in _HYPHENS
             yield WordToken(word, start, end, at_sentence_start, hyphenated)
-        at_sentence_start = False
 
 
 def is_checkable(token: WordToken, *, names_judged: bool = False) -> bool:
