@@ -26,6 +26,7 @@ import zlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Bucket table: 2^20 starts (4 MiB) for ~4 million entries, ~4 entries a bucket.
@@ -44,9 +45,10 @@ def deletes(word: str) -> set[str]:
 
 def second_deletes(word: str, first: set[str]) -> set[str]:
     """The strings two deletions from `word` and no fewer (`first`: its one-deletion ones)."""
-    second: set[str] = set()
-    for deleted in first:
-        second.update([deleted[:i] + deleted[i + 1 :] for i in range(len(deleted))])
+    # Each pair of positions once (deleting from each one-deletion string would make every
+    # string twice).
+    n = len(word)
+    second = {word[:i] + word[i + 1 : j] + word[j + 1 :] for i in range(n) for j in range(i + 1, n)}
     second -= first
     second.discard(word)
     return second
@@ -62,6 +64,16 @@ def deletes_by_depth(word: str) -> tuple[set[str], set[str]]:
 def word_order_checksum(words: Sequence[str]) -> int:
     """Ties a stored index to the word order it was built for."""
     return zlib.crc32("\n".join(words).encode())
+
+
+@dataclass
+class Probed:
+    """One word's lookups so far: its deletes (`first`), the word ids found within the depth
+    searched (id -> bound on the distance) and the deeper ids those lookups set aside."""
+
+    first: set[str]
+    found: dict[int, int] = field(default_factory=dict)
+    deeper: dict[int, int] = field(default_factory=dict)
 
 
 class DeletesIndex:
@@ -131,11 +143,19 @@ class DeletesIndex:
         return index
 
     def hits(
-        self, probes: Probes, found: dict[int, int], *, max_depth: int = 2, max_id: int = -1
+        self,
+        probes: Probes,
+        found: dict[int, int],
+        *,
+        max_depth: int = 2,
+        max_id: int = -1,
+        deeper: dict[int, int] | None = None,
     ) -> None:
         """Add to `found` every word id indexed under a probe: id -> the smallest
-        probe depth + entry depth (an upper bound on the edit distance). Entries deeper than
-        `max_depth` and ids above `max_id` (when >= 0) are skipped."""
+        probe depth + entry depth (an upper bound on the edit distance). Ids above `max_id`
+        (when >= 0) are skipped; so are entries deeper than `max_depth`, unless `deeper` is
+        given: they are added there instead (a later, deeper search then need not look these
+        probes up again: each lookup costs a few random memory reads, ~1 us)."""
         crc = zlib.crc32
         starts, keys, values = self._starts, self._keys, self._values
         limit = max_id if max_id >= 0 else sys.maxsize
@@ -153,8 +173,27 @@ class DeletesIndex:
                 if word_id > limit:
                     break
                 entry_depth = value & 3
-                if entry_depth > max_depth:
-                    continue
                 total = depth + entry_depth
-                if found.get(word_id, 9) > total:
-                    found[word_id] = total
+                if entry_depth <= max_depth:
+                    if found.get(word_id, 9) > total:
+                        found[word_id] = total
+                elif deeper is not None and deeper.get(word_id, 9) > total:
+                    deeper[word_id] = total
+
+    def probe_one_edit(self, word: str) -> Probed:
+        """Look the word and its deletes up: the words that may be one edit away, and those
+        the same lookups show may be two (set aside for `probe_two_edits`)."""
+        probed = Probed(deletes(word))
+        probes = [(word, 0), *((d, 1) for d in probed.first)]
+        self.hits(probes, probed.found, max_depth=1, deeper=probed.deeper)
+        return probed
+
+    def probe_two_edits(self, word: str, probed: Probed, max_id: int = -1) -> None:
+        """Extend `probed.found` with the words up to id `max_id` (-1: all) that may be two
+        edits away: the entries `probe_one_edit` set aside, and those under double deletes."""
+        found = probed.found
+        self.hits(((d, 2) for d in second_deletes(word, probed.first)), found, max_id=max_id)
+        limit = max_id if max_id >= 0 else sys.maxsize
+        for word_id, total in probed.deeper.items():
+            if word_id <= limit and found.get(word_id, 9) > total:
+                found[word_id] = total

@@ -24,11 +24,11 @@ import math
 import unicodedata
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
 
-from services.spell_checker_service.deletes_index import DeletesIndex, deletes, second_deletes
+from services.spell_checker_service.deletes_index import DeletesIndex, Probed
 from services.spell_checker_service.edit_distance import bounded_distance
 from services.spell_checker_service.error_model import (
     APOSTROPHE,
@@ -166,14 +166,12 @@ class SpellingEngine:
         one edit away, else those within two edits (empty when there are none)."""
         if word in self._freq:
             return {word}
-        first = deletes(word)
-        found: dict[int, int] = {}
-        self._index.hits(_probes(word, first), found, max_depth=1)
-        near = {self._words[i] for i, _ in self._distances(word, found, 1)}
+        probed = self._index.probe_one_edit(word)
+        near = {self._words[i] for i, _ in self._distances(word, probed.found, 1)}
         if near:
             return near
-        self._index.hits(_probes(word, first, second_deletes(word, first)), found)
-        return {self._words[i] for i, _ in self._distances(word, found, 2)}
+        self._index.probe_two_edits(word, probed, -1)
+        return {self._words[i] for i, _ in self._distances(word, probed.found, 2)}
 
     def _correction(self, word: str) -> str | None:
         """The replacement for a lowercase word, or None when it is known or hopeless."""
@@ -191,20 +189,18 @@ class SpellingEngine:
         # Swedish, tens of ms for some long misspellings) is needed only when its answer can
         # change the result: when the best suggestion is a one-edit word common enough for
         # the override, the override would choose it too (the same score among a subset).
-        first = deletes(word)
-        found: dict[int, int] = {}
-        self._index.hits(_probes(word, first), found, max_depth=1)
+        probed = self._index.probe_one_edit(word)
         last = self._last_id_with(self._override_frequency)
-        common = self._rank(word, {i: d for i, d in found.items() if i <= last}, 1, 0.0)
+        common = self._rank(word, {i: d for i, d in probed.found.items() if i <= last}, 1, 0.0)
         searched: Ranked | None = None
         if common:
-            searched = self._search(word, first, found)
+            searched = self._search(word, probed)
             if searched and searched[0] in common:
                 return searched[0][0]
         if self._extra_known(word):
             return common[0][0] if common else None
         if searched is None:
-            searched = self._search(word, first, found)
+            searched = self._search(word, probed)
         return searched[0][0] if searched else None
 
     def _suggestions(self, word: str) -> Ranked:
@@ -212,14 +208,12 @@ class SpellingEngine:
         best score, best first, with their scores; empty for a known word."""
         if word in self._freq:
             return ()
-        first = deletes(word)
-        found: dict[int, int] = {}
-        self._index.hits(_probes(word, first), found, max_depth=1)
-        return self._search(word, first, found)
+        return self._search(word, self._index.probe_one_edit(word))
 
-    def _search(self, word: str, first: set[str], found: dict[int, int]) -> Ranked:
-        """`_suggestions` once the word and its deletes (`first`) have been probed for
-        one-edit words (`found`, which the two-edit search extends)."""
+    def _search(self, word: str, probed: Probed) -> Ranked:
+        """`_suggestions` once the word and its deletes have been looked up (`probed`; the
+        two-edit search extends its `found`)."""
+        found = probed.found
         margin = self._margin
         ranked = self._rank(word, found, 1, margin)
         if self._sounds is not None:
@@ -236,8 +230,7 @@ class SpellingEngine:
                 return self._with_rare(word, ranked)
         else:
             last = -1  # no bound
-        probes = _probes(word, first, second_deletes(word, first))
-        self._index.hits(probes, found, max_id=last)
+        self._index.probe_two_edits(word, probed, last)
         return self._with_rare(word, self._rank(word, found, 2, margin, ranked, admit=best))
 
     def _with_rare(self, word: str, ranked: Ranked) -> Ranked:
@@ -381,11 +374,6 @@ class SpellingEngine:
         # Ties: the alphabetically last, to be deterministic.
         scored.sort(key=lambda pair: (pair[1], pair[0]), reverse=True)
         return tuple(pair for pair in scored[:SUGGESTIONS] if pair[1] >= top - margin)
-
-
-def _probes(word: str, first: set[str], second: Collection[str] = ()) -> list[tuple[str, int]]:
-    """The probe strings with their delete depth: the word, its deletes, its double deletes."""
-    return [(word, 0), *((d, 1) for d in first), *((d, 2) for d in second)]
 
 
 def _without_accents(word: str) -> str:

@@ -96,6 +96,31 @@ def test_every_word_within_two_edits_is_found() -> None:
         assert all(_lowrance_wagner(probe, words[i]) <= bound for i, bound in found.items())
 
 
+def test_one_then_two_edit_lookups_find_what_one_lookup_of_every_probe_finds() -> None:
+    """probe_one_edit sets deeper entries aside so probe_two_edits need not look the word and
+    its deletes up again: together they must give what the plain lookup of the word, its
+    deletes and its double deletes gives, for any bound on the ids."""
+    rng = random.Random(4)
+    words = sorted({_random_word(rng, 6) for _ in range(800)} - {""})
+    index = DeletesIndex.build(words)
+    for _ in range(300):
+        probe = _random_word(rng, 8)
+        first, second = deletes_by_depth(probe)
+        assert second == {d[:i] + d[i + 1 :] for d in first for i in range(len(d))} - first - {
+            probe
+        }
+        max_id = rng.choice([-1, 0, rng.randrange(len(words))])
+        probed = index.probe_one_edit(probe)
+        one_edit: dict[int, int] = {}
+        index.hits([(probe, 0), *((d, 1) for d in first)], one_edit, max_depth=1)
+        assert probed.found == one_edit, probe
+        expected = dict(one_edit)
+        probes = [(probe, 0), *((d, 1) for d in first), *((d, 2) for d in second)]
+        index.hits(probes, expected, max_id=max_id)
+        index.probe_two_edits(probe, probed, max_id)
+        assert probed.found == expected, (probe, max_id)
+
+
 def test_the_index_file_is_mapped_back_and_refused_for_another_word_order(tmp_path: Path) -> None:
     words = ["och", "att", "det", "tillsammans", "mycket"]
     built = DeletesIndex.build(words)

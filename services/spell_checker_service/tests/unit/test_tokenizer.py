@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from services.spell_checker_service.tokenizer import (
     WordToken,
     is_checkable,
@@ -110,6 +112,46 @@ def test_skipped_words_are_not_yielded_and_do_not_shift_sentence_starts() -> Non
         ("Dog", False),
         ("ran", False),
     ]
+
+
+def test_known_words_and_words_skipped_meanwhile_are_left_out_on_random_texts() -> None:
+    """Skipping by lowercase form (`known`) and by a `skip` set the caller fills while reading
+    drops exactly those tokens; the others keep their offsets and sentence starts."""
+    pieces = [
+        "The",
+        "cat",
+        "Sat",
+        "on",
+        "e-mail",
+        "at",
+        "3rd",
+        "www.x.org",
+        "Anna's",
+        ".",
+        "!",
+        "\n",
+        ":",
+        '"',
+        ",",
+        "well-known",
+        "Teh",
+        "snake_case",
+        "it’s",
+        "x",
+    ]
+    rng = random.Random(5)
+    for _ in range(300):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        known = {"the", "on", "sat"}
+        full = [t for t in iter_words(text) if t.text.lower() not in known]
+        assert list(iter_words(text, known=known)) == full, text
+        seen: set[str] = set()
+        kept = []
+        for token in iter_words(text, known=known, skip=seen):
+            kept.append(token)
+            seen.add(token.text)  # later occurrences of the same form are skipped
+        firsts = {t.text: t for t in reversed(full)}
+        assert kept == sorted(firsts.values(), key=lambda t: t.start), text
 
 
 def test_decomposed_and_composed_text_give_the_same_words() -> None:
