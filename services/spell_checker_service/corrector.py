@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeGuard
 
@@ -48,6 +48,12 @@ class LexiconChecker(WordChecker, Protocol):
     """An engine with a lexicon of lowercase words it never corrects (its ranked words)."""
 
     def lexicon(self) -> Mapping[str, int]: ...
+
+
+class PreparingChecker(WordChecker, Protocol):
+    """An engine that can be told a text's words before it is asked about them one by one."""
+
+    def prepare(self, words: Iterable[str]) -> None: ...
 
 
 class RankingChecker(WordChecker, Protocol):
@@ -143,8 +149,17 @@ class TextCorrector:
         corrections: list[Correction] = []
         cursor = 0
         unchanged = self._unchanged
-        for token in iter_words(text, skip=unchanged, known=self._known):
-            if not is_checkable(token, names_judged=self._names is not None):
+        names_judged = self._names is not None
+        tokens = [
+            token
+            for token in iter_words(text, skip=unchanged, known=self._known)
+            if is_checkable(token, names_judged=names_judged)
+        ]
+        if tokens and _prepares(self.checker):
+            # All of the text's words first: the checker may batch its slow calls.
+            self.checker.prepare([_lookup_key(token.text) for token in tokens])
+        for token in tokens:
+            if token.text in unchanged:  # an earlier occurrence was left alone
                 continue
             replacement = self._replacement(token, text)
             if replacement is None:
@@ -164,7 +179,7 @@ class TextCorrector:
     def _replacement(self, token: WordToken, text: str) -> str | None:
         """The lowercase replacement for a token, or None to leave it."""
         word = token.text
-        key = unicodedata.normalize("NFC", word.lower()).replace(CURLY_APOSTROPHE, "'")
+        key = _lookup_key(word)
         if "'" in key and self._is_fine_contraction(key):
             self._remember_unchanged(word)
             return None
@@ -194,6 +209,15 @@ class TextCorrector:
             return True
         stem, _, clitic = key.rpartition("'")
         return clitic in _CLITICS and self.checker.known(stem)
+
+
+def _lookup_key(word: str) -> str:
+    """The form a word is looked up in: NFC lowercase, straight apostrophes."""
+    return unicodedata.normalize("NFC", word.lower()).replace(CURLY_APOSTROPHE, "'")
+
+
+def _prepares(checker: WordChecker) -> TypeGuard[PreparingChecker]:
+    return hasattr(checker, "prepare")
 
 
 def _has_lexicon(checker: WordChecker) -> TypeGuard[LexiconChecker]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterable
 
 from services.spell_checker_service.corrector import CheckResult, TextCorrector
 from tests.support.essays import generate_essay
@@ -162,3 +163,31 @@ def test_a_word_left_alone_in_one_text_is_still_corrected_in_another(
     assert [c.corrected for c in result.corrections] == ["Cottage"]
     assert english.correct("Read www.recieve.org today.").corrections == ()
     assert [c.corrected for c in english.correct("I recieve it.").corrections] == ["receive"]
+
+
+class _PreparedWords:
+    """A word checker that records what the corrector tells it before asking word by word."""
+
+    def __init__(self) -> None:
+        self.prepared: list[list[str]] = []
+        self.asked: list[str] = []
+
+    def prepare(self, words: Iterable[str]) -> None:
+        self.prepared.append(list(words))
+
+    def known(self, word: str) -> bool:
+        return word in {"the", "cat", "sat", "don't"}
+
+    def correction(self, word: str) -> str | None:
+        self.asked.append(word)
+        return None if self.known(word) else "cat"
+
+
+def test_the_checker_is_told_a_texts_checkable_words_before_it_is_asked_about_them() -> None:
+    checker = _PreparedWords()
+    result = TextCorrector(checker).correct("The Kat sat, x w\u2019ont 3rd kat. Kat kat!")
+    # lowercase NFC keys with straight apostrophes, in text order; single letters, words glued
+    # to digits and (without a name judge) capitalised words inside a sentence left out
+    assert checker.prepared == [["the", "sat", "w'ont", "kat", "kat", "kat"]]
+    assert checker.asked == ["the", "sat", "w'ont", "kat", "kat", "kat"]
+    assert result.text == "The Kat sat, x cat 3rd cat. Cat cat!"

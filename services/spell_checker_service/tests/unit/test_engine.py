@@ -107,3 +107,39 @@ def test_repeated_words_are_answered_from_the_cache() -> None:
         assert engine.correction("becuase") == "because"
     info = engine.correction.cache_info()
     assert (info.hits, info.misses) == (4, 1)
+
+
+def test_prepare_asks_the_spelling_dictionary_once_per_unknown_word_and_changes_no_answer() -> None:
+    words = {"because": 10, "house": 8, "horse": 3}
+    asked: list[str] = []
+
+    def spell(word: str) -> bool:
+        asked.append(word)
+        return word == "housework"
+
+    plain = SpellingEngine(words, extra_known=lambda word: word == "housework")
+    prepared = SpellingEngine(words, extra_known=spell)
+    text = ["becuase", "house", "housework", "hosue", "becuase"]
+    prepared.prepare(text)
+    # each unknown word once; lexicon words never
+    assert asked == ["becuase", "housework", "hosue"]
+    assert [prepared.correction(w) for w in text] == [plain.correction(w) for w in text]
+    assert [prepared.known(w) for w in text] == [plain.known(w) for w in text]
+    assert len(asked) == 3  # every verdict came from the batch
+    prepared.clear_caches()
+    prepared.correction("hosue")
+    assert asked[-1] == "hosue" and len(asked) == 4  # a cold engine asks again
+
+
+def test_prepare_asks_nothing_where_the_override_decides_when_to_ask() -> None:
+    asked: list[str] = []
+
+    def spell(word: str) -> bool:
+        asked.append(word)
+        return False
+
+    engine = SpellingEngine({"tillbaka": 5_000}, extra_known=spell, override_frequency=1_000)
+    engine.prepare(["tilbaka", "sommarlovet"])
+    assert asked == []
+    assert engine.correction("tilbaka") == "tillbaka"
+    assert asked == []  # one edit from a common word: Hunspell's verdict cannot change it
