@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from prometheus_client import start_http_server
-
-from common_core import events, runtime
+from common_core import events
 from common_core.enums import ProcessingEvent
 from common_core.envelope import EventEnvelope
 from common_core.kafka import KafkaConsumerLoop, KafkaEventPublisher, Route
 from common_core.logs import configure_logging, get_logger
 from common_core.outbox import OutboxRelay
 from common_core.topics import topic_name
+from common_core.worker_process import metrics_endpoint, run_until_signalled
 from services.essay_lifecycle_service import handlers, phase_handlers
 from services.essay_lifecycle_service.config import WORKER_PROCESS_NAME, ELSSettings
 from services.essay_lifecycle_service.di import make_worker_container
@@ -97,7 +95,6 @@ async def run_worker(
     Raises what a crashed component raised, so the process exits non-zero and is restarted.
     """
     container = make_worker_container(settings)
-    metrics_server = None
     try:
         relay = await container.get(OutboxRelay)
         consumer = KafkaConsumerLoop(
@@ -107,14 +104,10 @@ async def run_worker(
             dead_letter_publisher=await container.get(KafkaEventPublisher),
         )
         await consumer.start()
-        if serve_metrics:
-            metrics_server, _ = start_http_server(settings.metrics_port, addr=settings.host)
-        logger.info("worker_started", group_id=settings.consumer_group)
-        await _run_until_stopped(consumer, relay, stop)
+        with metrics_endpoint(settings.metrics_port, settings.host, enabled=serve_metrics):
+            logger.info("worker_started", group_id=settings.consumer_group)
+            await _run_until_stopped(consumer, relay, stop)
     finally:
-        if metrics_server is not None:
-            metrics_server.shutdown()
-            metrics_server.server_close()
         await container.close()  # relay engine, producer (flushes), writer engine
         logger.info("worker_stopped")
 
@@ -139,19 +132,11 @@ async def _run_until_stopped(
             raise result
 
 
-async def _serve(settings: ELSSettings) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await run_worker(settings, stop)
-
-
 def main() -> None:
     """Read settings from the environment and work until SIGTERM/SIGINT."""
     settings = ELSSettings()
     configure_logging(WORKER_PROCESS_NAME, settings.log_level, settings.log_format)
-    runtime.run(_serve(settings))
+    run_until_signalled(lambda stop: run_worker(settings, stop))
 
 
 if __name__ == "__main__":

@@ -10,24 +10,15 @@ the consuming loop after the messages in hand; clients are closed; exit 0.
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections.abc import Mapping
 
-from prometheus_client import start_http_server
-
-from common_core import runtime
 from common_core.enums import ProcessingEvent
 from common_core.envelope import EventEnvelope
 from common_core.events import NlpRequestedDataV1, NlpResultDataV1
-from common_core.kafka import (
-    FairConsumerLoop,
-    KafkaConsumerLoop,
-    KafkaEventPublisher,
-    RetryPolicy,
-    Route,
-)
+from common_core.kafka import FairConsumerLoop, KafkaEventPublisher, RetryPolicy, Route
 from common_core.logs import configure_logging, get_logger
 from common_core.topics import topic_name
+from common_core.worker_process import consume_until, metrics_endpoint, run_until_signalled
 from services.nlp_service.clients import NlpContent
 from services.nlp_service.config import SERVICE_NAME, NlpSettings
 from services.nlp_service.di import make_worker_container
@@ -76,7 +67,6 @@ async def run_worker(
 ) -> None:
     """Load, consume and serve metrics until `stop` is set; then close everything in order."""
     container = make_worker_container(settings)
-    metrics_server = None
     try:
         publisher = await container.get(KafkaEventPublisher)
         consumer = FairConsumerLoop(
@@ -92,41 +82,19 @@ async def run_worker(
             retry=retry,
         )
         await consumer.start()
-        if serve_metrics:
-            metrics_server, _ = start_http_server(settings.metrics_port, addr=settings.host)
-        logger.info("nlp_worker_started", group_id=settings.consumer_group)
-        stopper = asyncio.create_task(_stop_on(stop, consumer))
-        try:
-            await consumer.run()
-        finally:
-            stopper.cancel()
+        with metrics_endpoint(settings.metrics_port, settings.host, enabled=serve_metrics):
+            logger.info("nlp_worker_started", group_id=settings.consumer_group)
+            await consume_until(stop, consumer)
     finally:
-        if metrics_server is not None:
-            metrics_server.shutdown()
-            metrics_server.server_close()
         await container.close()  # HTTP session, producer (flushes)
         logger.info("nlp_worker_stopped")
-
-
-async def _stop_on(stop: asyncio.Event, consumer: KafkaConsumerLoop) -> None:
-    await stop.wait()
-    logger.info("nlp_worker_stopping")
-    await consumer.stop()
-
-
-async def _serve(settings: NlpSettings) -> None:
-    stop = asyncio.Event()
-    event_loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        event_loop.add_signal_handler(sig, stop.set)
-    await run_worker(settings, stop)
 
 
 def main() -> None:
     """Entrypoint: settings, logging, then the worker until a stop signal."""
     settings = NlpSettings()
     configure_logging(SERVICE_NAME, settings.log_level, settings.log_format)
-    runtime.run(_serve(settings))
+    run_until_signalled(lambda stop: run_worker(settings, stop))
 
 
 if __name__ == "__main__":

@@ -10,25 +10,16 @@ consuming loop after the message in hand; clients and checker processes are clos
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections.abc import Mapping
 
-from prometheus_client import start_http_server
-
-from common_core import runtime
 from common_core.content_client import ContentClient
 from common_core.enums import ProcessingEvent
 from common_core.envelope import EventEnvelope
 from common_core.events import SpellcheckRequestedDataV1, SpellcheckResultDataV1
-from common_core.kafka import (
-    FairConsumerLoop,
-    KafkaConsumerLoop,
-    KafkaEventPublisher,
-    RetryPolicy,
-    Route,
-)
+from common_core.kafka import FairConsumerLoop, KafkaEventPublisher, RetryPolicy, Route
 from common_core.logs import configure_logging, get_logger
 from common_core.topics import topic_name
+from common_core.worker_process import consume_until, metrics_endpoint, run_until_signalled
 from services.spell_checker_service.checker_pool import CheckerPool
 from services.spell_checker_service.config import SERVICE_NAME, SpellCheckerSettings
 from services.spell_checker_service.di import make_worker_container
@@ -77,7 +68,6 @@ async def run_worker(
 ) -> None:
     """Load dictionaries, consume and serve metrics until `stop` is set; then close in order."""
     container = make_worker_container(settings)
-    metrics_server = None
     try:
         checker = await container.get(CheckerPool)
         if stop.is_set():
@@ -93,46 +83,24 @@ async def run_worker(
             retry=retry,
         )
         await consumer.start()
-        if serve_metrics:
-            metrics_server, _ = start_http_server(settings.metrics_port, addr=settings.host)
-        logger.info(
-            "spell_checker_ready",
-            metrics_port=settings.metrics_port,
-            check_workers=settings.check_workers,
-            startup_seconds=round(checker.startup_seconds, 2),
-        )
-        stopper = asyncio.create_task(_stop_on(stop, consumer))
-        try:
-            await consumer.run()
-        finally:
-            stopper.cancel()
+        with metrics_endpoint(settings.metrics_port, settings.host, enabled=serve_metrics):
+            logger.info(
+                "spell_checker_ready",
+                metrics_port=settings.metrics_port,
+                check_workers=settings.check_workers,
+                startup_seconds=round(checker.startup_seconds, 2),
+            )
+            await consume_until(stop, consumer)
     finally:
-        if metrics_server is not None:
-            metrics_server.shutdown()
-            metrics_server.server_close()
         await container.close()  # HTTP session, producer (flushes), checker processes
         logger.info("spell_checker_stopped")
-
-
-async def _stop_on(stop: asyncio.Event, consumer: KafkaConsumerLoop) -> None:
-    await stop.wait()
-    logger.info("spell_checker_stopping")
-    await consumer.stop()
-
-
-async def _serve(settings: SpellCheckerSettings) -> None:
-    stop = asyncio.Event()
-    event_loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        event_loop.add_signal_handler(sig, stop.set)
-    await run_worker(settings, stop)
 
 
 def main() -> None:
     """Entrypoint: settings, logging, then the worker until a stop signal."""
     settings = SpellCheckerSettings()
     configure_logging(SERVICE_NAME, settings.log_level, settings.log_format)
-    runtime.run(_serve(settings))
+    run_until_signalled(lambda stop: run_worker(settings, stop))
 
 
 if __name__ == "__main__":
