@@ -72,6 +72,18 @@ __all__ = [
 ]
 
 
+# How long the broker holds a fetch that finds no record; it answers at once when one arrives
+# (fetch_min_bytes 1), so this bounds an empty poll only. But aiokafka keeps one fetch in flight
+# per broker and leaves out of it a partition whose records have sat buffered for 100 ms while
+# the loop handled the poll before: drained, that partition waits for the fetch in flight, up
+# to this long when the others are quiet. So the pipeline's consumers keep it short: with 500
+# ms, small batches measured slower (docs/performance.md, "Idle polling").
+ORDERED_FETCH_MAX_WAIT_MS = 100
+# For consumers nobody waits on in fractions of a second (BatchDeleted, the gateway's live
+# updates): their empty polls are idle CPU of their own and the broker's, five times fewer.
+LONG_FETCH_MAX_WAIT_MS = 500
+
+
 class _ShuttingDown(Exception):
     """Retries were abandoned because the loop is stopping; the offset stays uncommitted."""
 
@@ -88,7 +100,7 @@ class KafkaConsumerLoop:
         dead_letter_publisher: KafkaEventPublisher,
         retry: RetryPolicy | None = None,
         max_records: int = 500,
-        fetch_max_wait_ms: int = 100,
+        fetch_max_wait_ms: int = ORDERED_FETCH_MAX_WAIT_MS,
         make_consumer: Callable[[], GroupConsumer] | None = None,
     ) -> None:
         self._routes = dict(routes)

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, stop_after_delay, wait_exponential
 
 from common_core.envelope import envelope_type
-from common_core.kafka import Route, bound_to
+from common_core.kafka import LONG_FETCH_MAX_WAIT_MS, Route, bound_to
 from common_core.kafka.metrics import HANDLER_SECONDS, MESSAGES, QUEUE_LATENCY
 from common_core.logs import get_logger
 
@@ -45,7 +45,7 @@ class BroadcastConsumer:
         routes: Mapping[str, Route],
         client_id: str,
         refresh_seconds: float = 60.0,
-        fetch_max_wait_ms: int = 100,
+        fetch_max_wait_ms: int = LONG_FETCH_MAX_WAIT_MS,
     ) -> None:
         self._routes = dict(routes)
         self._options: dict[str, Any] = {
@@ -55,7 +55,8 @@ class BroadcastConsumer:
             "enable_auto_commit": False,
             "auto_offset_reset": "latest",
             "metadata_max_age_ms": int(refresh_seconds * 1000),
-            # A fetch returns as soon as a message arrives; the wait bounds an idle poll only.
+            # A fetch returns as soon as a message arrives; the wait bounds an idle poll only
+            # (each poll is handed over at once, so no partition waits behind a long one).
             "fetch_max_wait_ms": fetch_max_wait_ms,
         }
         self._consumer = self._new_consumer()

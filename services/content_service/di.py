@@ -9,6 +9,7 @@ from dishka import AsyncContainer, Provider, Scope, from_context, make_async_con
 from quart_dishka import QuartProvider
 
 from common_core.kafka import (
+    LONG_FETCH_MAX_WAIT_MS,
     BackgroundConsumer,
     KafkaConsumerLoop,
     KafkaEventPublisher,
@@ -64,6 +65,8 @@ class DeletionConsumerProvider(Provider):
             group_id=settings.consumer_group,
             routes=build_routes(deleter),
             dead_letter_publisher=publisher,
+            # BatchDeleted is rare and nobody waits on it in seconds: poll the broker seldom.
+            fetch_max_wait_ms=LONG_FETCH_MAX_WAIT_MS,
         )
         return BackgroundConsumer(loop, name="content-deletions", on_death=shut_down_this_process)
 

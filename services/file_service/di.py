@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common_core.database_provider import DatabaseProvider
 from common_core.kafka import (
+    LONG_FETCH_MAX_WAIT_MS,
     BackgroundConsumer,
     KafkaConsumerLoop,
     KafkaEventPublisher,
@@ -98,6 +99,8 @@ class FileServiceProvider(Provider):
             group_id=settings.consumer_group,
             routes=build_routes(deletions),
             dead_letter_publisher=publisher,
+            # BatchDeleted is rare and nobody waits on it in seconds: poll the broker seldom.
+            fetch_max_wait_ms=LONG_FETCH_MAX_WAIT_MS,
         )
         return BackgroundConsumer(
             loop, name="file-service-deletions", on_death=shut_down_this_process
