@@ -254,7 +254,7 @@ async def _record_results(uow: UnitOfWork, batch: Batch, updates: list[StateUpda
         and last is not None
         and await _advance(uow, batch, recorded, last.correlation_id)
     ):
-        await _save(uow, batch, BatchStatus.PROCESSING)
+        await _save(uow, batch, BatchStatus.PROCESSING, progress_only=True)
         outcome.changed = True
     return outcome
 
@@ -307,8 +307,13 @@ async def _existing_batch(uow: UnitOfWork, batch_id: str) -> Batch | None:
     raise PermanentError(f"unknown batch_id {batch_id!r}: BOS never registered it")
 
 
-async def _save(uow: UnitOfWork, batch: Batch, expected: BatchStatus) -> None:
-    if not await uow.batches.save(batch, expected_status=expected):
+async def _save(
+    uow: UnitOfWork, batch: Batch, expected: BatchStatus, *, progress_only: bool = False
+) -> None:
+    """Compare-and-set the batch; `progress_only` when just results were recorded (then only
+    the pipelines' progress changed, and the ready essays need not be written again)."""
+    save = uow.batches.save_progress if progress_only else uow.batches.save
+    if not await save(batch, expected_status=expected):
         raise ConcurrentUpdateError(f"batch {batch.batch_id} left status {expected.value}")
 
 

@@ -34,6 +34,10 @@ class BatchRepository(Protocol):
         Returns False when another writer moved the batch on first (compare-and-set).
         """
 
+    async def save_progress(self, batch: Batch, expected_status: BatchStatus) -> bool:
+        """`save` of what recording results changes only: status, pipeline state, class
+        summary and `updated_at` (the ready essays and the registration stay as stored)."""
+
     async def record_results(
         self, batch_id: str, pipeline: str, results: Mapping[str, RecordedResult]
     ) -> None:

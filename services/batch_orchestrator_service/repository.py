@@ -73,17 +73,24 @@ def _to_domain(row: Any) -> Batch:
     )
 
 
+def _progress_columns(batch: Batch) -> dict[str, Any]:
+    """Columns recording results may change: where the pipelines stand."""
+    return {
+        "status": batch.status.value,
+        "pipeline_state": batch.pipeline_state.model_dump(mode="json"),
+        "class_summary": batch.class_summary,
+        "updated_at": batch.updated_at,
+    }
+
+
 def _mutable_columns(batch: Batch) -> dict[str, Any]:
     """Columns a handler may change after registration."""
     return {
-        "status": batch.status.value,
+        **_progress_columns(batch),
         "language": batch.language.value,
         "requested_pipelines": list(batch.requested_pipelines),
-        "pipeline_state": batch.pipeline_state.model_dump(mode="json"),
         "failed_uploads": _FAILED_UPLOADS.dump_python(batch.failed_uploads, mode="json"),
         "ready_essays": _READY_ESSAYS.dump_python(batch.ready_essays, mode="json"),
-        "class_summary": batch.class_summary,
-        "updated_at": batch.updated_at,
     }
 
 
@@ -147,10 +154,21 @@ class SqlBatchRepository:
 
     async def save(self, batch: Batch, expected_status: BatchStatus) -> bool:
         """Compare-and-set on status: a concurrent transition makes this return False."""
+        return await self._compare_and_set(batch, expected_status, _mutable_columns(batch))
+
+    async def save_progress(self, batch: Batch, expected_status: BatchStatus) -> bool:
+        """`save` of the progress columns only: a poll of results leaves the ~200 ready
+        essays (and the rest of the registration) as they are, so they are not dumped and
+        rewritten on every poll."""
+        return await self._compare_and_set(batch, expected_status, _progress_columns(batch))
+
+    async def _compare_and_set(
+        self, batch: Batch, expected_status: BatchStatus, columns: dict[str, Any]
+    ) -> bool:
         result = await self._session.execute(
             update(BatchRow)
             .where(BatchRow.id == batch.batch_id, BatchRow.status == expected_status.value)
-            .values(**_mutable_columns(batch))
+            .values(**columns)
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0) == 1)

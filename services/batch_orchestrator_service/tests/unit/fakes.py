@@ -47,6 +47,14 @@ class FakeBatchRepository:
         self.batches[batch.batch_id] = copy.deepcopy(batch)
         return True
 
+    async def save_progress(self, batch: Batch, expected_status: BatchStatus) -> bool:
+        """Like `save`, but only the progress fields reach the stored batch, as in SQL."""
+        written = copy.deepcopy(self.batches[batch.batch_id])
+        written.status, written.updated_at = batch.status, batch.updated_at
+        written.pipeline_state = copy.deepcopy(batch.pipeline_state)
+        written.class_summary = copy.deepcopy(batch.class_summary)
+        return await self.save(written, expected_status)
+
     async def record_results(
         self, batch_id: str, pipeline: str, results: Mapping[str, RecordedResult]
     ) -> None:
