@@ -11,6 +11,7 @@ wrote it and however it was split or quoted.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import time
 import urllib.error
@@ -89,13 +90,22 @@ def metrics_pages(fleet: RunningFleet) -> dict[str, str]:
 
 
 def blobs_with(fleet: RunningFleet, canary: Canary) -> list[Path]:
-    """Files of Content Service's store on disk that hold the canary's data."""
-    root = fleet.data_dir / "content"
-    return [
-        path
-        for path in root.rglob("*")
-        if path.is_file() and canary.tag.encode() in path.read_bytes().lower()
-    ]
+    """Files of Content Service's store on disk that hold the canary's data.
+
+    The store is read while Content Service deletes from it: a directory or file that
+    vanishes under the walk is simply gone (os.walk skips what it can no longer list).
+    """
+    found = []
+    for directory, _, names in os.walk(fleet.data_dir / "content"):
+        for name in names:
+            path = Path(directory, name)
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                continue  # deleted between listing and reading
+            if canary.tag.encode() in data.lower():
+                found.append(path)
+    return found
 
 
 def status_of(call: Callable[[], object]) -> int:
