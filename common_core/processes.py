@@ -68,10 +68,31 @@ async def exit_code(process: asyncio.subprocess.Process) -> int:
     return process.returncode
 
 
-async def terminate_async(process: asyncio.subprocess.Process, timeout: float) -> bool:
-    """`terminate` for an asyncio child; False when it had to be killed."""
+async def terminate_async(
+    process: asyncio.subprocess.Process, timeout: float, *, dump_tasks_first: bool = False
+) -> bool:
+    """`terminate` for an asyncio child; False when it had to be killed.
+
+    `dump_tasks_first` (for the fleet's own services): before the kill, SIGUSR1 asks the child
+    to log where each of its tasks waits (`common_core.task_dump`), so a hang leaves its cause.
+    """
     if process.returncode is not None:
         return True
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(exit_code(process), timeout)
+    except TimeoutError:
+        if dump_tasks_first:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGUSR1)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(exit_code(process), 1.0)  # time to write the dump
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await exit_code(process)
+        return False
+    return True
     with contextlib.suppress(ProcessLookupError):
         process.send_signal(signal.SIGTERM)
     try:

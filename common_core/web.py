@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from common_core.logs import get_logger
 from common_core.request_body import DEFAULT_LINGER_SECONDS, FinishReadingBody
+from common_core.task_dump import install_task_dump
 
 logger = get_logger(__name__)
 
@@ -235,6 +236,7 @@ async def serve_app(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    install_task_dump()  # SIGUSR1: log where every task waits
     logger.info("http_serving", host=host, port=port)
     await serve(app, config, shutdown_trigger=stop.wait)
 

@@ -19,18 +19,21 @@ from prometheus_client import start_http_server
 from common_core import runtime
 from common_core.kafka import KafkaConsumerLoop
 from common_core.logs import get_logger
+from common_core.task_dump import install_task_dump
 
 logger = get_logger(__name__)
 
 
 def run_until_signalled(run_worker: Callable[[asyncio.Event], Awaitable[None]]) -> None:
-    """Run `run_worker(stop)` on the fleet's event loop; SIGTERM or SIGINT sets `stop`."""
+    """Run `run_worker(stop)` on the fleet's event loop; SIGTERM or SIGINT sets `stop`, SIGUSR1
+    logs where every task waits (`common_core.task_dump`)."""
 
     async def serve() -> None:
         stop = asyncio.Event()
         event_loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             event_loop.add_signal_handler(sig, stop.set)
+        install_task_dump()
         await run_worker(stop)
 
     runtime.run(serve())

@@ -115,7 +115,9 @@ class ManagedProcess:
     async def stop(self, timeout: float = 8.0) -> None:
         self._stopping = True
         process = self.process
-        if process is not None and not await terminate_async(process, timeout):
+        if process is not None and not await terminate_async(
+            process, timeout, dump_tasks_first=True
+        ):
             say(f"{self.spec.name} did not stop in {timeout}s; killed it")
         if self._task is not None:
             await self._task
