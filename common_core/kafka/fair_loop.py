@@ -29,7 +29,7 @@ from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 
 from common_core.kafka.consumer import KafkaConsumerLoop
 from common_core.kafka.fair import FairQueue, PartitionOffsets
-from common_core.kafka.membership import Polled
+from common_core.kafka.membership import GroupStuckError, Polled
 from common_core.logs import get_logger
 
 logger = get_logger(__name__)
@@ -103,7 +103,9 @@ class FairConsumerLoop(KafkaConsumerLoop):
             if self._running:
                 await asyncio.wait(list(self._running))
                 await self._collect(set(self._running), failing=False)
-            await self._commit_finished()
+            # A stuck group (the loop may be ending because of it) must not stop the leaving.
+            with contextlib.suppress(GroupStuckError):
+                await self._commit_finished()
             await self.close()
 
     def _take(self, batches: Polled) -> None:

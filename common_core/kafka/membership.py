@@ -33,6 +33,22 @@ Polled = dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
 REBUILD_AFTER_FAILURES = 3
 # Longest pause between polls while the group cannot be reached.
 MAX_BACKOFF_SECONDS = 5.0
+# A commit (or leaving the group) that has not finished by then never will: see GroupStuckError.
+COMMIT_TIMEOUT_SECONDS = 30.0
+LEAVE_TIMEOUT_SECONDS = 10.0
+
+
+class GroupStuckError(RuntimeError):
+    """A commit did not finish within COMMIT_TIMEOUT_SECONDS.
+
+    Seen after a broker restart under load: aiokafka's coordinator lookup waited for a metadata
+    update that never came, holding the lookup lock, and every commit queued behind it forever
+    (the loop stopped fetching and handling, and the process ignored SIGTERM; the stacks came
+    from `common_core.task_dump`). No Kafka error is ever raised then, so the membership
+    cannot tell it from a slow commit except by time. The loop ends on this error and the
+    process with it; its supervisor starts a fresh one, which joins the group afresh and redoes
+    what was not committed (at-least-once, idempotent handlers).
+    """
 
 
 class GroupConsumer(Protocol):
@@ -111,6 +127,7 @@ class GroupMembership:
         self._consumer = make_consumer()
         self._failures = 0
         self._joined = True  # False only while a rejoin after a fault has not succeeded
+        self._stuck = False  # a commit timed out: the group connection is not to be trusted
 
     async def join(self) -> None:
         """Connect and subscribe; raises if the broker cannot be reached."""
@@ -148,11 +165,29 @@ class GroupMembership:
         return batches
 
     async def commit(self, offsets: dict[TopicPartition, int]) -> None:
-        await self._consumer.commit(offsets)
+        """Commit `offsets`; GroupStuckError when it does not finish in time (then at once)."""
+        if self._stuck:
+            raise GroupStuckError(f"group {self._group_id}: an earlier commit never finished")
+        try:
+            async with asyncio.timeout(COMMIT_TIMEOUT_SECONDS):
+                await self._consumer.commit(offsets)
+        except TimeoutError:
+            self._stuck = True
+            logger.error(
+                "consumer_commit_stuck", group_id=self._group_id, seconds=COMMIT_TIMEOUT_SECONDS
+            )
+            raise GroupStuckError(
+                f"group {self._group_id}: a commit did not finish in {COMMIT_TIMEOUT_SECONDS}s"
+            ) from None
 
     async def leave(self) -> None:
-        """Leave the group and close connections."""
-        await self._consumer.stop()
+        """Leave the group and close connections (given up after LEAVE_TIMEOUT_SECONDS: a stuck
+        coordinator must not keep the process from exiting)."""
+        try:
+            async with asyncio.timeout(LEAVE_TIMEOUT_SECONDS):
+                await self._consumer.stop()
+        except TimeoutError:
+            logger.error("consumer_leave_timed_out", group_id=self._group_id)
 
     async def _pause(self) -> None:
         """Back off (exponentially, bounded) unless the loop is stopping."""

@@ -11,12 +11,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import CoordinatorNotAvailableError, KafkaError
 
 from common_core.envelope import EventEnvelope
 from common_core.events import BatchEssaysRegistered
-from common_core.kafka import BackgroundConsumer, KafkaConsumerLoop, Route
+from common_core.kafka import BackgroundConsumer, KafkaConsumerLoop, Route, membership
 from common_core.metadata import EntityReference, SystemProcessingMetadata
 from tests.support.kafka import wait_until
 
@@ -149,3 +150,42 @@ async def test_a_consumer_that_dies_calls_on_death_so_its_process_can_be_restart
 
     assert await wait_until(lambda: not background.alive, timeout=10)
     assert deaths == ["died"]
+
+
+class CommitNeverReturns(ScriptedConsumer):
+    """aiokafka after a broker restart, as captured by a task dump: the commit waits for a
+    coordinator lookup that never ends, and so does leaving the group."""
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.commits.append(offsets)
+        await asyncio.Event().wait()
+
+    async def stop(self) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_a_commit_that_never_finishes_ends_the_loop_so_the_process_is_restarted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(membership, "COMMIT_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(membership, "LEAVE_TIMEOUT_SECONDS", 0.2)
+    handled: list[str] = []
+    stuck = CommitNeverReturns([{TP: [record("a", 0)]}, {TP: [record("b", 1)]}], None)
+    loop = KafkaConsumerLoop(
+        bootstrap_servers="127.0.0.1:1",
+        group_id="g",
+        routes={TOPIC: Route(BatchEssaysRegistered, lambda e: _append(handled, e))},
+        dead_letter_publisher=None,  # type: ignore[arg-type]  # nothing is dead-lettered here
+        make_consumer=lambda: stuck,
+    )
+    await loop.start()
+
+    with pytest.raises(membership.GroupStuckError):
+        await asyncio.wait_for(loop.run(), timeout=10)
+
+    assert handled == ["a"]  # nothing more is taken once a commit is stuck
+    assert stuck.commits == [{TP: 1}]
+
+
+async def _append(handled: list[str], envelope: EventEnvelope[BatchEssaysRegistered]) -> None:
+    handled.append(envelope.data.batch_id)
