@@ -24,6 +24,8 @@ from common_core.logs import get_logger
 logger = get_logger(__name__)
 
 SIGNING_ALGORITHM = "RS256"
+# Fetch attempts in a row while no key has ever been loaded (see JwksCache._refresh).
+COLD_ATTEMPTS = 3
 
 
 class JwksSource(Protocol):
@@ -143,12 +145,25 @@ class JwksCache:
         async with self._lock:
             if self._last_attempt != attempt_seen:
                 return  # another request refreshed while we waited; use its result
-            self._last_attempt = self._clock()
-            self.fetches += 1
-            try:
-                keys = parse_signing_keys(await self._source())
-            except Exception as exc:  # any failure: keep what we have, try again later
-                logger.warning("jwks_refresh_failed", error=repr(exc), keys_held=len(self._keys))
+            # Holding no key yet, every request needs this fetch, so a failed one is tried again
+            # at once (COLD_ATTEMPTS in all) rather than answering 503 until the next interval:
+            # a service's first requests after start-up on a loaded machine met a JWKS answer
+            # slower than the source's timeout. Once keys are held, one attempt per interval.
+            attempts = COLD_ATTEMPTS if self._fetched_at is None else 1
+            for attempt in range(1, attempts + 1):
+                self._last_attempt = self._clock()
+                self.fetches += 1
+                try:
+                    keys = parse_signing_keys(await self._source())
+                    break
+                except Exception as exc:  # any failure: keep what we have, try again later
+                    logger.warning(
+                        "jwks_refresh_failed",
+                        error=repr(exc),
+                        keys_held=len(self._keys),
+                        attempt=attempt,
+                    )
+            else:
                 return
             added = sorted(set(keys) - set(self._keys))
             removed = sorted(set(self._keys) - set(keys))

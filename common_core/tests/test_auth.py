@@ -20,6 +20,7 @@ from common_core.auth import (
     check_service_token,
     service_token_headers,
 )
+from common_core.auth.jwks import COLD_ATTEMPTS
 from common_core.auth.quart import (
     current_teacher_id,
     install_token_auth,
@@ -224,3 +225,32 @@ async def test_callers_during_the_first_fetch_wait_for_it_instead_of_failing() -
     verified = await asyncio.gather(first, second)
     assert [v.teacher_id for v in verified] == ["teacher-1", "teacher-1"]
     assert source.fetches == 1
+
+
+class FailsFirst(CountingSource):
+    """Fails its first `failures` fetches (identity slow to answer at start-up), then serves."""
+
+    def __init__(self, document: Mapping[str, Any], failures: int) -> None:
+        super().__init__(document)
+        self.failures = failures
+
+    async def __call__(self) -> Mapping[str, Any]:
+        self.failing = self.fetches < self.failures
+        return await super().__call__()
+
+
+async def test_holding_no_key_yet_a_failed_fetch_is_tried_again_at_once() -> None:
+    source = FailsFirst(jwks_document([KEY]), failures=COLD_ATTEMPTS - 1)
+
+    assert (await verifier_over(source).verify(good_token())).teacher_id == "teacher-1"
+    assert source.fetches == COLD_ATTEMPTS
+
+
+async def test_holding_keys_a_failed_refresh_is_not_retried_before_the_interval() -> None:
+    source, clock = CountingSource(jwks_document([KEY])), Clock()
+    verifier = verifier_over(source, clock)
+    await verifier.verify(good_token())
+    source.failing = True
+    clock.now += 10_000  # stale: one refresh attempt, which fails; the held key still works
+    await verifier.verify(good_token())
+    assert source.fetches == 2
