@@ -111,7 +111,9 @@ async def test_updates_reach_the_owning_teachers_connections_only(
                 "status": "spellchecked_success", "phase": "spellcheck",
             }  # fmt: skip
             assert got["batch_completed"] == {
-                "type": "batch_completed", "batch_id": batch, "status": "completed"
+                "type": "batch_completed",
+                "batch_id": batch,
+                "status": "completed",
             }
         marker = await next_message(bertil_ws)
         assert marker["type"] == "batch_progress" and marker["batch_id"] == batch
