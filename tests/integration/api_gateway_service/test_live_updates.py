@@ -228,7 +228,11 @@ async def test_a_client_that_stops_reading_is_bounded_and_slows_nobody(
             marker = f"batch-{uuid.uuid4().hex[:8]}"
             # The fast client keeps reading (and answering pings) while the flood goes out.
             fast_reads = asyncio.create_task(next_message(fast, timeout=30))
-            await publish(publisher, *floods, completed(marker, bertil.teacher_id))
+            # Pipelined, not one acknowledged send after another: one at a time, the flood took
+            # 34 s at load ~25 (ci24), past both the fast client's wait and the stuck one's
+            # heartbeat timeout, so the test measured the publisher instead of the gateway.
+            events = [*floods, completed(marker, bertil.teacher_id)]
+            await publisher.publish_many((event, f"corr-{i}") for i, event in enumerate(events))
             message = await fast_reads
             assert message["batch_id"] == marker  # the fast client got its update meanwhile
 
