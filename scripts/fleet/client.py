@@ -9,6 +9,7 @@ internal).
 
 from __future__ import annotations
 
+import http.client
 import json
 import mimetypes
 import time
@@ -79,6 +80,18 @@ class FleetClient:
             request.add_header("Content-Type", content_type)
         if self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
+        try:
+            return self._exchange(request, method, url)
+        except http.client.HTTPException as err:
+            # The connection broke inside the answer (e.g. the server was killed between its
+            # headers and its body: IncompleteRead). As with a refused or reset connection, the
+            # caller cannot know whether the request took effect, so it gets the same OSError
+            # family a retry loop (with an Idempotency-Key) already handles.
+            raise ConnectionError(f"{method} {url}: the answer was cut off ({err!r})") from err
+
+    def _exchange(
+        self, request: urllib.request.Request, method: str, url: str
+    ) -> tuple[int, bytes, str]:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.status, response.read(), response.headers.get_content_type()
