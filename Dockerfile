@@ -13,6 +13,9 @@
 #   WARM_MODULE  optional, run once at build time as the service's user (`python -m`): the spell
 #                checker builds its lexicon cache here (~75 s of CPU), so a new container is
 #                healthy within the healthcheck's start period instead of building it first
+#   NATIVE_MODULE optional, run in the build stage (`python -m`) with a C compiler there: the
+#                spell checker compiles its index lookups (build_native.py) into its folder, and
+#                the image copies that folder from the build stage, compiler left behind
 #
 # The settings' host and port come from the environment (<PREFIX>HOST=0.0.0.0, <PREFIX>PORT),
 # which compose sets per service.
@@ -26,6 +29,14 @@ RUN pip install -r /tmp/pdm-requirements.txt
 COPY pyproject.toml pdm.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/pdm \
     test -n "$PDM_GROUP" && pdm install --prod --frozen-lockfile --no-self -G "$PDM_GROUP"
+ARG SERVICE
+ARG NATIVE_MODULE=
+COPY services/__init__.py services/__init__.py
+COPY services/${SERVICE} services/${SERVICE}
+RUN if [ -n "$NATIVE_MODULE" ]; then \
+        apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+        && rm -rf /var/lib/apt/lists/* && python -m "$NATIVE_MODULE"; \
+    fi
 
 FROM python:3.11-slim
 ARG SERVICE
@@ -40,7 +51,7 @@ WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
 COPY common_core common_core
 COPY services/__init__.py services/__init__.py
-COPY services/${SERVICE} services/${SERVICE}
+COPY --from=build /app/services/${SERVICE} services/${SERVICE}
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONPATH=/app \
     PYTHONUNBUFFERED=1 \

@@ -9,7 +9,7 @@ PDM := $(PDM_HOME)/bin/pdm
 export PDM_CHECK_UPDATE := false
 export PDM_IGNORE_SAVED_PYTHON := 0
 
-.PHONY: install bytecode browser test lint format demo up faults bench clean
+.PHONY: install bytecode native browser test lint format demo up faults bench clean
 
 $(PDM): scripts/pdm-requirements.txt
 	$(PYTHON) -m venv $(PDM_HOME)
@@ -38,6 +38,11 @@ install: .venv/.installed
 bytecode: install
 	-.venv/bin/python -m compileall -q -j 0 common_core services scripts tests > /dev/null 2>&1
 
+# The spell checker's index lookups in C (build_native.py: the compiler named by this Python's
+# sysconfig; nothing to do when up to date; without a compiler the same lookups run in Python).
+native: install
+	.venv/bin/python -m services.spell_checker_service.build_native
+
 # Debian's Chromium for the browser tests: Playwright cannot download its own browsers on
 # these machines, so it drives this one (tests/support/browser.py). Skipped once installed.
 CHROMIUM := /usr/bin/chromium
@@ -49,7 +54,7 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-test: install browser bytecode
+test: install browser bytecode native
 	$(PDM) run pytest
 
 lint: install
@@ -61,10 +66,10 @@ format: install
 	$(PDM) run ruff format .
 	$(PDM) run ruff check --fix .
 
-demo: install bytecode
+demo: install bytecode native
 	$(PDM) run fleet demo --start-fleet
 
-up: install bytecode
+up: install bytecode native
 	$(PDM) run fleet up
 
 clean:

@@ -334,6 +334,18 @@ def test_the_spell_checker_image_carries_its_lexicon_cache() -> None:
     assert user_at is not None and warm_at > user_at.start(), "warmed as the user that runs it"
 
 
+def test_the_spell_checker_image_compiles_its_lookups_in_the_build_stage() -> None:
+    native = image_args("spell_checker_service").get("NATIVE_MODULE")
+    assert native == "services.spell_checker_service.build_native"
+    text = dockerfile()
+    build, final = text.split("\nFROM python:3.11-slim\n")
+    assert "AS build" in build and 'python -m "$NATIVE_MODULE"' in build
+    assert "gcc" in build and "gcc" not in final, "the compiler stays in the build stage"
+    assert "COPY --from=build /app/services/${SERVICE} services/${SERVICE}" in final
+    # A module compiled on a developer's machine must not reach the image.
+    assert "**/*.so" in (ROOT / ".dockerignore").read_text().split()
+
+
 def test_dockerignore_keeps_the_context_small() -> None:
     ignored = (ROOT / ".dockerignore").read_text().split()
     for entry in (".git", ".venv", ".tools", ".data", "**/__pycache__", ".pytest_cache"):

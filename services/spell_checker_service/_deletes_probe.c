@@ -1,0 +1,246 @@
+/* The deletes index's lookups in compiled code (see deletes_index.py, which holds the same
+ * algorithm in Python and uses it wherever this module was not built).
+ *
+ * A word's probes are itself and its one- and two-letter deletes; each is hashed (CRC-32 of
+ * its UTF-8 bytes, as zlib.crc32(probe.encode())) and looked up in the sorted (key, value)
+ * arrays. In Python each probe costs ~2-3 us (building the string, hashing it, a bisect over a
+ * memoryview, boxing every entry); here the deletes are never built as strings: the CRC of a
+ * delete is the CRC of the bytes before the deleted letter continued over the bytes after it.
+ *
+ * The results are the same dicts the Python code fills: word id -> the smallest probe depth +
+ * entry depth (an upper bound on the edit distance).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define BUCKET_BITS 20
+#define SHIFT (32 - BUCKET_BITS)
+
+static uint32_t crc_table[256];
+
+static void crc_init(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+}
+
+/* zlib's crc32(bytes, crc): continuing a CRC over more bytes gives the CRC of the whole. */
+static uint32_t crc_extend(uint32_t crc, const unsigned char *p, Py_ssize_t n) {
+    crc = ~crc;
+    while (n-- > 0) crc = crc_table[(crc ^ *p++) & 0xFFu] ^ (crc >> 8);
+    return ~crc;
+}
+
+typedef struct {
+    Py_buffer starts, keys, values;
+} Index;
+
+static void index_release(Index *index) {
+    if (index->starts.obj) PyBuffer_Release(&index->starts);
+    if (index->keys.obj) PyBuffer_Release(&index->keys);
+    if (index->values.obj) PyBuffer_Release(&index->values);
+}
+
+static int index_get(Index *index, PyObject *starts, PyObject *keys, PyObject *values) {
+    memset(index, 0, sizeof(*index));
+    if (PyObject_GetBuffer(starts, &index->starts, PyBUF_C_CONTIGUOUS) < 0 ||
+        PyObject_GetBuffer(keys, &index->keys, PyBUF_C_CONTIGUOUS) < 0 ||
+        PyObject_GetBuffer(values, &index->values, PyBUF_C_CONTIGUOUS) < 0) {
+        index_release(index);
+        return -1;
+    }
+    if (index->starts.len != (((Py_ssize_t)1 << BUCKET_BITS) + 1) * 4 ||
+        index->keys.len != index->values.len) {
+        index_release(index);
+        PyErr_SetString(PyExc_ValueError, "not a deletes index");
+        return -1;
+    }
+    return 0;
+}
+
+/* found[id] = total unless it already holds a smaller total. */
+static int keep_smaller(PyObject *found, uint32_t word_id, long total) {
+    PyObject *key = PyLong_FromUnsignedLong(word_id);
+    if (key == NULL) return -1;
+    PyObject *current = PyDict_GetItemWithError(found, key);
+    int result = 0;
+    if (current == NULL && PyErr_Occurred()) {
+        result = -1;
+    } else if (current == NULL || PyLong_AsLong(current) > total) {
+        PyObject *value = PyLong_FromLong(total);
+        result = value == NULL ? -1 : PyDict_SetItem(found, key, value);
+        Py_XDECREF(value);
+    }
+    Py_DECREF(key);
+    return result;
+}
+
+/* One probe: every entry under `key` (ids up to `max_id`, all when negative) into `found`
+ * when its depth is at most `max_depth`, else into `deeper` (when not NULL). */
+static int look_up(const Index *index, uint32_t key, long depth, long max_depth, long max_id,
+                   PyObject *found, PyObject *deeper) {
+    const uint32_t *starts = index->starts.buf;
+    const uint32_t *keys = index->keys.buf;
+    const uint32_t *values = index->values.buf;
+    Py_ssize_t low = starts[key >> SHIFT], end = starts[(key >> SHIFT) + 1];
+    Py_ssize_t high = end;
+    while (low < high) {
+        Py_ssize_t middle = low + (high - low) / 2;
+        if (keys[middle] < key) low = middle + 1; else high = middle;
+    }
+    for (Py_ssize_t position = low; position < end && keys[position] == key; position++) {
+        uint32_t value = values[position], word_id = value >> 2;
+        long entry_depth = (long)(value & 3);
+        if (max_id >= 0 && (long)word_id > max_id) break;
+        if (entry_depth <= max_depth) {
+            if (keep_smaller(found, word_id, depth + entry_depth) < 0) return -1;
+        } else if (deeper != NULL && deeper != Py_None) {
+            if (keep_smaller(deeper, word_id, depth + entry_depth) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+static int compare_keys(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The distinct CRCs in `crcs` (sorted: equal deletes, as from a doubled letter, hash alike and
+ * are looked up once; ascending keys also read the index in order). */
+static Py_ssize_t distinct(uint32_t *crcs, Py_ssize_t n) {
+    if (n == 0) return 0;
+    qsort(crcs, (size_t)n, sizeof(uint32_t), compare_keys);
+    Py_ssize_t kept = 1;
+    for (Py_ssize_t i = 1; i < n; i++)
+        if (crcs[i] != crcs[kept - 1]) crcs[kept++] = crcs[i];
+    return kept;
+}
+
+/* The word's UTF-8 bytes and where each of its letters starts (n + 1 offsets). */
+typedef struct {
+    const unsigned char *bytes;
+    Py_ssize_t *starts;
+    Py_ssize_t letters;
+} Letters;
+
+static int letters_of(PyObject *word, Letters *out) {
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(word, &size);
+    if (utf8 == NULL) return -1;
+    Py_ssize_t letters = PyUnicode_GET_LENGTH(word);
+    Py_ssize_t *starts = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(letters + 1));
+    if (starts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t letter = 0;
+    for (Py_ssize_t i = 0; i < size; i++)
+        if (((unsigned char)utf8[i] & 0xC0) != 0x80) starts[letter++] = i;
+    starts[letters] = size;
+    out->bytes = (const unsigned char *)utf8;
+    out->starts = starts;
+    out->letters = letters;
+    return 0;
+}
+
+/* one_edit(starts, keys, values, word, found, deeper): the word at depth 0 and its one-letter
+ * deletes at depth 1; entries up to depth 1 into `found`, deeper ones into `deeper`. */
+static PyObject *one_edit(PyObject *self, PyObject *args) {
+    PyObject *starts, *keys, *values, *word, *found, *deeper;
+    if (!PyArg_ParseTuple(args, "OOOUO!O", &starts, &keys, &values, &word, &PyDict_Type, &found,
+                          &deeper))
+        return NULL;
+    Letters w;
+    if (letters_of(word, &w) < 0) return NULL;
+    Index index;
+    if (index_get(&index, starts, keys, values) < 0) {
+        PyMem_Free(w.starts);
+        return NULL;
+    }
+    uint32_t *crcs = PyMem_Malloc(sizeof(uint32_t) * (size_t)(w.letters + 1));
+    int failed = crcs == NULL;
+    if (!failed) {
+        const unsigned char *b = w.bytes;
+        Py_ssize_t size = w.starts[w.letters];
+        uint32_t prefix = 0;
+        for (Py_ssize_t i = 0; i < w.letters; i++) {
+            Py_ssize_t cut = w.starts[i], resume = w.starts[i + 1];
+            crcs[i] = crc_extend(prefix, b + resume, size - resume);
+            prefix = crc_extend(prefix, b + cut, resume - cut);
+        }
+        failed = look_up(&index, prefix, 0, 1, -1, found, deeper) < 0;
+        Py_ssize_t n = distinct(crcs, w.letters);
+        for (Py_ssize_t i = 0; i < n && !failed; i++)
+            failed = look_up(&index, crcs[i], 1, 1, -1, found, deeper) < 0;
+    }
+    PyMem_Free(crcs);
+    PyMem_Free(w.starts);
+    index_release(&index);
+    if (failed) return PyErr_Occurred() ? NULL : PyErr_NoMemory();
+    Py_RETURN_NONE;
+}
+
+/* two_deletes(starts, keys, values, word, found, max_id): the word's two-letter deletes at
+ * depth 2, every entry with an id up to `max_id` (all when negative) into `found`. */
+static PyObject *two_deletes(PyObject *self, PyObject *args) {
+    PyObject *starts, *keys, *values, *word, *found;
+    long max_id;
+    if (!PyArg_ParseTuple(args, "OOOUO!l", &starts, &keys, &values, &word, &PyDict_Type, &found,
+                          &max_id))
+        return NULL;
+    Letters w;
+    if (letters_of(word, &w) < 0) return NULL;
+    Index index;
+    if (index_get(&index, starts, keys, values) < 0) {
+        PyMem_Free(w.starts);
+        return NULL;
+    }
+    Py_ssize_t n = w.letters, pairs = n * (n - 1) / 2;
+    uint32_t *crcs = PyMem_Malloc(sizeof(uint32_t) * (size_t)(pairs > 0 ? pairs : 1));
+    int failed = crcs == NULL;
+    if (!failed) {
+        const unsigned char *b = w.bytes;
+        const Py_ssize_t *at = w.starts;
+        Py_ssize_t size = at[n], count = 0;
+        uint32_t prefix = 0;  /* CRC of the letters before i */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint32_t middle = prefix;  /* ... and of those between i and j */
+            for (Py_ssize_t j = i + 1; j < n; j++) {
+                crcs[count++] = crc_extend(middle, b + at[j + 1], size - at[j + 1]);
+                middle = crc_extend(middle, b + at[j], at[j + 1] - at[j]);
+            }
+            prefix = crc_extend(prefix, b + at[i], at[i + 1] - at[i]);
+        }
+        count = distinct(crcs, count);
+        for (Py_ssize_t k = 0; k < count && !failed; k++)
+            failed = look_up(&index, crcs[k], 2, 2, max_id, found, NULL) < 0;
+    }
+    PyMem_Free(crcs);
+    PyMem_Free(w.starts);
+    index_release(&index);
+    if (failed) return PyErr_Occurred() ? NULL : PyErr_NoMemory();
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"one_edit", one_edit, METH_VARARGS,
+     "one_edit(starts, keys, values, word, found, deeper): look up the word and its deletes."},
+    {"two_deletes", two_deletes, METH_VARARGS,
+     "two_deletes(starts, keys, values, word, found, max_id): look up its two-letter deletes."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_deletes_probe",
+    "The deletes index's lookups in compiled code (see deletes_index.py).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__deletes_probe(void) {
+    crc_init();
+    return PyModule_Create(&module);
+}
