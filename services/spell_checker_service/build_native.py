@@ -1,11 +1,14 @@
-"""Compile the spell checker's C module next to its source, with this Python's own settings.
+"""Compile the spell checker's C modules next to their sources, with this Python's settings.
 
     python -m services.spell_checker_service.build_native
 
 `make install` and the image's build stage run it. It calls the C compiler directly (the
 compiler, header folder and file suffix come from `sysconfig`), so it needs no build tool from
-PyPI. Where no compiler is found it says so and exits 0: `deletes_index.py` then runs the same
-lookups in Python, with the same answers, about 1.3x slower overall in Swedish.
+PyPI. Where no compiler is found it says so and exits 0: `deletes_index.py` and
+`error_model.py` then run the same code in Python, with the same answers, only slower.
+
+- `_deletes_probe.c`: the deletes index's lookups (deletes_index.py);
+- `_edit_costs.c`: the error model's weighted alignment (error_model.py).
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
-SOURCE = Path(__file__).with_name("_deletes_probe.c")
+SOURCES = tuple(sorted(Path(__file__).parent.glob("_*.c")))
 
 
-def target(source: Path = SOURCE) -> Path:
+def target(source: Path) -> Path:
     """Where the compiled module goes: beside its source, named for this interpreter."""
     suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     return source.with_name(source.stem + suffix)
@@ -37,7 +40,7 @@ def compiler() -> list[str] | None:
     return None
 
 
-def build(source: Path = SOURCE, *, force: bool = False) -> Path | None:
+def build(source: Path, *, force: bool = False) -> Path | None:
     """Compile `source` unless its module is already newer; the module's path, or None when
     there is no compiler. A failing compiler raises (a bug in the source must not be hidden)."""
     out = target(source)
@@ -58,11 +61,12 @@ def build(source: Path = SOURCE, *, force: bool = False) -> Path | None:
 
 
 def main() -> None:
-    built = build(force="--force" in sys.argv)
-    if built is None:
-        print("no C compiler: the spell checker will run its index lookups in Python")
-    else:
-        print(f"spell checker's compiled lookups: {built}")
+    for source in SOURCES:
+        built = build(source, force="--force" in sys.argv)
+        if built is None:
+            print(f"no C compiler: {source.name}'s work will run in Python")
+        else:
+            print(f"compiled: {built}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,121 @@
+"""The spell checker's compiled code against the Python it replaces, and the build that makes
+it: the deletes index's lookups (_deletes_probe.c) and the error model's costs
+(_edit_costs.c)."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from services.spell_checker_service import build_native, error_model
+from services.spell_checker_service.deletes_index import DeletesIndex
+
+# Multi-byte letters (å, ä, ö, é: two bytes in UTF-8), doubled letters and apostrophes: the
+# compiled code hashes deletes from byte offsets and merges equal deletes by their hash.
+LETTERS = "aaåäöébcdd'"
+
+
+def _word(rng: random.Random, longest: int) -> str:
+    return "".join(rng.choice(LETTERS) for _ in range(rng.randint(0, longest)))
+
+
+def _indexes() -> tuple[DeletesIndex, DeletesIndex, list[str]]:
+    rng = random.Random(5)
+    words = sorted({_word(rng, 7) for _ in range(1_500)} - {""})
+    compiled = DeletesIndex.build(words)
+    return compiled, compiled.in_python(), words
+
+
+def test_the_compiled_code_is_built_and_used_where_there_is_a_compiler() -> None:
+    if build_native.compiler() is None:
+        pytest.skip("no C compiler on this machine: the Python code is the one in use")
+    assert DeletesIndex.build(["och"]).compiled, "run `make native` (or `make install`)"
+    assert error_model.edit_cost is not error_model.python_edit_cost, "run `make native`"
+    assert error_model.single_edit_cost is not error_model.python_single_edit_cost
+
+
+def test_compiled_and_python_lookups_find_the_same_words_at_the_same_bounds() -> None:
+    compiled, python, words = _indexes()
+    if not compiled.compiled:
+        pytest.skip("the compiled lookups are not built here")
+    assert not python.compiled
+    rng = random.Random(6)
+    probes = [_word(rng, 10) for _ in range(1_500)] + ["", "d", "dddd", "åäöåäö", "a" * 40]
+    for probe in probes:
+        fast, slow = compiled.probe_one_edit(probe), python.probe_one_edit(probe)
+        assert (fast.found, fast.deeper) == (slow.found, slow.deeper), probe
+        max_id = rng.choice([-1, 0, rng.randrange(len(words))])
+        compiled.probe_two_edits(probe, fast, max_id)
+        python.probe_two_edits(probe, slow, max_id)
+        assert fast.found == slow.found, (probe, max_id)
+    # Some probes found words two edits away (the comparison was not of empty results).
+    assert sum(bool(compiled.probe_one_edit(p).deeper) for p in probes) > 500
+
+
+def test_a_word_python_cannot_encode_is_refused_alike() -> None:
+    compiled, python, _ = _indexes()
+    for index in (compiled, python):
+        with pytest.raises(UnicodeEncodeError):
+            index.probe_one_edit("a\ud800b")
+
+
+def _edited(rng: random.Random, word: str, letters: str) -> str:
+    """`word` with one random insert, delete, replace or swap."""
+    i = rng.randrange(len(word) + 1)
+    return rng.choice(
+        [
+            word[:i] + rng.choice(letters) + word[i:],
+            word[:i] + word[i + 1 :],
+            word[:i] + rng.choice(letters) + word[i + 1 :],
+            word[:i] + word[i + 1 : i + 2] + word[i : i + 1] + word[i + 2 :],
+        ]
+    )
+
+
+def test_compiled_and_python_costs_are_the_same_to_the_bit() -> None:
+    if error_model.edit_cost is error_model.python_edit_cost:
+        pytest.skip("the compiled costs are not built here")
+    # Doubles, vowels (å, ä, ö, é, ø), sound-alike and neighbouring keys, apostrophes, and
+    # letters the tables do not hold (x, h, ß).
+    letters = "aabeéiouyåäöøcksztdbpmnvwjgfq'xhß"
+    rng = random.Random(7)
+    one_edit = 0
+    for _ in range(60_000):
+        typed = "".join(rng.choice(letters) for _ in range(rng.randint(0, 9)))
+        intended = _edited(rng, typed, letters) if rng.random() < 0.6 else _word(rng, 9)
+        pair = (typed, intended)
+        assert error_model.edit_cost(*pair) == error_model.python_edit_cost(*pair), pair
+        if typed != intended and len(typed) + len(intended) > 0:
+            fast, slow = (
+                error_model.single_edit_cost(*pair),
+                error_model.python_single_edit_cost(*pair),
+            )
+            assert fast == slow, pair
+            one_edit += fast < error_model.DEFAULT
+    assert one_edit > 10_000  # many pairs took the cheap edits' paths, not only the default
+
+
+def test_the_build_compiles_a_fresh_copy_and_then_leaves_it(tmp_path: Path) -> None:
+    if build_native.compiler() is None:
+        pytest.skip("no C compiler on this machine")
+    assert {source.name for source in build_native.SOURCES} == {
+        "_deletes_probe.c",
+        "_edit_costs.c",
+    }
+    for original in build_native.SOURCES:
+        source = tmp_path / original.name
+        shutil.copy(original, source)
+        built = build_native.build(source)
+        assert built is not None and built == build_native.target(source) and built.exists()
+        spec = importlib.util.spec_from_file_location(source.stem, built)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        assert module.__doc__ and "compiled code" in module.__doc__
+        stamp = built.stat().st_mtime_ns
+        assert build_native.build(source) == built
+        assert built.stat().st_mtime_ns == stamp, "an up-to-date module is not compiled again"
