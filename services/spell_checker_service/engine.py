@@ -146,12 +146,9 @@ class SpellingEngine:
             self._spelled.cache_clear()
 
     def prepare(self, words: Iterable[str]) -> None:
-        """Ask the spelling dictionary now, one word after another, about the `words` that
-        `correction` will ask it about anyway (all unknown words, unless the override
-        decides when to ask): Hunspell then runs with more of its tables in the processor's
-        caches, ~18 us a word where one call between each word's index lookups took ~29 us
-        (the generated English essays' 485 unknown words). Only the order of the calls
-        changes, never a verdict."""
+        """Ask the spelling dictionary now, word after word, about the unknown `words`
+        `correction` will ask it about anyway (not with the override): with its tables in the
+        processor's caches Hunspell takes ~18 us a word, not ~29 us. No verdict changes."""
         spelled = self._spelled
         if spelled is None or self._override_frequency is not None:
             return
@@ -185,11 +182,15 @@ class SpellingEngine:
         if word in self._freq:
             return {word}
         probed = self._index.probe_one_edit(word)
-        near = {self._words[i] for i, _ in self._distances(word, probed.found, 1)}
-        if near:
-            return near
-        self._index.probe_two_edits(word, probed, -1)
-        return {self._words[i] for i, _ in self._distances(word, probed.found, 2)}
+        near: set[str] = set()
+        for limit in (1, 2):
+            if limit == 2:
+                self._index.probe_two_edits(word, probed, -1)
+            found = ((self._words[i], bound) for i, bound in probed.found.items())
+            near = {w for w, bound in found if bounded_distance(word, w, bound) <= limit}
+            if near:
+                break
+        return near
 
     def _correction(self, word: str) -> str | None:
         """The replacement for a lowercase word, or None when it is known or hopeless."""
@@ -210,17 +211,34 @@ class SpellingEngine:
         # the override, the override would choose it too (the same score among a subset).
         probed = self._index.probe_one_edit(word)
         last = self._last_id_with(self._override_frequency)
-        common = self._rank(word, {i: d for i, d in probed.found.items() if i <= last}, 1, 0.0)
+        near = {i: d for i, d in probed.found.items() if i <= last}
         searched: Ranked | None = None
-        if common:
+        if near:
             searched = self._search(word, probed)
-            if searched and searched[0] in common:
+            if searched and self._is_common_best(word, searched[0], near):
                 return searched[0][0]
         if spelled(word):
+            common = self._rank(word, near, 1, 0.0)
             return common[0][0] if common else None
         if searched is None:
             searched = self._search(word, probed)
         return searched[0][0] if searched else None
+
+    def _is_common_best(self, word: str, best: tuple[str, float], near: Mapping[int, int]) -> bool:
+        """Whether the search's `best` is also the best of the common one-edit words (`near`:
+        their ids found), without ranking those again: it is one of them, one edit away, with
+        its one-edit score (not a sound swap's). Best of all, it is their best, ties alike."""
+        if self._accent_groups:  # `_rank` prefers accent variants: rank them to know
+            common = self._rank(word, near, 1, 0.0)
+            return bool(common) and best in common
+        candidate, score = best
+        for word_id, bound in near.items():
+            if self._words[word_id] == candidate:
+                if bounded_distance(word, candidate, bound) != 1:
+                    return False
+                cost = single_edit_cost(word, candidate)
+                return self._log_freq[word_id] - self._error_weight * cost == score
+        return False
 
     def _suggestions(self, word: str) -> Ranked:
         """Up to SUGGESTIONS dictionary words within two edits and within `margin` of the
@@ -276,11 +294,9 @@ class SpellingEngine:
         scores = dict(ranked)
         penalty = self._error_weight * SWAP_COST
         changed = False
-        for variant in self._sounds.variants(word):
-            count = self._freq.get(variant)
-            if count is None:
-                continue
-            score = math.log10(count) - penalty
+        # Most variants are no word: the set intersection drops them in C.
+        for variant in self._sounds.variants(word) & self._freq.keys():
+            score = math.log10(self._freq[variant]) - penalty
             if score > scores.get(variant, -math.inf):
                 scores[variant] = score
                 changed = True
@@ -304,16 +320,6 @@ class SpellingEngine:
     def _last_id_above(self, log_count: float) -> int:
         """The largest word id whose log10 count is at least `log_count` (-1 when none is)."""
         return bisect_right(self._neg_log_freq, -log_count) - 1
-
-    def _distances(self, word: str, found: Mapping[int, int], limit: int) -> list[tuple[int, int]]:
-        """(id, distance) of the found words really within `limit` edits."""
-        words = self._words
-        out = []
-        for word_id, bound in found.items():
-            distance = bounded_distance(word, words[word_id], bound)
-            if distance <= limit:
-                out.append((word_id, distance))
-        return out
 
     def _rank(
         self,

@@ -51,6 +51,9 @@ class SoundSpellings:
         for written, intended in [*pairs, *dropped]:
             table = self._endings if written.endswith("$") else self._inside
             table.setdefault(written.rstrip("$"), []).append(intended.rstrip("$"))
+        # The endings by length, longest first: a word's last letters are looked up once per
+        # length instead of testing every ending (this runs for every unknown Swedish word).
+        self._ending_lengths = sorted({len(e) for e in self._endings}, reverse=True)
         # One scan finds, at each position, the longest spelling that starts there; the
         # shorter ones starting there too are its prefixes (`skj` holds `sk`).
         spellings = sorted(self._inside, key=len, reverse=True)
@@ -62,16 +65,19 @@ class SoundSpellings:
     def variants(self, word: str) -> set[str]:
         """The strings `word` becomes when one spelling of a sound is replaced by another."""
         found: set[str] = set()
-        for written, intended in self._endings.items():
-            if word.endswith(written):
-                stem = word[: len(word) - len(written)]
-                found.update(stem + ending for ending in intended)
+        endings = self._endings
+        size = len(word)
+        for length in self._ending_lengths:
+            intended = endings.get(word[size - length :]) if length <= size else None
+            if intended is not None:
+                stem = word[: size - length]
+                found.update([stem + ending for ending in intended])
         inside = self._inside
         for match in self._scan.finditer(word):
             start = match.start()
             before = word[:start]
             for written in self._prefixes[match[1]]:
                 after = word[start + len(written) :]
-                found.update(before + spelling + after for spelling in inside[written])
+                found.update([before + spelling + after for spelling in inside[written]])
         found.discard(word)
         return found
