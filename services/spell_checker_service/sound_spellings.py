@@ -7,12 +7,20 @@ tj-sound (tj, kj, k, ch), the j-sound (j, g, gj, dj, hj, lj), x and ks, gt and k
 said "sakt"), gn and ngn, and endings that speech drops (`vanlit` for vanligt, a final t).
 Hunspell's sv_SE dictionary lists the same confusions in its REP table; here each swap is one
 cheap edit (SWAP_COST), and the ranking weighs it against frequency like any other edit.
+The variants are made in compiled code (`_sound_swaps.c`) wherever it was built.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from types import ModuleType
+
+_native: ModuleType | None
+try:
+    from services.spell_checker_service import _sound_swaps as _native
+except ImportError:  # not built here (no C compiler): `variants` below, in Python
+    _native = None
 
 # Cheaper than an arbitrary edit (1.0) or a neighbouring key (0.75), dearer than a doubled
 # letter (0.45): a sound spelled another way is a typical slip, not a free one.
@@ -61,9 +69,24 @@ class SoundSpellings:
         self._prefixes = {
             longer: [s for s in spellings if longer.startswith(s)] for longer in spellings
         }
+        # The same rules packed for `_sound_swaps.c` (the same variants, ~5x faster).
+        self._table = None if _native is None else _native.table(self._inside, self._endings)
+
+    @property
+    def compiled(self) -> bool:
+        """Whether `variants` runs in compiled code."""
+        return self._table is not None
 
     def variants(self, word: str) -> set[str]:
         """The strings `word` becomes when one spelling of a sound is replaced by another."""
+        if self._table is not None:
+            assert _native is not None
+            swapped: set[str] = _native.variants(self._table, word)
+            return swapped
+        return self.python_variants(word)
+
+    def python_variants(self, word: str) -> set[str]:
+        """`variants` in Python (where `_sound_swaps.c` was not built; tests compare)."""
         found: set[str] = set()
         endings = self._endings
         size = len(word)

@@ -1,6 +1,6 @@
 """The spell checker's compiled code against the Python it replaces, and the build that makes
-it: the deletes index's lookups (_deletes_probe.c) and the error model's costs
-(_edit_costs.c)."""
+it: the deletes index's lookups (_deletes_probe.c), the error model's costs (_edit_costs.c)
+and the sound-spelling swaps (_sound_swaps.c)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ import pytest
 
 from services.spell_checker_service import build_native, error_model
 from services.spell_checker_service.deletes_index import DeletesIndex
+from services.spell_checker_service.sound_spellings import (
+    SWEDISH_DROPPED,
+    SWEDISH_SOUNDS,
+    SoundSpellings,
+)
 
 # Multi-byte letters (å, ä, ö, é: two bytes in UTF-8), doubled letters and apostrophes: the
 # compiled code hashes deletes from byte offsets and merges equal deletes by their hash.
@@ -36,6 +41,7 @@ def test_the_compiled_code_is_built_and_used_where_there_is_a_compiler() -> None
     assert DeletesIndex.build(["och"]).compiled, "run `make native` (or `make install`)"
     assert error_model.edit_cost is not error_model.python_edit_cost, "run `make native`"
     assert error_model.single_edit_cost is not error_model.python_single_edit_cost
+    assert SoundSpellings(SWEDISH_SOUNDS, SWEDISH_DROPPED).compiled
 
 
 def test_compiled_and_python_lookups_find_the_same_words_at_the_same_bounds() -> None:
@@ -99,12 +105,33 @@ def test_compiled_and_python_costs_are_the_same_to_the_bit() -> None:
     assert one_edit > 10_000  # many pairs took the cheap edits' paths, not only the default
 
 
+def test_compiled_and_python_sound_swaps_give_the_same_variants() -> None:
+    sounds = SoundSpellings(SWEDISH_SOUNDS, SWEDISH_DROPPED)
+    if not sounds.compiled:
+        pytest.skip("the compiled sound swaps are not built here")
+    # Runs of the spellings (sch, skj, tion, gn, ck ...), endings, and letters of no rule.
+    pieces = ["s", "k", "j", "sch", "tion", "g", "n", "t", "de", "x", "ck", "ej", "ä", "ö", "a"]
+    rng = random.Random(8)
+    words = ["", "t", "sjuk", "skjorta", "station", "dusch", "vanligt", "regn", "tjej", "kex"]
+    words += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(5_000)]
+    total = 0
+    for word in words:
+        fast = sounds.variants(word)
+        assert fast == sounds.python_variants(word), word
+        total += len(fast)
+    assert total > 50_000  # the words had many swaps to make
+    # Two tables of different rules stay apart.
+    other = SoundSpellings([("ph", "f")])
+    assert other.variants("phil") == {"fil"} and "fil" not in sounds.variants("phil")
+
+
 def test_the_build_compiles_a_fresh_copy_and_then_leaves_it(tmp_path: Path) -> None:
     if build_native.compiler() is None:
         pytest.skip("no C compiler on this machine")
     assert {source.name for source in build_native.SOURCES} == {
         "_deletes_probe.c",
         "_edit_costs.c",
+        "_sound_swaps.c",
     }
     for original in build_native.SOURCES:
         source = tmp_path / original.name
