@@ -179,6 +179,7 @@ def compare_list(
     ref = score_words(reference.correction, pairs)
     ours = score_words(uncached(engine), pairs)
     hun = score_words(hunspell_first(checker), pairs)
+    timing = ""
     if ref.seconds < 1.0:  # fast enough to time again, in turns (bench_spellcheck_speed.py)
         wrong = [wrong for wrong, _ in pairs]
         best = best_of_turns(
@@ -188,8 +189,8 @@ def compare_list(
             }
         )
         ref.seconds, ours.seconds = best["ref"], best["ours"]
-        label += f" (speeds: best of {TURNS} turns)"
-    print(f"  {label}: {len(pairs)} misspellings")
+        timing = f" (speeds: best of {TURNS} turns)"
+    print(f"  {label}: {len(pairs)} misspellings{timing}")
     line("pyspellchecker", ref)
     line("this engine (uncached)", ours, f"x{ours.words_per_second / ref.words_per_second:,.0f}")
     line("Hunspell, first suggestion", hun)
