@@ -97,6 +97,9 @@ class SpellingEngine:
         # A word known only that way yet one edit from a word this frequent is far more often
         # that word misspelled (`tilbaka` for tillbaka): the frequent word wins.
         self._override_frequency = override_frequency
+        self._override_last = (
+            -1 if override_frequency is None else self._last_id_with(override_frequency)
+        )  # the rarest word id that common: found once, not per word
         # pyspellchecker lets a candidate that differs only in accents win ("pere" -> "père").
         # Right for English; wrong for Swedish, where å, ä and ö are letters, not accents.
         self._accent_groups = accent_groups(self._words) if prefer_accent_variants else {}
@@ -205,12 +208,11 @@ class SpellingEngine:
                 return None
             ranked = self.suggestions(word)
             return ranked[0][0] if ranked else None
-        # With the override, asking the spelling dictionary (Hunspell: ~50 us a word in
-        # Swedish, tens of ms for some long misspellings) is needed only when its answer can
-        # change the result: when the best suggestion is a one-edit word common enough for
-        # the override, the override would choose it too (the same score among a subset).
+        # With the override, Hunspell (~75 us a word in Swedish) is asked only when its answer
+        # can change the result: not when the best suggestion is a one-edit word common
+        # enough for the override, which the override would choose too.
         probed = self._index.probe_one_edit(word)
-        last = self._last_id_with(self._override_frequency)
+        last = self._override_last
         near = {i: d for i, d in probed.found.items() if i <= last}
         searched: Ranked | None = None
         if near:
