@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -118,12 +119,7 @@ class RunningFleet:
         raise TimeoutError(f"{name} was not restarted within {timeout}s")
 
     def _healthy(self, name: str) -> bool:
-        url = self._health_urls[name]
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return bool(response.status == 200)
-        except OSError:  # refused, reset, timed out, or an HTTP error status
-            return False
+        return answers_ok(self._health_urls[name])
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -141,3 +137,14 @@ class RunningFleet:
         if self._postgres_dir is not None:
             shutil.rmtree(self._postgres_dir, ignore_errors=True)
         return code
+
+
+def answers_ok(url: str) -> bool:
+    """Whether `url` answers 200 now (a health check: any failure is "not yet")."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (OSError, http.client.HTTPException):
+        # Refused, reset, timed out, an HTTP error status, or a status line cut off or
+        # garbled by a process dying mid-answer: not healthy yet, ask again.
+        return False

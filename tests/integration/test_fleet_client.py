@@ -1,5 +1,6 @@
 """The fleet client against a real HTTP server whose answer breaks off after its headers: what a
-client sees when File Service is killed between writing the headers and the body.
+client sees when File Service is killed between writing the headers and the body. And the
+fleet runner's health check against a server whose status line is garbled.
 
 Found by a fresh-clone run (ci31): `http.client.IncompleteRead` is not an OSError, so the fault
 suite's upload retry did not recognise the lost answer and the test failed instead of retrying.
@@ -8,6 +9,7 @@ suite's upload retry did not recognise the lost answer and the test failed inste
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +19,7 @@ from typing import ClassVar
 import pytest
 
 from scripts.fleet.client import FleetClient, FleetUrls
+from scripts.fleet.running import answers_ok
 from tests.support.faults import upload_with_retry
 
 ANSWER = {"accepted": [{"file_name": "a.txt", "file_upload_id": "u-1", "duplicate": False}]}
@@ -63,23 +66,26 @@ def cutting_server() -> Iterator[tuple[str, list[str | None]]]:
         server.server_close()
 
 
+@pytest.fixture
+def essay(tmp_path: Path) -> Path:
+    path = tmp_path / "a.txt"
+    path.write_text("An essay.", encoding="utf-8")
+    return path
+
+
 def test_an_answer_cut_off_after_its_headers_is_a_connection_error(
-    cutting_server: tuple[str, list[str | None]], tmp_path: Path
+    cutting_server: tuple[str, list[str | None]], essay: Path
 ) -> None:
     url, _ = cutting_server
-    essay = tmp_path / "a.txt"
-    essay.write_text("An essay.", encoding="utf-8")
     client = FleetClient(FleetUrls(file=url), timeout=10)
     with pytest.raises(ConnectionError, match="cut off"):
         client.upload("batch-1", [essay], idempotency_key="k-1")
 
 
 def test_upload_retry_resends_a_cut_off_upload_with_the_same_key(
-    cutting_server: tuple[str, list[str | None]], tmp_path: Path
+    cutting_server: tuple[str, list[str | None]], essay: Path
 ) -> None:
     url, keys = cutting_server
-    essay = tmp_path / "a.txt"
-    essay.write_text("An essay.", encoding="utf-8")
     client = FleetClient(FleetUrls(file=url), timeout=10)
 
     answer = upload_with_retry(client, "batch-1", [essay])
@@ -87,3 +93,22 @@ def test_upload_retry_resends_a_cut_off_upload_with_the_same_key(
     assert answer == ANSWER
     assert len(keys) == 2
     assert keys[0] is not None and keys[0] == keys[1]
+
+
+def test_a_garbled_status_line_is_not_healthy_yet() -> None:
+    """A process dying mid-answer can leave a partial status line: http.client raises
+    BadStatusLine, an HTTPException, not an OSError; the health check must say "not yet"
+    (and the runner poll again), not raise."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_garbage() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(4096)
+            connection.sendall(b"HTTP/1.1 2")  # cut inside the status code
+        listener.close()
+
+    thread = threading.Thread(target=answer_garbage, daemon=True)
+    thread.start()
+    assert answers_ok(f"http://127.0.0.1:{listener.getsockname()[1]}/healthz") is False
+    thread.join(timeout=10)
