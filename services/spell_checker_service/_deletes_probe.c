@@ -148,6 +148,81 @@ static int letters_of(PyObject *word, Letters *out) {
     return 0;
 }
 
+/* One call's state: the word's letters, the index's buffers, room for `capacity` CRCs. */
+typedef struct {
+    Letters word;
+    Index index;
+    uint32_t *crcs;
+} Probe;
+
+static int probe_begin(Probe *probe, PyObject *word, PyObject *starts, PyObject *keys,
+                       PyObject *values, int pairs) {
+    memset(probe, 0, sizeof(*probe));
+    if (letters_of(word, &probe->word) < 0) return -1;
+    if (index_get(&probe->index, starts, keys, values) < 0) {
+        PyMem_Free(probe->word.starts);
+        probe->word.starts = NULL;
+        return -1;
+    }
+    Py_ssize_t n = probe->word.letters;
+    Py_ssize_t capacity = pairs ? n * (n - 1) / 2 : n;
+    probe->crcs = PyMem_Malloc(sizeof(uint32_t) * (size_t)(capacity > 0 ? capacity : 1));
+    if (probe->crcs == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* Frees what probe_begin took; None, or NULL with the error set. */
+static PyObject *probe_end(Probe *probe, int failed) {
+    PyMem_Free(probe->crcs);
+    PyMem_Free(probe->word.starts);
+    index_release(&probe->index);
+    if (failed) return NULL;
+    Py_RETURN_NONE;
+}
+
+/* The CRCs of the word's one-letter deletes into `crcs`; returns the CRC of the word. */
+static uint32_t hash_deletes(const Letters *w, uint32_t *crcs) {
+    const unsigned char *b = w->bytes;
+    Py_ssize_t size = w->starts[w->letters];
+    uint32_t prefix = 0; /* CRC of the letters before i */
+    for (Py_ssize_t i = 0; i < w->letters; i++) {
+        Py_ssize_t cut = w->starts[i], resume = w->starts[i + 1];
+        crcs[i] = crc_extend(prefix, b + resume, size - resume);
+        prefix = crc_extend(prefix, b + cut, resume - cut);
+    }
+    return prefix;
+}
+
+/* The CRCs of the word's two-letter deletes (each pair of letters once) into `crcs`. */
+static Py_ssize_t hash_double_deletes(const Letters *w, uint32_t *crcs) {
+    const unsigned char *b = w->bytes;
+    const Py_ssize_t *at = w->starts;
+    Py_ssize_t n = w->letters, size = at[n], count = 0;
+    uint32_t prefix = 0; /* CRC of the letters before i */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint32_t middle = prefix; /* ... and of those between i and j */
+        for (Py_ssize_t j = i + 1; j < n; j++) {
+            crcs[count++] = crc_extend(middle, b + at[j + 1], size - at[j + 1]);
+            middle = crc_extend(middle, b + at[j], at[j + 1] - at[j]);
+        }
+        prefix = crc_extend(prefix, b + at[i], at[i + 1] - at[i]);
+    }
+    return count;
+}
+
+/* Look up each distinct CRC of `crcs[:count]` at `depth`. */
+static int look_up_all(const Probe *probe, Py_ssize_t count, long depth, long max_depth,
+                       long max_id, PyObject *found, PyObject *deeper) {
+    count = distinct(probe->crcs, count);
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (look_up(&probe->index, probe->crcs[i], depth, max_depth, max_id, found, deeper) < 0)
+            return -1;
+    return 0;
+}
+
 /* one_edit(starts, keys, values, word, found, deeper): the word at depth 0 and its one-letter
  * deletes at depth 1; entries up to depth 1 into `found`, deeper ones into `deeper`. */
 static PyObject *one_edit(PyObject *self, PyObject *args) {
@@ -155,34 +230,12 @@ static PyObject *one_edit(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOUO!O", &starts, &keys, &values, &word, &PyDict_Type, &found,
                           &deeper))
         return NULL;
-    Letters w;
-    if (letters_of(word, &w) < 0) return NULL;
-    Index index;
-    if (index_get(&index, starts, keys, values) < 0) {
-        PyMem_Free(w.starts);
-        return NULL;
-    }
-    uint32_t *crcs = PyMem_Malloc(sizeof(uint32_t) * (size_t)(w.letters + 1));
-    int failed = crcs == NULL;
-    if (!failed) {
-        const unsigned char *b = w.bytes;
-        Py_ssize_t size = w.starts[w.letters];
-        uint32_t prefix = 0;
-        for (Py_ssize_t i = 0; i < w.letters; i++) {
-            Py_ssize_t cut = w.starts[i], resume = w.starts[i + 1];
-            crcs[i] = crc_extend(prefix, b + resume, size - resume);
-            prefix = crc_extend(prefix, b + cut, resume - cut);
-        }
-        failed = look_up(&index, prefix, 0, 1, -1, found, deeper) < 0;
-        Py_ssize_t n = distinct(crcs, w.letters);
-        for (Py_ssize_t i = 0; i < n && !failed; i++)
-            failed = look_up(&index, crcs[i], 1, 1, -1, found, deeper) < 0;
-    }
-    PyMem_Free(crcs);
-    PyMem_Free(w.starts);
-    index_release(&index);
-    if (failed) return PyErr_Occurred() ? NULL : PyErr_NoMemory();
-    Py_RETURN_NONE;
+    Probe probe;
+    if (probe_begin(&probe, word, starts, keys, values, 0) < 0) return probe_end(&probe, 1);
+    uint32_t whole = hash_deletes(&probe.word, probe.crcs);
+    int failed = look_up(&probe.index, whole, 0, 1, -1, found, deeper) < 0 ||
+                 look_up_all(&probe, probe.word.letters, 1, 1, -1, found, deeper) < 0;
+    return probe_end(&probe, failed);
 }
 
 /* two_deletes(starts, keys, values, word, found, max_id): the word's two-letter deletes at
@@ -193,38 +246,10 @@ static PyObject *two_deletes(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOUO!l", &starts, &keys, &values, &word, &PyDict_Type, &found,
                           &max_id))
         return NULL;
-    Letters w;
-    if (letters_of(word, &w) < 0) return NULL;
-    Index index;
-    if (index_get(&index, starts, keys, values) < 0) {
-        PyMem_Free(w.starts);
-        return NULL;
-    }
-    Py_ssize_t n = w.letters, pairs = n * (n - 1) / 2;
-    uint32_t *crcs = PyMem_Malloc(sizeof(uint32_t) * (size_t)(pairs > 0 ? pairs : 1));
-    int failed = crcs == NULL;
-    if (!failed) {
-        const unsigned char *b = w.bytes;
-        const Py_ssize_t *at = w.starts;
-        Py_ssize_t size = at[n], count = 0;
-        uint32_t prefix = 0;  /* CRC of the letters before i */
-        for (Py_ssize_t i = 0; i < n; i++) {
-            uint32_t middle = prefix;  /* ... and of those between i and j */
-            for (Py_ssize_t j = i + 1; j < n; j++) {
-                crcs[count++] = crc_extend(middle, b + at[j + 1], size - at[j + 1]);
-                middle = crc_extend(middle, b + at[j], at[j + 1] - at[j]);
-            }
-            prefix = crc_extend(prefix, b + at[i], at[i + 1] - at[i]);
-        }
-        count = distinct(crcs, count);
-        for (Py_ssize_t k = 0; k < count && !failed; k++)
-            failed = look_up(&index, crcs[k], 2, 2, max_id, found, NULL) < 0;
-    }
-    PyMem_Free(crcs);
-    PyMem_Free(w.starts);
-    index_release(&index);
-    if (failed) return PyErr_Occurred() ? NULL : PyErr_NoMemory();
-    Py_RETURN_NONE;
+    Probe probe;
+    if (probe_begin(&probe, word, starts, keys, values, 1) < 0) return probe_end(&probe, 1);
+    Py_ssize_t count = hash_double_deletes(&probe.word, probe.crcs);
+    return probe_end(&probe, look_up_all(&probe, count, 2, 2, max_id, found, NULL) < 0);
 }
 
 static PyMethodDef methods[] = {
