@@ -18,7 +18,7 @@ map read-only, so the two checker processes of a service share one copy in the p
 
 A word's lookups run in compiled code (`_deletes_probe.c`, built by build_native.py) wherever
 that module was built, else in Python (`hits`), with the same results: the compiled code never
-builds the deletes as strings, and a search in Swedish costs a third less in all.
+builds the deletes as strings (the 60 generated Swedish essays' unknown words: 53 -> 38 ms).
 """
 
 from __future__ import annotations
