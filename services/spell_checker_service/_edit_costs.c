@@ -33,6 +33,12 @@ static Text text_of(PyObject *word) {
     return text;
 }
 
+/* t[start:end] as a view of the same letters (no copy): `at` sees only its letters. */
+static Text slice(const Text *t, Py_ssize_t start, Py_ssize_t end) {
+    Text part = {t->kind, (const char *)t->data + start * t->kind, end - start};
+    return part;
+}
+
 static inline Py_UCS4 at(const Text *t, Py_ssize_t i) {
     return (i < 0 || i >= t->length) ? NONE : PyUnicode_READ(t->kind, t->data, i);
 }
@@ -55,8 +61,8 @@ static double letter_cost(const Text *t, Py_ssize_t i) {
     return model.fallback;
 }
 
-/* _weighted_osa over a[a0:a1] and b[b0:b1]; the insert and delete costs look at the letters
- * around each, within the same slices (as Python's slicing gives them). */
+/* _weighted_osa over `a` and `b` (slices, in edit_cost): the insert and delete costs look at
+ * the letters around each within the slice only, as on Python's sliced strings. */
 static int weighted_osa(const Text *a, const Text *b, double *result) {
     Py_ssize_t n = a->length, m = b->length;
     double *cells = PyMem_Malloc(sizeof(double) * (size_t)(4 * (m + 1) + n + 1));
@@ -124,16 +130,8 @@ static int cost_of(PyObject *typed, PyObject *intended, double *result) {
            at(&t, t.length - 1 - end) == at(&w, w.length - 1 - end))
         end++;
     end = end > 0 ? end - 1 : 0;
-    PyObject *a = PyUnicode_Substring(typed, start, t.length - end);
-    PyObject *b = a == NULL ? NULL : PyUnicode_Substring(intended, start, w.length - end);
-    int status = -1;
-    if (b != NULL) {
-        Text ta = text_of(a), tb = text_of(b);
-        status = weighted_osa(&ta, &tb, result);
-    }
-    Py_XDECREF(a);
-    Py_XDECREF(b);
-    return status;
+    Text a = slice(&t, start, t.length - end), b = slice(&w, start, w.length - end);
+    return weighted_osa(&a, &b, result);
 }
 
 static PyObject *edit_cost(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
