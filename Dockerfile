@@ -14,7 +14,7 @@
 #                checker builds its lexicon cache here (~75 s of CPU), so a new container is
 #                healthy within the healthcheck's start period instead of building it first
 #   NATIVE_MODULE optional, run in the build stage (`python -m`) with a C compiler there: the
-#                spell checker compiles its index lookups (build_native.py) into its folder, and
+#                spell checker compiles its C modules (build_native.py) into its folder, and
 #                the image copies that folder from the build stage, compiler left behind
 #
 # The settings' host and port come from the environment (<PREFIX>HOST=0.0.0.0, <PREFIX>PORT),

@@ -38,8 +38,8 @@ install: .venv/.installed
 bytecode: install
 	-.venv/bin/python -m compileall -q -j 0 common_core services scripts tests > /dev/null 2>&1
 
-# The spell checker's index lookups in C (build_native.py: the compiler named by this Python's
-# sysconfig; nothing to do when up to date; without a compiler the same lookups run in Python).
+# The spell checker's C modules (build_native.py: the compiler named by this Python's sysconfig;
+# nothing to do when up to date; without a compiler their Python twins run, same answers).
 native: install
 	.venv/bin/python -m services.spell_checker_service.build_native
 

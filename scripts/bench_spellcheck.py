@@ -42,9 +42,8 @@ from scripts.bench_spellcheck_speed import (
     essay_speeds,
     nothing,
 )
-from services.spell_checker_service import error_model
+from services.spell_checker_service.build_native import SOURCES, load
 from services.spell_checker_service.corrector import TextCorrector
-from services.spell_checker_service.deletes_index import DeletesIndex
 from services.spell_checker_service.dictionaries import load_all
 from services.spell_checker_service.engine import SpellingEngine
 from services.spell_checker_service.lexicon import hunspell
@@ -277,9 +276,8 @@ def main() -> None:
         f"+{mib:.0f} MiB RSS; English {len(en_engine):,} words / {en_engine.index_size:,} "
         f"index keys, Swedish {len(sv_engine):,} / {sv_engine.index_size:,}"
     )
-    lookups = DeletesIndex.build(["a"]).compiled
-    costs = error_model.edit_cost is not error_model.python_edit_cost
-    print(f"compiled code in use: index lookups {lookups}, error costs {costs}")
+    compiled = {source.stem: load(source.stem) is not None for source in SOURCES}
+    print(f"compiled code in use: {compiled}")
     rows: list[Row] = []
     clean: list[Clean] = []
     print("\nEnglish")

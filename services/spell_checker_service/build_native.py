@@ -1,18 +1,21 @@
-"""Compile the spell checker's C modules next to their sources, with this Python's settings.
+"""The spell checker's C modules: compiled next to their sources with this Python's settings,
+and loaded where they were built (`load`).
 
     python -m services.spell_checker_service.build_native
 
 `make install` and the image's build stage run it. It calls the C compiler directly (the
 compiler, header folder and file suffix come from `sysconfig`), so it needs no build tool from
-PyPI. Where no compiler is found it says so and exits 0: `deletes_index.py` and
-`error_model.py` then run the same code in Python, with the same answers, only slower.
+PyPI. Where no compiler is found it says so and exits 0: each module's Python twin then runs,
+with the same answers, only slower.
 
 - `_deletes_probe.c`: the deletes index's lookups (deletes_index.py);
-- `_edit_costs.c`: the error model's weighted alignment (error_model.py).
+- `_edit_costs.c`: the error model's weighted alignment (error_model.py);
+- `_sound_swaps.c`: the Swedish sound-spelling swaps (sound_spellings.py).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import shlex
 import shutil
@@ -21,8 +24,18 @@ import sys
 import sysconfig
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 SOURCES = tuple(sorted(Path(__file__).parent.glob("_*.c")))
+
+
+def load(name: str) -> ModuleType | None:
+    """The compiled module `name` (e.g. "_edit_costs"), or None where it was not built: the
+    caller then runs its Python twin."""
+    try:
+        return importlib.import_module(f"{__package__}.{name}")
+    except ImportError:
+        return None
 
 
 def target(source: Path) -> Path:

@@ -32,13 +32,10 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
-_native: ModuleType | None
-try:
-    from services.spell_checker_service import _deletes_probe as _native
-except ImportError:  # not built here (no C compiler): the same lookups in Python
-    _native = None
+from services.spell_checker_service.build_native import load
+
+_native = load("_deletes_probe")  # None where not built: the Python below runs
 
 # Bucket table: 2^20 starts (4 MiB) for ~4 million entries, ~4 entries a bucket.
 _BUCKET_BITS = 20

@@ -18,13 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from types import ModuleType
 
-_native: ModuleType | None
-try:
-    from services.spell_checker_service import _edit_costs as _native
-except ImportError:  # not built here (no C compiler): the Python below
-    _native = None
+from services.spell_checker_service.build_native import load
+
+_native = load("_edit_costs")  # None where not built: the Python below runs
 
 # Rows of the keyboard; a replacement by a key next to the intended one is a slip of the finger.
 # Swedish layout: å after p, ö and ä after l (the English rows are the same letters without them).

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from types import ModuleType
 
-_native: ModuleType | None
-try:
-    from services.spell_checker_service import _sound_swaps as _native
-except ImportError:  # not built here (no C compiler): `variants` below, in Python
-    _native = None
+from services.spell_checker_service.build_native import load
+
+_native = load("_sound_swaps")  # None where not built: the Python below runs
 
 # Cheaper than an arbitrary edit (1.0) or a neighbouring key (0.75), dearer than a doubled
 # letter (0.45): a sound spelled another way is a typical slip, not a free one.
