@@ -185,15 +185,16 @@ class SpellingEngine:
         if word in self._freq:
             return {word}
         probed = self._index.probe_one_edit(word)
-        near: set[str] = set()
-        for limit in (1, 2):
-            if limit == 2:
-                self._index.probe_two_edits(word, probed, -1)
+
+        def within(limit: int) -> set[str]:
             found = ((self._words[i], bound) for i, bound in probed.found.items())
-            near = {w for w, bound in found if bounded_distance(word, w, bound) <= limit}
-            if near:
-                break
-        return near
+            return {w for w, bound in found if bounded_distance(word, w, bound) <= limit}
+
+        near = within(1)
+        if near:
+            return near
+        self._index.probe_two_edits(word, probed, -1)
+        return within(2)
 
     def _correction(self, word: str) -> str | None:
         """The replacement for a lowercase word, or None when it is known or hopeless."""
