@@ -3,10 +3,10 @@ and loaded where they were built (`load`).
 
     python -m services.spell_checker_service.build_native
 
-`make install` and the image's build stage run it. It calls the C compiler directly (the
-compiler, header folder and file suffix come from `sysconfig`), so it needs no build tool from
-PyPI. Where no compiler is found it says so and exits 0: each module's Python twin then runs,
-with the same answers, only slower.
+`make native` (which `make test`, `make demo` and `make up` run first) and the image's build
+stage run it. It calls the C compiler directly (the compiler, header folder and file suffix
+come from `sysconfig`), so it needs no build tool from PyPI. Where no compiler is found it
+says so and exits 0: each module's Python twin then runs, with the same answers, only slower.
 
 - `_deletes_probe.c`: the deletes index's lookups (deletes_index.py);
 - `_edit_costs.c`: the error model's weighted alignment (error_model.py);

@@ -38,7 +38,7 @@ def _indexes() -> tuple[DeletesIndex, DeletesIndex, list[str]]:
 def test_the_compiled_code_is_built_and_used_where_there_is_a_compiler() -> None:
     if build_native.compiler() is None:
         pytest.skip("no C compiler on this machine: the Python code is the one in use")
-    assert DeletesIndex.build(["och"]).compiled, "run `make native` (or `make install`)"
+    assert DeletesIndex.build(["och"]).compiled, "run `make native` (make test runs it)"
     assert error_model.edit_cost is not error_model.python_edit_cost, "run `make native`"
     assert error_model.single_edit_cost is not error_model.python_single_edit_cost
     assert SoundSpellings(SWEDISH_SOUNDS, SWEDISH_DROPPED).compiled
