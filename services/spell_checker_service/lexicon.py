@@ -41,6 +41,12 @@ from services.spell_checker_service.deletes_index import (
     word_order_checksum,
 )
 from services.spell_checker_service.edit_distance import one_edit_apart
+from services.spell_checker_service.word_forms import (
+    WordForms,
+    build_tables,
+    tables_from_bytes,
+    tables_to_bytes,
+)
 
 # Swedish has far more word forms (compounds, inflections): a higher floor keeps its index
 # (and each checker process) to a size like English's; rarer words are still known via
@@ -104,6 +110,21 @@ def load_index(
     built = DeletesIndex.build(words, depth)
     _write_atomically(path, built.to_bytes(checksum))
     return DeletesIndex.map_file(path, checksum) or built
+
+
+def load_word_forms(alphabet: str) -> WordForms:
+    """The Swedish dictionary's forms and compound parts (word_forms.py), from the cache when
+    built from the same dictionary."""
+    key = _cache_key("sv", alphabet)
+    path = _cache_dir() / f"forms-sv-{key}-{sys.byteorder}.bin"
+    try:
+        tables = tables_from_bytes(path.read_bytes())
+    except OSError:
+        tables = None
+    if tables is None:
+        tables = build_tables(DATA / "sv_SE.aff", DATA / "sv_SE.dic")
+        _write_atomically(path, tables_to_bytes(tables))
+    return WordForms(tables)
 
 
 def load_rare_words(language: str, alphabet: str, checker: Any) -> dict[str, int]:

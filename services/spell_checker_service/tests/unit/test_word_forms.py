@@ -1,0 +1,137 @@
+"""The quick "no" before Hunspell sv_SE (word_forms.py): never for a word Hunspell accepts,
+and for most misspellings."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from wordfreq import get_frequency_dict
+
+from services.spell_checker_service.dictionaries import SWEDISH_ALPHABET
+from services.spell_checker_service.engine import SpellingEngine
+from services.spell_checker_service.lexicon import hunspell, load_word_forms
+from services.spell_checker_service.word_forms import (
+    WordForms,
+    build_tables,
+    tables_from_bytes,
+    tables_to_bytes,
+)
+
+# A dictionary in sv_SE's shape: suffix groups whose forms may begin (X), stand in the middle
+# of (U) or end (Y) a compound, and a verb prefix and verb for COMPOUNDRULE's `>j`.
+AFF = """SET UTF-8
+COMPOUNDBEGIN X
+COMPOUNDMIDDLE U
+COMPOUNDEND Y
+SFX A Y 2
+SFX A 0 en .
+SFX A 0 s/X [^s]
+SFX B Y 1
+SFX B a or a
+"""
+DIC = """7
+sommar/AXY
+lov/AU
+resa/BY
+glass/XY
+skål/Y
+bort/>
+springa/j
+"""
+
+
+@pytest.fixture()
+def small(tmp_path: Path) -> WordForms:
+    (tmp_path / "t.aff").write_text(AFF, encoding="utf-8")
+    (tmp_path / "t.dic").write_text(DIC, encoding="utf-8")
+    return WordForms(build_tables(tmp_path / "t.aff", tmp_path / "t.dic"))
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "sommar",  # a root
+        "sommaren",  # a root with a suffix
+        "resor",  # a suffix that strips (resa -> resor)
+        "sommarresa",  # begin + end
+        "sommarsresor",  # a suffixed form given X by its suffix, + end
+        "sommarlovresa",  # begin + middle + end
+        "glasskål",  # glass + skål, the third s dropped (SIMPLIFIEDTRIPLE)
+        "bortspringa",  # COMPOUNDRULE >j
+        "sommar's",  # not letters only: Hunspell decides
+    ],
+)
+def test_forms_and_compounds_may_be_words(small: WordForms, word: str) -> None:
+    assert small.may_accept(word)
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "somar",  # a misspelt root
+        "resaen",  # a suffix the root does not take
+        "resasommar",  # resa may only end a compound
+        "sommarlov",  # lov may only stand in the middle (or alone)
+        "sommarlovlov",  # nor end after a middle part
+        "springabort",  # the rule's parts the wrong way round
+        "glasskkål",  # not a dropped triple
+    ],
+)
+def test_words_no_chain_of_parts_makes_are_rejected(small: WordForms, word: str) -> None:
+    assert not small.may_accept(word)
+
+
+def test_a_guarded_checker_is_asked_only_about_possible_words(small: WordForms) -> None:
+    asked: list[str] = []
+
+    def spell(word: str) -> bool:
+        asked.append(word)
+        return True
+
+    guarded = small.guard(spell)
+    assert guarded("sommarresa") and not guarded("somar")
+    assert asked == ["sommarresa"]
+
+
+def test_the_tables_survive_the_cache_file(small: WordForms, tmp_path: Path) -> None:
+    tables = build_tables(tmp_path / "t.aff", tmp_path / "t.dic")
+    data = tables_to_bytes(tables)
+    assert tables_from_bytes(data) == tables
+    assert tables_from_bytes(data[:-4]) is None  # cut short: rebuilt, not misread
+    assert tables_from_bytes(b"HULEDI01" + data[8:]) is None
+
+
+def _typo(rng: random.Random, word: str) -> str:
+    at = rng.randrange(len(word) + 1)
+    letter = rng.choice(SWEDISH_ALPHABET)
+    return rng.choice(
+        [
+            word[:at] + word[at + 1 :],
+            word[:at] + letter + word[at:],
+            word[:at] + letter + word[at + 1 :],
+            word[:at] + word[at + 1 : at + 2] + word[at : at + 1] + word[at + 2 :],
+        ]
+    )
+
+
+def test_no_word_sv_se_accepts_is_rejected_and_most_misspellings_are(
+    swedish_words: SpellingEngine,
+) -> None:
+    """On the real dictionary: wordfreq's Swedish words, compounds of two and three lexicon
+    words, and one- and two-edit typos of lexicon words; every one Hunspell accepts must pass
+    (~20,000 of them), and most typos Hunspell rejects must be rejected here."""
+    checker, forms = hunspell("sv"), load_word_forms(SWEDISH_ALPHABET)
+    rng = random.Random(3)
+    lexicon = list(swedish_words.words)
+    listed = [w for w in get_frequency_dict("sv") if w.isalpha() and len(w) > 1][:20_000]
+    pairs = ["".join(rng.sample(lexicon, 2)) for _ in range(10_000)]
+    triples = ["".join(rng.sample(lexicon, 3)) for _ in range(3_000)]
+    typos = [_typo(rng, _typo(rng, w)) for w in rng.sample(lexicon, 10_000)]
+    typos += [_typo(rng, w) for w in rng.sample(lexicon, 10_000)]
+    accepted = [w for w in [*listed, *pairs, *triples, *typos] if checker.spell(w)]
+    assert len(accepted) > 15_000
+    assert [w for w in accepted if not forms.may_accept(w)] == []
+    rejected = [w for w in typos if w.isalpha() and not checker.spell(w)]
+    assert sum(forms.may_accept(w) for w in rejected) < 0.05 * len(rejected)

@@ -1,0 +1,171 @@
+"""A quick, safe "no" before asking Hunspell sv_SE about an unknown Swedish word.
+
+Hunspell takes ~55 us to reject a Swedish word, because it first tries every way of reading it
+as a compound, and most words the engine asks it about are misspellings it rejects. But every
+word sv_SE accepts is either one of its forms (a root as listed, or a root with one of its
+suffixes: the .aff has no prefixes and no suffix on a suffix) or a chain of forms allowed in a
+compound: one that may begin it, any number that may stand in the middle, one that may end it
+(the COMPOUNDBEGIN, COMPOUNDMIDDLE and COMPOUNDEND flags, on the root or given by the suffix;
+the COMPOUNDRULE flags count for every place). So a word that is no form, and cannot be cut
+into such a chain, is rejected without asking: of the 941 unknown words in 200 generated
+essays, 9 are still asked about.
+
+The test may only ever say "maybe" too often, never "no" to a word Hunspell accepts: its
+other rules (CHECKCOMPOUNDREP, CHECKCOMPOUNDDUP, FORCEUCASE, the order in COMPOUNDRULE,
+ONLYINCOMPOUND, forbidden words) only reject, so they are left to Hunspell. The one rule that
+accepts more is SIMPLIFIEDTRIPLE: `glass` + `skål` is written `glasskål`, so after a part
+ending in a doubled letter the next part may start on that letter. For the same reason the
+forms are kept as CRC-32s of their UTF-8 (~1.5 million, 6 MB): a false match on a collision
+only means Hunspell is asked.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+# Flags of the sv_SE .aff (see its header): where a form may stand in a compound.
+_BEGIN = frozenset("X>)")  # COMPOUNDBEGIN; COMPOUNDRULE's verb and adjective prefixes
+_MIDDLE = frozenset("U")  # COMPOUNDMIDDLE
+_END = frozenset("Yjk")  # COMPOUNDEND; COMPOUNDRULE's verb and adjective ends
+_ANYWHERE = frozenset("012345678-")  # COMPOUNDRULE's number parts, in rules of every shape
+
+_HEADER = struct.Struct("<8sIIII")  # magic, then each table's length
+_MAGIC = b"HULEWF01"
+# The sorted CRCs of the forms, and of the forms that may begin, continue and end a compound.
+Tables = tuple["array[int]", "array[int]", "array[int]", "array[int]"]
+Suffix = tuple[str, str, "re.Pattern[str] | None", str]  # strip, add, condition, its flags
+
+
+def _suffixes(aff: Path) -> dict[str, list[Suffix]]:
+    """The .aff's suffixes by flag."""
+    rules: dict[str, list[Suffix]] = {}
+    for line in aff.read_text(encoding="utf-8").splitlines():
+        fields = line.split()
+        if len(fields) < 5 or fields[0] != "SFX":
+            continue  # comments, options and each suffix group's header line
+        flag, strip, add, condition = fields[1:5]
+        add, _, flags = add.partition("/")
+        pattern = None if condition == "." else re.compile(f"(?:{condition})$")
+        rules.setdefault(flag, []).append(
+            ("" if strip == "0" else strip, "" if add == "0" else add, pattern, flags)
+        )
+    return rules
+
+
+def _forms(aff: Path, dic: Path) -> Iterator[tuple[str, set[str]]]:
+    """Every form of every root, lowercase, with the flags that say where it may stand."""
+    suffixes = _suffixes(aff)
+    for line in dic.read_text(encoding="utf-8").splitlines()[1:]:  # the first line: a count
+        root, _, flags = line.partition("/")
+        root, flags = root.strip(), flags.split()[0] if flags.strip() else ""
+        if not root:
+            continue
+        yield root.lower(), set(flags)
+        for flag in flags:
+            for strip, add, condition, given in suffixes.get(flag, ()):
+                if not root.endswith(strip) or (condition and not condition.search(root)):
+                    continue
+                yield (root[: len(root) - len(strip)] + add).lower(), set(flags) | set(given)
+
+
+def build_tables(aff: Path, dic: Path) -> Tables:
+    """The four sorted CRC tables of a Hunspell dictionary (~2 s for sv_SE)."""
+    forms: set[int] = set()
+    begin: set[int] = set()
+    middle: set[int] = set()
+    end: set[int] = set()
+    for form, flags in _forms(aff, dic):
+        key = zlib.crc32(form.encode())
+        forms.add(key)
+        anywhere = not flags.isdisjoint(_ANYWHERE)
+        for part, allowed in ((begin, _BEGIN), (middle, _MIDDLE), (end, _END)):
+            if anywhere or not flags.isdisjoint(allowed):
+                part.add(key)
+
+    def table(keys: set[int]) -> array[int]:
+        return array("I", sorted(keys))
+
+    return table(forms), table(begin), table(middle), table(end)
+
+
+def tables_to_bytes(tables: Tables) -> bytes:
+    """The tables as a cache file (native byte order; the cache key names the platform)."""
+    return b"".join([_HEADER.pack(_MAGIC, *map(len, tables)), *(t.tobytes() for t in tables)])
+
+
+def tables_from_bytes(data: bytes) -> Tables | None:
+    """The tables of a cache file, or None when it is not one (an old format, cut short)."""
+    if len(data) < _HEADER.size:
+        return None
+    magic, *lengths = _HEADER.unpack_from(data)
+    if magic != _MAGIC or len(data) != _HEADER.size + 4 * sum(lengths):
+        return None
+    tables = []
+    at = _HEADER.size
+    for length in lengths:
+        tables.append(array("I", data[at : at + 4 * length]))
+        at += 4 * length
+    return tables[0], tables[1], tables[2], tables[3]
+
+
+def _has(table: Sequence[int], key: int) -> bool:
+    at = bisect_left(table, key)
+    return at < len(table) and table[at] == key
+
+
+class WordForms:
+    """Whether Hunspell could accept a lowercase word (see the module docstring)."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._forms, self._begin, self._middle, self._end = tables
+
+    def may_accept(self, word: str) -> bool:
+        """False only when Hunspell is sure to reject `word`; True means ask it."""
+        if not word.isalpha():
+            return True  # apostrophes, digits, hyphens: Hunspell's other paths
+        data = word.encode()
+        if _has(self._forms, zlib.crc32(data)):
+            return True
+        # Byte offsets of the letters' starts (UTF-8: å, ä, ö take two bytes).
+        cuts = [i for i in range(len(data)) if data[i] & 0xC0 != 0x80] + [len(data)]
+        starts = self._after(data, cuts, 0, self._begin)
+        tried: set[int] = set()
+        while starts:
+            start = starts.pop()
+            if start in tried:
+                continue
+            tried.add(start)
+            if _has(self._end, zlib.crc32(data[cuts[start] :])):
+                return True
+            starts += self._after(data, cuts, start, self._middle)
+        return False
+
+    @staticmethod
+    def _after(data: bytes, cuts: list[int], start: int, table: Sequence[int]) -> list[int]:
+        """Where the next part may start after a part from `table` beginning at letter
+        `start` (and ending before the last letter): after it, or on its last letter when it
+        ends in a doubled one (SIMPLIFIEDTRIPLE)."""
+        found = []
+        crc = 0
+        for end in range(start + 1, len(cuts) - 1):
+            crc = zlib.crc32(data[cuts[end - 1] : cuts[end]], crc)  # the part grows a letter
+            if _has(table, crc):
+                found.append(end)
+                last, before = data[cuts[end - 1] : cuts[end]], data[cuts[end - 2] : cuts[end - 1]]
+                if end - start >= 2 and last == before:
+                    found.append(end - 1)
+        return found
+
+    def guard(self, spell: Callable[[str], bool]) -> Callable[[str], bool]:
+        """`spell`, asked only about the words it may accept."""
+
+        def spelled(word: str) -> bool:
+            return self.may_accept(word) and spell(word)
+
+        return spelled
