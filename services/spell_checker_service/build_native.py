@@ -10,7 +10,8 @@ says so and exits 0: each module's Python twin then runs, with the same answers,
 
 - `_deletes_probe.c`: the deletes index's lookups (deletes_index.py);
 - `_edit_costs.c`: the error model's weighted alignment (error_model.py);
-- `_sound_swaps.c`: the Swedish sound-spelling swaps (sound_spellings.py).
+- `_sound_swaps.c`: the Swedish sound-spelling swaps (sound_spellings.py);
+- `_word_scan.c`: the tokenizer's scan for the words to check (tokenizer.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The spell checker's compiled code against the Python it replaces, and the build that makes
-it: the deletes index's lookups (_deletes_probe.c), the error model's costs (_edit_costs.c)
-and the sound-spelling swaps (_sound_swaps.c)."""
+it: the deletes index's lookups (_deletes_probe.c), the error model's costs (_edit_costs.c),
+the sound-spelling swaps (_sound_swaps.c) and the tokenizer's scan (_word_scan.c)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from services.spell_checker_service import build_native, error_model
+from services.spell_checker_service import build_native, error_model, tokenizer
 from services.spell_checker_service.deletes_index import DeletesIndex
 from services.spell_checker_service.sound_spellings import (
     SWEDISH_DROPPED,
@@ -42,6 +42,7 @@ def test_the_compiled_code_is_built_and_used_where_there_is_a_compiler() -> None
     assert error_model.edit_cost is not error_model.python_edit_cost, "run `make native`"
     assert error_model.single_edit_cost is not error_model.python_single_edit_cost
     assert SoundSpellings(SWEDISH_SOUNDS, SWEDISH_DROPPED).compiled
+    assert tokenizer._native is not None
 
 
 def test_compiled_and_python_lookups_find_the_same_words_at_the_same_bounds() -> None:
@@ -125,6 +126,26 @@ def test_compiled_and_python_sound_swaps_give_the_same_variants() -> None:
     assert other.variants("phil") == {"fil"} and "fil" not in sounds.variants("phil")
 
 
+def test_compiled_and_python_scans_keep_the_same_words() -> None:
+    native = tokenizer._native
+    if native is None:
+        pytest.skip("the compiled scan is not built here")
+    # What decides a word's edges: letters of every kind (capital, titlecase ǅ, dotted İ, ß),
+    # what `re` counts as letters though they are not (², ½) and not (_, a decimal ٣),
+    # combining accents, both apostrophes, and the separators around them.
+    pieces = [*"aAbzåÅéÉßİǅ²½_٣1'\u2019-.: \n", "\u0301", "\u0308", "ab", "Ab"]
+    known = {"ab", "a", "åa", "ss", "i", "i\u0307"}
+    rng = random.Random(9)
+    total = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        skip = {piece for piece in text.split() if rng.random() < 0.3}
+        fast = native.words_to_check(text, skip, known)
+        assert fast == tokenizer._words_to_check(text, skip, known), text
+        total += len(fast)
+    assert total > 40_000  # the texts had many words to check
+
+
 def test_the_build_compiles_a_fresh_copy_and_then_leaves_it(tmp_path: Path) -> None:
     if build_native.compiler() is None:
         pytest.skip("no C compiler on this machine")
@@ -132,6 +153,7 @@ def test_the_build_compiles_a_fresh_copy_and_then_leaves_it(tmp_path: Path) -> N
         "_deletes_probe.c",
         "_edit_costs.c",
         "_sound_swaps.c",
+        "_word_scan.c",
     }
     for original in build_native.SOURCES:
         source = tmp_path / original.name

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 
 from services.spell_checker_service.tokenizer import (
+    _PROTECTED,
     WordToken,
+    _protected_spans,
     is_checkable,
     iter_words,
     match_case,
@@ -172,3 +174,18 @@ def test_a_sentence_glued_to_the_next_is_not_taken_for_a_domain() -> None:
         "read",
         "today",
     ]
+
+
+def test_the_quick_test_for_links_never_misses_one() -> None:
+    """Texts without "://", "www.", "@" or a dot before two lowercase letters are not searched
+    for links, addresses and domains: on texts full of near misses, the spans found are those
+    a full search finds."""
+    pieces = ["www.", "WwW.", "ww.", "://", ":/", "@", ".se", ".Se", ".s", "x.org", "a", "B", " "]
+    rng = random.Random(4)
+    found = 0
+    for _ in range(5_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        spans = _protected_spans(text)
+        assert spans == [match.span() for match in _PROTECTED.finditer(text)], text
+        found += bool(spans)
+    assert 500 < found < 4_500  # both kinds of text were tried
