@@ -31,7 +31,10 @@ _UNCHANGED_LIMIT = 100_000
 
 
 # The neighbour of a word, looked for within a few characters and not across a sentence end.
-_PREVIOUS_WORD = re.compile(r"([^\W\d_]+(?:['\u2019][^\W\d_]+)*)[\s,;:\"'\u201d()-]*$")
+# The previous one is read backwards: reversed, the text before a word starts with the
+# separators and then that word, so one anchored match finds it (searching forwards for a word
+# at the window's end tried every position in the window: ~10 us a word, ~1 us now).
+_PREVIOUS_WORD_REVERSED = re.compile(r"[\s,;:\"'\u201d()-]*((?:[^\W\d_]+['\u2019])*[^\W\d_]+)")
 _NEXT_WORD = re.compile(r"[\s,;:\"'\u201c()-]*([^\W\d_]+(?:['\u2019][^\W\d_]+)*)")
 _NEIGHBOUR_REACH = 40
 
@@ -230,8 +233,11 @@ def _ranks(checker: WordChecker) -> TypeGuard[RankingChecker]:
 
 def _neighbours(text: str, token: WordToken) -> tuple[str | None, str | None]:
     """The lowercase words just before and after `token` in the same sentence, if any."""
-    before = _PREVIOUS_WORD.search(text, max(0, token.start - _NEIGHBOUR_REACH), token.start)
+    previous = None
+    if not token.sentence_start:
+        window = text[max(0, token.start - _NEIGHBOUR_REACH) : token.start][::-1]
+        before = _PREVIOUS_WORD_REVERSED.match(window)
+        previous = before.group(1)[::-1].lower() if before else None
     after = _NEXT_WORD.match(text, token.end, token.end + _NEIGHBOUR_REACH)
-    previous = before.group(1).lower() if before and not token.sentence_start else None
     following = after.group(1).lower() if after else None
     return previous, following

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from services.spell_checker_service.corrector import TextCorrector
+from services.spell_checker_service.corrector import TextCorrector, _neighbours
 from services.spell_checker_service.tokenizer import iter_words
 
 _KNOWN = {"because", "the", "end", "it", "we", "don't", "doesn't", "well", "known", "said",
@@ -111,3 +111,22 @@ def test_decomposed_accents_stay_one_word() -> None:
 @pytest.mark.parametrize("text", ["", "   \n\t", "123 456, 7.5%", "—!?"])
 def test_texts_without_words(text: str) -> None:
     assert correct(text) == (text, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "previous", "following"),
+    [
+        ("we rock'n' X roll", "rock'n", "roll"),  # an apostrophe inside a word, then one after
+        ('she said, "X" and', "said", "and"),  # commas, quotes and spaces between
+        ("It Is. X is", None, "is"),  # not across a sentence end
+        ("fifty 12 X 3 more", None, None),  # numbers are not words, nor separators
+        ("well-X-known", "well", "known"),  # hyphens join neighbours
+        ("far" + " " * 40 + "X" + " " * 40 + "away", None, None),  # out of reach
+        ("sjo\u0308n X", "n", None),  # as before: a combining accent is no letter here
+    ],
+)
+def test_the_neighbours_are_the_words_just_before_and_after(
+    text: str, previous: str | None, following: str | None
+) -> None:
+    token = next(token for token in iter_words(text) if token.text == "X")
+    assert _neighbours(text, token) == (previous, following)
