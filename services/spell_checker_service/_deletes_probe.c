@@ -15,25 +15,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "_crc32.h"
+
 #define BUCKET_BITS 20
 #define SHIFT (32 - BUCKET_BITS)
-
-static uint32_t crc_table[256];
-
-static void crc_init(void) {
-    for (uint32_t n = 0; n < 256; n++) {
-        uint32_t c = n;
-        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[n] = c;
-    }
-}
-
-/* zlib's crc32(bytes, crc): continuing a CRC over more bytes gives the CRC of the whole. */
-static uint32_t crc_extend(uint32_t crc, const unsigned char *p, Py_ssize_t n) {
-    crc = ~crc;
-    while (n-- > 0) crc = crc_table[(crc ^ *p++) & 0xFFu] ^ (crc >> 8);
-    return ~crc;
-}
 
 typedef struct {
     Py_buffer starts, keys, values;

@@ -28,6 +28,7 @@ from pathlib import Path
 from types import ModuleType
 
 SOURCES = tuple(sorted(Path(__file__).parent.glob("_*.c")))
+HEADERS = tuple(sorted(Path(__file__).parent.glob("_*.h")))  # shared by the sources
 
 
 def load(name: str) -> ModuleType | None:
@@ -58,7 +59,8 @@ def build(source: Path, *, force: bool = False) -> Path | None:
     """Compile `source` unless its module is already newer; the module's path, or None when
     there is no compiler. A failing compiler raises (a bug in the source must not be hidden)."""
     out = target(source)
-    if not force and out.exists() and out.stat().st_mtime >= source.stat().st_mtime:
+    newest = max(path.stat().st_mtime for path in (source, *source.parent.glob("_*.h")))
+    if not force and out.exists() and out.stat().st_mtime >= newest:
         return out
     command = compiler()
     if command is None:

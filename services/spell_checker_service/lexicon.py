@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import mmap
 import os
 import sys
 import tempfile
@@ -44,7 +45,7 @@ from services.spell_checker_service.edit_distance import one_edit_apart
 from services.spell_checker_service.word_forms import (
     WordForms,
     build_tables,
-    tables_from_bytes,
+    tables_in,
     tables_to_bytes,
 )
 
@@ -117,14 +118,21 @@ def load_word_forms(alphabet: str) -> WordForms:
     built from the same dictionary."""
     key = _cache_key("sv", alphabet)
     path = _cache_dir() / f"forms-sv-{key}-{sys.byteorder}.bin"
-    try:
-        tables = tables_from_bytes(path.read_bytes())
-    except OSError:
-        tables = None
+    mapped = _map(path)
+    tables = None if mapped is None else tables_in(memoryview(mapped))
     if tables is None:
         tables = build_tables(DATA / "sv_SE.aff", DATA / "sv_SE.dic")
         _write_atomically(path, tables_to_bytes(tables))
     return WordForms(tables)
+
+
+def _map(path: Path) -> mmap.mmap | None:
+    """The file mapped read-only, so processes share its pages (None when it cannot be)."""
+    try:
+        with path.open("rb") as handle:
+            return mmap.mmap(handle.fileno(), 0, prot=mmap.PROT_READ)
+    except (OSError, ValueError):
+        return None
 
 
 def load_rare_words(language: str, alphabet: str, checker: Any) -> dict[str, int]:

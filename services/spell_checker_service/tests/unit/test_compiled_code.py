@@ -1,6 +1,7 @@
 """The spell checker's compiled code against the Python it replaces, and the build that makes
 it: the deletes index's lookups (_deletes_probe.c), the error model's costs (_edit_costs.c),
-the sound-spelling swaps (_sound_swaps.c) and the tokenizer's scan (_word_scan.c)."""
+the sound-spelling swaps (_sound_swaps.c), the tokenizer's scan (_word_scan.c) and the quick
+"no" before Hunspell sv_SE (_word_forms.c)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ import pytest
 
 from services.spell_checker_service import build_native, error_model, tokenizer
 from services.spell_checker_service.deletes_index import DeletesIndex
+from services.spell_checker_service.dictionaries import SWEDISH_ALPHABET
+from services.spell_checker_service.engine import SpellingEngine
+from services.spell_checker_service.lexicon import load_word_forms
 from services.spell_checker_service.sound_spellings import (
     SWEDISH_DROPPED,
     SWEDISH_SOUNDS,
@@ -43,6 +47,7 @@ def test_the_compiled_code_is_built_and_used_where_there_is_a_compiler() -> None
     assert error_model.single_edit_cost is not error_model.python_single_edit_cost
     assert SoundSpellings(SWEDISH_SOUNDS, SWEDISH_DROPPED).compiled
     assert tokenizer._native is not None
+    assert load_word_forms(SWEDISH_ALPHABET).compiled
 
 
 def test_compiled_and_python_lookups_find_the_same_words_at_the_same_bounds() -> None:
@@ -146,6 +151,27 @@ def test_compiled_and_python_scans_keep_the_same_words() -> None:
     assert total > 40_000  # the texts had many words to check
 
 
+def test_compiled_and_python_word_forms_give_the_same_answers(
+    swedish_words: SpellingEngine,
+) -> None:
+    compiled = load_word_forms(SWEDISH_ALPHABET)
+    if not compiled.compiled:
+        pytest.skip("the compiled word forms test is not built here")
+    python = compiled.in_python()
+    assert not python.compiled
+    # Compounds of lexicon words, some after a word ending in a doubled letter (where a part
+    # may also start on that letter), and their misspellings.
+    rng = random.Random(10)
+    lexicon = list(swedish_words.words[:20_000])
+    doubled = [word for word in lexicon if len(word) > 2 and word[-1] == word[-2]]
+    words = ["".join(rng.sample(lexicon, rng.randint(1, 3))) for _ in range(6_000)]
+    words += [word + rng.choice(lexicon) for word in doubled[:2_000]]
+    words += [_edited(rng, word, SWEDISH_ALPHABET) for word in words]
+    answers = [compiled.may_accept(word) for word in words]
+    assert answers == [python.may_accept(word) for word in words]
+    assert 2_000 < sum(answers) < len(words) - 2_000  # many of each answer
+
+
 def test_the_build_compiles_a_fresh_copy_and_then_leaves_it(tmp_path: Path) -> None:
     if build_native.compiler() is None:
         pytest.skip("no C compiler on this machine")
@@ -153,8 +179,11 @@ def test_the_build_compiles_a_fresh_copy_and_then_leaves_it(tmp_path: Path) -> N
         "_deletes_probe.c",
         "_edit_costs.c",
         "_sound_swaps.c",
+        "_word_forms.c",
         "_word_scan.c",
     }
+    for header in build_native.HEADERS:
+        shutil.copy(header, tmp_path / header.name)
     for original in build_native.SOURCES:
         source = tmp_path / original.name
         shutil.copy(original, source)
