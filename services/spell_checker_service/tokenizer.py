@@ -89,7 +89,7 @@ def iter_words(
         # this word and the previous one.
         at_sentence_start = previous_end < 0
         between = text[max(previous_end, 0) : start]
-        if "\n" in between or any(ch in _SENTENCE_END for ch in between):
+        if "\n" in between or not _SENTENCE_END.isdisjoint(between):
             at_sentence_start = True
         elif ":" in between and any(q in between.rpartition(":")[2] for q in _OPEN_QUOTES):
             at_sentence_start = True  # a quotation after a colon starts a sentence
@@ -132,7 +132,8 @@ def is_checkable(token: WordToken, *, names_judged: bool = False) -> bool:
     word = token.text
     if len(word) < 2 or len(word) > 30:
         return False
-    if any(ch.isupper() for ch in word[1:]):
+    rest = word[1:]
+    if not rest.islower() and any(ch.isupper() for ch in rest):  # islower: none is upper
         return False
     if token.hyphenated and len(word) < 3:
         return False
