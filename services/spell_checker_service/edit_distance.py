@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-_distance = DamerauLevenshtein.distance
+# (word, candidate, *, score_cutoff): the distance, or score_cutoff + 1 when beyond it.
+damerau_distance = DamerauLevenshtein.distance
 
 
 def edits1(word: str, alphabet: str) -> set[str]:
@@ -30,7 +31,7 @@ def bounded_distance(word: str, candidate: str, bound: int) -> int:
     index (probe depth + entry depth; 1 needs no check)."""
     if bound <= 1:
         return 1
-    return _distance(word, candidate, score_cutoff=2)
+    return damerau_distance(word, candidate, score_cutoff=2)
 
 
 def one_edit_apart(a: str, b: str) -> bool:

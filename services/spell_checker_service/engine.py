@@ -37,6 +37,7 @@ from services.spell_checker_service.error_model import (
     edit_cost,
     single_edit_cost,
 )
+from services.spell_checker_service.ranking import SUGGESTIONS, Ranked, Ranker
 from services.spell_checker_service.sound_spellings import SWAP_COST, SoundSpellings
 
 # How much one unit of error cost weighs against a factor of ten in frequency (chosen on
@@ -45,10 +46,6 @@ ERROR_WEIGHT = 3.5
 # Two-edit candidates are looked for only when no one-edit candidate scores this well (chosen
 # on the same development sets; lower loses corrections there).
 TWO_EDITS_BELOW = 2.0
-# At most this many ranked candidates are returned for the context model to choose from.
-SUGGESTIONS = 8
-
-Ranked = tuple[tuple[str, float], ...]
 
 
 def ranked_words(frequencies: Mapping[str, int]) -> list[str]:
@@ -89,6 +86,7 @@ class SpellingEngine:
         # Log counts in id order, negated so bisect finds the last id at or above a level (a
         # list: bisect on an array boxes every probe).
         self._neg_log_freq = [-value for value in self._log_freq]
+        self._ranker = Ranker(self._words, self._log_freq, error_weight)
         self._index = load_index(self._words)
         # Words no list holds but the language's spelling dictionary accepts (compounds,
         # rare inflections): known, never suggested. Its verdicts are memoised like the
@@ -358,47 +356,11 @@ class SpellingEngine:
         nearest: int,
         admit: float = -math.inf,
     ) -> Ranked:
-        """Score candidates most frequent first; the weighted alignment (the costly part) is
-        computed only where the best possible score, log10(count) - weight * distance *
-        cheapest edit, still reaches the best score so far minus `margin`.
+        """Score candidates most frequent first (`ranking.py`).
 
         `nearest`: the smallest distance a candidate not in `seed` can have and still matter.
         In the two-edit search it is 2: a one-edit word the first search did not score was
         already below its threshold, and the threshold only rises.
         """
-        words, log_freq = self._words, self._log_freq
-        weight = self._error_weight
-        apostrophe = "'" in word
-        letter_step = weight * CHEAPEST_LETTER_EDIT
-        any_step = weight * CHEAPEST_EDIT
-        least = weight * self._floor(word, nearest)
-        known = dict(seed)
-        scored = list(seed)
-        top = seed[0][1] if seed else -math.inf
-        # The least score a new candidate needs: within the margin of the best so far, and
-        # at least `admit`.
-        threshold = max(top - margin, admit)
-        for word_id in ids:
-            frequency = log_freq[word_id]
-            if frequency - least < threshold:
-                break  # every later id is rarer: none can reach the threshold
-            candidate = words[word_id]
-            if candidate in known:
-                continue
-            step = any_step if apostrophe or "'" in candidate else letter_step
-            if frequency - step * nearest < threshold:
-                continue
-            distance = bounded_distance(word, candidate, found[word_id])
-            if distance > limit or frequency - step * distance < threshold:
-                continue
-            cost = (
-                single_edit_cost(word, candidate) if distance == 1 else edit_cost(word, candidate)
-            )
-            score = frequency - weight * cost
-            if score >= threshold:
-                scored.append((candidate, score))
-                top = max(top, score)
-                threshold = max(threshold, score - margin)
-        # Ties: the alphabetically last, to be deterministic.
-        scored.sort(key=lambda pair: (pair[1], pair[0]), reverse=True)
-        return tuple(pair for pair in scored[:SUGGESTIONS] if pair[1] >= top - margin)
+        least = self._error_weight * self._floor(word, nearest)
+        return self._ranker.rank(word, ids, found, limit, margin, seed, nearest, least, admit)

@@ -1,13 +1,15 @@
 """The spell checker's compiled code against the Python it replaces, and the build that makes
 it: the deletes index's lookups (_deletes_probe.c), the error model's costs (_edit_costs.c),
-the sound-spelling swaps (_sound_swaps.c), the tokenizer's scan (_word_scan.c) and the quick
-"no" before Hunspell sv_SE (_word_forms.c)."""
+the sound-spelling swaps (_sound_swaps.c), the tokenizer's scan (_word_scan.c), the quick
+"no" before Hunspell sv_SE (_word_forms.c) and the candidates' scoring loop (_ranking.c)."""
 
 from __future__ import annotations
 
 import importlib.util
+import math
 import random
 import shutil
+from array import array
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from services.spell_checker_service.deletes_index import DeletesIndex
 from services.spell_checker_service.dictionaries import SWEDISH_ALPHABET
 from services.spell_checker_service.engine import SpellingEngine
 from services.spell_checker_service.lexicon import load_word_forms
+from services.spell_checker_service.ranking import Ranker
 from services.spell_checker_service.sound_spellings import (
     SWEDISH_DROPPED,
     SWEDISH_SOUNDS,
@@ -48,6 +51,7 @@ def test_the_compiled_code_is_built_and_used_where_there_is_a_compiler() -> None
     assert SoundSpellings(SWEDISH_SOUNDS, SWEDISH_DROPPED).compiled
     assert tokenizer._native is not None
     assert load_word_forms(SWEDISH_ALPHABET).compiled
+    assert Ranker(["och"], array("d", [1.0]), 3.5).compiled
 
 
 def test_compiled_and_python_lookups_find_the_same_words_at_the_same_bounds() -> None:
@@ -172,12 +176,45 @@ def test_compiled_and_python_word_forms_give_the_same_answers(
     assert 2_000 < sum(answers) < len(words) - 2_000  # many of each answer
 
 
+@pytest.mark.parametrize("language", ["english", "swedish"])
+def test_compiled_and_python_scoring_rank_alike(
+    language: str, request: pytest.FixtureRequest
+) -> None:
+    engine: SpellingEngine = request.getfixturevalue(f"{language}_words")
+    compiled = engine._ranker
+    if not compiled.compiled:
+        pytest.skip("the compiled scoring loop is not built here")
+    python = compiled.in_python()
+    rng = random.Random(11)
+    words = list(engine.words[:30_000])
+    letters = "abcdefghijklmnopqrstuvwxyzåäö'"
+    typos = [_edited(rng, rng.choice(words), letters) for _ in range(1_500)]
+    typos += [_edited(rng, word, letters) for word in typos[:700]]  # two edits
+    typos = [typo for typo in typos if engine.frequency(typo) == 0]  # known words: no ranking
+    ranked = 0
+    for typo in typos:
+        probed = engine._index.probe_one_edit(typo)
+        engine._index.probe_two_edits(typo, probed)
+        ids = sorted(probed.found)
+        for limit, margin, nearest in ((1, 0.0, 1), (2, 1.5, 1), (2, 0.0, 2)):
+            least = rng.choice([0.0, 1.5, 3.5 * nearest])
+            seed = python.rank(typo, ids[:3], probed.found, 1, margin, (), 1, 0.0)
+            seed = rng.choice([(), seed])
+            admit = rng.choice([-math.inf, 3.0])
+            args = (typo, ids, probed.found, limit, margin, seed, nearest, least, admit)
+            fast = compiled.rank(*args)
+            assert fast == python.rank(*args), args
+            ranked += len(fast)
+    assert ranked > 3_000  # most typos had candidates to rank
+
+
 def test_the_build_compiles_a_fresh_copy_and_then_leaves_it(tmp_path: Path) -> None:
     if build_native.compiler() is None:
         pytest.skip("no C compiler on this machine")
     assert {source.name for source in build_native.SOURCES} == {
         "_deletes_probe.c",
         "_edit_costs.c",
+        "_ranking.c",
         "_sound_swaps.c",
         "_word_forms.c",
         "_word_scan.c",
