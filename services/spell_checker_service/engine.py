@@ -332,35 +332,22 @@ class SpellingEngine:
         *,
         admit: float = -math.inf,
     ) -> Ranked:
-        """Score the found words within `limit` edits (see `_score`). `seed`: the one-edit
-        search's result, when this is the two-edit search; `admit`: the least score a word not
-        in `seed` needs (the best one-edit score, in the two-edit search)."""
+        """Score the found words within `limit` edits, most frequent first (`ranking.py`).
+        `seed`: the one-edit search's result, when this is the two-edit search; `admit`: the
+        least score a word not in `seed` needs (the best one-edit score, in the two-edit
+        search)."""
         ids = sorted(found)
+        rank, weight = self._ranker.rank, self._error_weight
         group = self._accent_groups.get(without_accents(word)) if self._accent_groups else None
         if group is not None:
             variants = [i for i in ids if i in group and self._words[i] != word]
             if variants:
-                variants_ranked = self._score(word, variants, found, limit, margin, (), 1)
+                least = weight * self._floor(word, 1)
+                variants_ranked = rank(word, variants, found, limit, margin, (), 1, least)
                 if variants_ranked:
                     return variants_ranked
-        return self._score(word, ids, found, limit, margin, seed, limit, admit)
-
-    def _score(
-        self,
-        word: str,
-        ids: Sequence[int],
-        found: Mapping[int, int],
-        limit: int,
-        margin: float,
-        seed: Ranked,
-        nearest: int,
-        admit: float = -math.inf,
-    ) -> Ranked:
-        """Score candidates most frequent first (`ranking.py`).
-
-        `nearest`: the smallest distance a candidate not in `seed` can have and still matter.
-        In the two-edit search it is 2: a one-edit word the first search did not score was
-        already below its threshold, and the threshold only rises.
-        """
-        least = self._error_weight * self._floor(word, nearest)
-        return self._ranker.rank(word, ids, found, limit, margin, seed, nearest, least, admit)
+        # A candidate not in `seed` matters only `limit` edits away: in the two-edit search, a
+        # one-edit word the first search did not score was already below its threshold, and
+        # the threshold only rises.
+        least = weight * self._floor(word, limit)
+        return rank(word, ids, found, limit, margin, seed, limit, least, admit)
