@@ -11,7 +11,11 @@ says so and exits 0: each module's Python twin then runs, with the same answers,
 - `_deletes_probe.c`: the deletes index's lookups (deletes_index.py);
 - `_edit_costs.c`: the error model's weighted alignment (error_model.py);
 - `_sound_swaps.c`: the Swedish sound-spelling swaps (sound_spellings.py);
-- `_word_scan.c`: the tokenizer's scan for the words to check (tokenizer.py).
+- `_word_scan.c`: the tokenizer's scan for the words to check (tokenizer.py);
+- `_word_forms.c`: the quick "no" before Hunspell sv_SE (word_forms.py);
+- `_ranking.c`: the candidates' scoring loop (ranking.py);
+- `_crc32.h`: zlib's CRC-32, included by the two that hash strings; a module is compiled
+  again when a header is newer than it.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ def build(source: Path, *, force: bool = False) -> Path | None:
     """Compile `source` unless its module is already newer; the module's path, or None when
     there is no compiler. A failing compiler raises (a bug in the source must not be hidden)."""
     out = target(source)
+    # Its headers are those beside it (a copy built elsewhere brings its own).
     newest = max(path.stat().st_mtime for path in (source, *source.parent.glob("_*.h")))
     if not force and out.exists() and out.stat().st_mtime >= newest:
         return out
