@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import random
 import shutil
 from array import array
@@ -234,3 +235,10 @@ def test_the_build_compiles_a_fresh_copy_and_then_leaves_it(tmp_path: Path) -> N
         stamp = built.stat().st_mtime_ns
         assert build_native.build(source) == built
         assert built.stat().st_mtime_ns == stamp, "an up-to-date module is not compiled again"
+    # A header changed since: the modules are compiled again.
+    assert built is not None
+    header = tmp_path / build_native.HEADERS[0].name
+    later = built.stat().st_mtime + 10
+    os.utime(header, (later, later))
+    assert build_native.build(source) == built
+    assert built.stat().st_mtime_ns != stamp, "a module older than its header is compiled again"
