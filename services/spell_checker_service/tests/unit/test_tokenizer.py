@@ -176,15 +176,17 @@ def test_a_sentence_glued_to_the_next_is_not_taken_for_a_domain() -> None:
     ]
 
 
-def test_the_quick_test_for_links_never_misses_one() -> None:
-    """Texts without "://", "www.", "@" or a dot before two lowercase letters are not searched
-    for links, addresses and domains: on texts full of near misses, the spans found are those
-    a full search finds."""
-    pieces = ["www.", "WwW.", "ww.", "://", ":/", "@", ".se", ".Se", ".s", "x.org", "a", "B", " "]
+def test_searching_only_around_the_marks_finds_every_link() -> None:
+    """Only the runs of non-space characters around "://", "www.", "@" and a dot before two
+    lowercase letters are searched for links, addresses and domains: on texts full of near
+    misses and of spaces of every kind, the spans found are those a search of the whole text
+    finds."""
+    pieces = ["www.", "WwW.", "ww.", "://", ":/", "@", ".se", ".Se", ".s", "x.org", "t.ex."]
+    pieces += ["https", "a", "B", "İ", "-", "_", "+", "/", " ", "\n", "\t", "\u00a0", "\u2003"]
     rng = random.Random(4)
     found = 0
     for _ in range(5_000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
         spans = _protected_spans(text)
         assert spans == [match.span() for match in _PROTECTED.finditer(text)], text
         found += bool(spans)
