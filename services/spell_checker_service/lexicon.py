@@ -73,14 +73,35 @@ class Lexicon:
     names: frozenset[str]
 
 
-def hunspell(language: str) -> Any:
+class Dictionary:
+    """A Hunspell dictionary (through chunspell) that says no to a word its encoding cannot
+    hold: en_US is ISO-8859-1, and chunspell raised UnicodeEncodeError for a Greek or Cyrillic
+    word (`Ωmega` in a Swedish or English essay), which failed that essay's whole check."""
+
+    def __init__(self, checker: Any) -> None:
+        self._checker = checker
+
+    def spell(self, word: str) -> bool:
+        try:
+            return bool(self._checker.spell(word))
+        except UnicodeEncodeError:
+            return False  # not in the dictionary's alphabet, so not in the dictionary
+
+    def suggest(self, word: str) -> list[str]:
+        try:
+            return list(self._checker.suggest(word))
+        except UnicodeEncodeError:
+            return []
+
+
+def hunspell(language: str) -> Dictionary:
     """The language's Hunspell dictionary: en_US as chunspell ships it; Debian's sv_SE
     (Göran Andersson's dictionary, LGPL-3, in data/)."""
     import hunspell as chunspell  # chunspell's module name
 
     if language == "en":
-        return chunspell.Hunspell("en_US")
-    return chunspell.Hunspell("sv_SE", hunspell_data_dir=str(DATA))
+        return Dictionary(chunspell.Hunspell("en_US"))
+    return Dictionary(chunspell.Hunspell("sv_SE", hunspell_data_dir=str(DATA)))
 
 
 def load_lexicon(language: str, alphabet: str, checker: Any) -> Lexicon:

@@ -91,3 +91,21 @@ def test_swedish_lexicon_drops_common_misspellings_but_keeps_the_words(
         assert swedish_words.known(word), word
     assert swedish_words.correction("tillsammas") == "tillsammans"
     assert swedish_words.correction("mycke") == "mycket"
+
+
+def test_greek_and_cyrillic_words_are_left_alone_and_the_essay_still_checked(
+    english: TextCorrector, swedish: TextCorrector
+) -> None:
+    """en_US is an ISO-8859-1 dictionary: asking it about a Greek or Cyrillic word raised
+    UnicodeEncodeError, and the essay's whole check failed (in either language: the names
+    judge asks both dictionaries)."""
+    # `μέτρο's` reaches Hunspell (an apostrophe: not a form it could be sure of), and so does
+    # `Ωmega` through the names judge (a capital, and `omega` one edit away).
+    english_text = "My friends Δημήτρης and Наташа said μέτρο's and наука are words, I beleive."
+    swedish_text = "Min vän Δημήτρης och Наташа sa att Ωmega och наука var bra, men jag tykte det."
+    for corrector, text, fixed in (
+        (english, english_text, ("beleive", "believe")),
+        (swedish, swedish_text, ("tykte", "tyckte")),
+    ):
+        corrections = corrector.correct(text).corrections
+        assert [(c.original, c.corrected) for c in corrections] == [fixed]
