@@ -36,6 +36,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from services.spell_checker_service import hunspell_forms, word_forms
 from services.spell_checker_service.deletes_index import (
     DeletesIndex,
     deletes,
@@ -134,15 +135,30 @@ def load_index(
     return DeletesIndex.map_file(path, checksum) or built
 
 
-def load_word_forms(alphabet: str) -> WordForms:
-    """The Swedish dictionary's forms and compound parts (word_forms.py), from the cache when
+def hunspell_files(language: str) -> tuple[Path, Path]:
+    """The .aff and .dic `hunspell(language)` reads."""
+    if language == "en":
+        import hunspell as chunspell
+
+        folder, name = Path(chunspell.__file__).parent / "dictionaries", "en_US"
+    else:
+        folder, name = DATA, "sv_SE"
+    return folder / f"{name}.aff", folder / f"{name}.dic"
+
+
+def load_word_forms(language: str, alphabet: str) -> WordForms:
+    """The language's Hunspell forms and compound parts (word_forms.py), from the cache when
     built from the same dictionary."""
-    key = _cache_key("sv", alphabet)
-    path = _cache_dir() / f"forms-sv-{key}-{sys.byteorder}.bin"
+    # The code that expands the dictionary is part of the key: forms read another way must
+    # never be taken from an older file (a missing form would be a wrong "no").
+    digest = hashlib.sha256(_cache_key(language, alphabet).encode())
+    for module in (hunspell_forms, word_forms):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    path = _cache_dir() / f"forms-{language}-{digest.hexdigest()[:16]}-{sys.byteorder}.bin"
     mapped = _map(path)
     tables = None if mapped is None else tables_in(memoryview(mapped))
     if tables is None:
-        tables = build_tables(DATA / "sv_SE.aff", DATA / "sv_SE.dic")
+        tables = build_tables(*hunspell_files(language))
         _write_atomically(path, tables_to_bytes(tables))
     return WordForms(tables)
 

@@ -51,7 +51,7 @@ def test_the_compiled_code_is_built_and_used_where_there_is_a_compiler() -> None
     assert error_model.single_edit_cost is not error_model.python_single_edit_cost
     assert SoundSpellings(SWEDISH_SOUNDS, SWEDISH_DROPPED).compiled
     assert tokenizer._native is not None
-    assert load_word_forms(SWEDISH_ALPHABET).compiled
+    assert load_word_forms("sv", SWEDISH_ALPHABET).compiled
     assert Ranker(["och"], array("d", [1.0]), 3.5).compiled
 
 
@@ -159,7 +159,7 @@ def test_compiled_and_python_scans_keep_the_same_words() -> None:
 def test_compiled_and_python_word_forms_give_the_same_answers(
     swedish_words: SpellingEngine,
 ) -> None:
-    compiled = load_word_forms(SWEDISH_ALPHABET)
+    compiled = load_word_forms("sv", SWEDISH_ALPHABET)
     if not compiled.compiled:
         pytest.skip("the compiled word forms test is not built here")
     python = compiled.in_python()
