@@ -106,8 +106,10 @@ class WordForms:
 
     def may_accept(self, word: str) -> bool:
         """False only when Hunspell is sure to reject `word`; True means ask it."""
-        if not word.isalpha():
-            return True  # apostrophes, digits, hyphens: Hunspell's other paths
+        if not (word.isalpha() and word.islower()):
+            # Apostrophes, digits, hyphens: Hunspell's other paths; capitals: the forms are
+            # kept in lower case, and Hunspell may accept `Paris` but not `paris`.
+            return True
         if self._native is not None:
             return bool(self._native.may_accept(self._packed, word))
         return self.python_may_accept(word)

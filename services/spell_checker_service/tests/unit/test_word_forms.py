@@ -179,3 +179,9 @@ def test_no_word_sv_se_accepts_is_rejected_and_most_misspellings_are(
     assert [w for w in accepted if not forms.may_accept(w)] == []
     rejected = [w for w in typos if w.isalpha() and not checker.spell(w)]
     assert sum(forms.may_accept(w) for w in rejected) < 0.05 * len(rejected)
+
+
+def test_words_with_capitals_are_left_to_hunspell(small: WordForms) -> None:
+    # The forms are kept in lower case; Hunspell accepts a capitalised word by other rules.
+    assert small.may_accept("Somar") and small.may_accept("SOMAR")
+    assert not small.may_accept("somar")
