@@ -64,8 +64,15 @@ class WordToken:
 def _protected_spans(text: str) -> list[tuple[int, int]]:
     """The spans of links, addresses and domains in `text`, in order: what _PROTECTED finds in
     the whole text, found in the runs of non-space characters around the marks."""
-    runs = {_run_around(text, at) for at in _marks(text)}
-    return [m.span() for start, end in sorted(runs) for m in _PROTECTED.finditer(text, start, end)]
+    spans: list[tuple[int, int]] = []
+    run_end = -1
+    for at in sorted(_marks(text)):
+        if at < run_end:
+            continue  # in the run just searched (each run is walked once: a long text
+            # without spaces, full of dots, costs linear time)
+        start, run_end = _run_around(text, at)
+        spans += [match.span() for match in _PROTECTED.finditer(text, start, run_end)]
+    return spans
 
 
 def _marks(text: str) -> Iterator[int]:
