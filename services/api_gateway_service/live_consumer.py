@@ -46,8 +46,10 @@ class BroadcastConsumer:
         client_id: str,
         refresh_seconds: float = 60.0,
         fetch_max_wait_ms: int = LONG_FETCH_MAX_WAIT_MS,
+        close_timeout_seconds: float = 10.0,
     ) -> None:
         self._routes = dict(routes)
+        self._close_timeout_seconds = close_timeout_seconds
         self._options: dict[str, Any] = {
             "bootstrap_servers": bootstrap_servers,
             "group_id": None,  # no group: every partition is ours, nothing is committed
@@ -150,6 +152,13 @@ class BroadcastConsumer:
         self._stopping.set()
 
     async def close(self) -> None:
-        """Close the connections to the broker."""
-        with contextlib.suppress(Exception):
-            await self._consumer.stop()
+        """Close the connections to the broker, giving up after `close_timeout_seconds`:
+        aiokafka waits until each connection's socket is closed, which a broker in trouble
+        may never allow, and a gateway told to stop must still exit."""
+        try:
+            async with asyncio.timeout(self._close_timeout_seconds):
+                await self._consumer.stop()
+        except TimeoutError:
+            logger.warning("kafka_close_timed_out", seconds=self._close_timeout_seconds)
+        except Exception as exc:  # closing anyway: nothing left to do with the error
+            logger.warning("kafka_close_failed", error=repr(exc))

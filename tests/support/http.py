@@ -15,6 +15,7 @@ from hypercorn.config import Config as HypercornConfig
 from quart import Quart
 
 from common_core.processes import free_port
+from common_core.task_dump import task_stacks
 
 
 @asynccontextmanager
@@ -34,7 +35,24 @@ async def serving(app: Quart, timeout: float = 15.0, port: int | None = None) ->
         yield base_url
     finally:
         stop.set()
-        await task
+        await _stopped(task, base_url)
+
+
+# Far beyond a clean stop (Hypercorn's graceful timeout, the app's own shutdown), far below the
+# test timeout: a server that does not stop is reported with what it is waiting for.
+_STOP_LIMIT_SECONDS = 60.0
+
+
+async def _stopped(task: asyncio.Task[None], base_url: str) -> None:
+    try:
+        async with asyncio.timeout(_STOP_LIMIT_SECONDS):
+            await asyncio.shield(task)
+    except TimeoutError:
+        stacks = task_stacks()  # each task's await chain: where the shutdown waits
+        task.cancel()
+        raise AssertionError(
+            f"{base_url} did not stop within {_STOP_LIMIT_SECONDS:.0f}s; the tasks: {stacks}"
+        ) from None
 
 
 async def _wait_until_answering(base_url: str, task: asyncio.Task[None], timeout: float) -> None:
