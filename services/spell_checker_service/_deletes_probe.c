@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "_crc32.h"
+#include "_utf8.h"
 
 #define BUCKET_BITS 20
 #define SHIFT (32 - BUCKET_BITS)
@@ -104,33 +104,6 @@ static Py_ssize_t distinct(uint32_t *crcs, Py_ssize_t n) {
     for (Py_ssize_t i = 1; i < n; i++)
         if (crcs[i] != crcs[kept - 1]) crcs[kept++] = crcs[i];
     return kept;
-}
-
-/* The word's UTF-8 bytes and where each of its letters starts (n + 1 offsets). */
-typedef struct {
-    const unsigned char *bytes;
-    Py_ssize_t *starts;
-    Py_ssize_t letters;
-} Letters;
-
-static int letters_of(PyObject *word, Letters *out) {
-    Py_ssize_t size;
-    const char *utf8 = PyUnicode_AsUTF8AndSize(word, &size);
-    if (utf8 == NULL) return -1;
-    Py_ssize_t letters = PyUnicode_GET_LENGTH(word);
-    Py_ssize_t *starts = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(letters + 1));
-    if (starts == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    Py_ssize_t letter = 0;
-    for (Py_ssize_t i = 0; i < size; i++)
-        if (((unsigned char)utf8[i] & 0xC0) != 0x80) starts[letter++] = i;
-    starts[letters] = size;
-    out->bytes = (const unsigned char *)utf8;
-    out->starts = starts;
-    out->letters = letters;
-    return 0;
 }
 
 /* One call's state: the word's letters, the index's buffers, room for `capacity` CRCs. */

@@ -15,7 +15,7 @@
 #include <Python.h>
 #include <stdint.h>
 
-#include "_crc32.h"
+#include "_utf8.h"
 
 enum { FORMS, BEGIN, MIDDLE, END, TABLES };
 
@@ -73,16 +73,17 @@ static int has(const Py_buffer *view, uint32_t key) {
 /* Mark in `next` where a part may start after one from `table` that starts at letter `start`
  * and ends before the last letter: right after it, or on its last letter when that letter is
  * doubled (SIMPLIFIEDTRIPLE: glass + skål is written glasskål). */
-static void mark_after(const Py_buffer *table, const unsigned char *bytes, const Py_ssize_t *cut,
-                       Py_ssize_t letters, Py_ssize_t start, char *next) {
+static void mark_after(const Py_buffer *table, const Letters *w, Py_ssize_t start, char *next) {
+    const unsigned char *bytes = w->bytes;
+    const Py_ssize_t *at = w->starts;
     uint32_t crc = 0;
-    for (Py_ssize_t end = start + 1; end < letters; end++) {
-        crc = crc_extend(crc, bytes + cut[end - 1], cut[end] - cut[end - 1]);
+    for (Py_ssize_t end = start + 1; end < w->letters; end++) {
+        crc = crc_extend(crc, bytes + at[end - 1], at[end] - at[end - 1]);
         if (!has(table, crc)) continue;
         next[end] = 1;
-        Py_ssize_t size = cut[end] - cut[end - 1];
-        if (end - start >= 2 && cut[end - 1] - cut[end - 2] == size &&
-            memcmp(bytes + cut[end - 2], bytes + cut[end - 1], (size_t)size) == 0)
+        Py_ssize_t size = at[end] - at[end - 1];
+        if (end - start >= 2 && at[end - 1] - at[end - 2] == size &&
+            memcmp(bytes + at[end - 2], bytes + at[end - 1], (size_t)size) == 0)
             next[end - 1] = 1;
     }
 }
@@ -92,34 +93,28 @@ static PyObject *may_accept(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OU", &capsule, &word)) return NULL;
     const Tables *packed = PyCapsule_GetPointer(capsule, CAPSULE);
     if (packed == NULL) return NULL;
-    Py_ssize_t size;
-    const char *utf8 = PyUnicode_AsUTF8AndSize(word, &size);
-    if (utf8 == NULL) return NULL;
-    const unsigned char *bytes = (const unsigned char *)utf8;
-    if (has(&packed->views[FORMS], crc_extend(0, bytes, size))) Py_RETURN_TRUE;
-    Py_ssize_t letters = PyUnicode_GET_LENGTH(word);
-    /* cut[i]: the byte offset of letter i (cut[letters]: the end); reachable[i]: a part may
-     * start at letter i. */
-    Py_ssize_t *cut = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(letters + 1));
-    char *reachable = PyMem_Calloc((size_t)letters + 1, 1);
-    if (cut == NULL || reachable == NULL) {
-        PyMem_Free(cut);
-        PyMem_Free(reachable);
+    Letters w;
+    if (letters_of(word, &w) < 0) return NULL;
+    Py_ssize_t size = w.starts[w.letters];
+    if (has(&packed->views[FORMS], crc_extend(0, w.bytes, size))) {
+        PyMem_Free(w.starts);
+        Py_RETURN_TRUE;
+    }
+    char *reachable = PyMem_Calloc((size_t)w.letters + 1, 1); /* a part may start there */
+    if (reachable == NULL) {
+        PyMem_Free(w.starts);
         return PyErr_NoMemory();
     }
-    Py_ssize_t letter = 0;
-    for (Py_ssize_t at = 0; at < size; at++)
-        if ((bytes[at] & 0xC0) != 0x80) cut[letter++] = at;
-    cut[letters] = size;
-    mark_after(&packed->views[BEGIN], bytes, cut, letters, 0, reachable);
+    mark_after(&packed->views[BEGIN], &w, 0, reachable);
     /* Parts only reach forwards, so one pass over the starts in order sees every one. */
     int found = 0;
-    for (Py_ssize_t start = 1; start < letters && !found; start++) {
+    for (Py_ssize_t start = 1; start < w.letters && !found; start++) {
         if (!reachable[start]) continue;
-        found = has(&packed->views[END], crc_extend(0, bytes + cut[start], size - cut[start]));
-        if (!found) mark_after(&packed->views[MIDDLE], bytes, cut, letters, start, reachable);
+        Py_ssize_t from = w.starts[start];
+        found = has(&packed->views[END], crc_extend(0, w.bytes + from, size - from));
+        if (!found) mark_after(&packed->views[MIDDLE], &w, start, reachable);
     }
-    PyMem_Free(cut);
+    PyMem_Free(w.starts);
     PyMem_Free(reachable);
     return PyBool_FromLong(found);
 }

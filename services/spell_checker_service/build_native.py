@@ -14,8 +14,8 @@ says so and exits 0: each module's Python twin then runs, with the same answers,
 - `_word_scan.c`: the tokenizer's scan for the words to check (tokenizer.py);
 - `_word_forms.c`: the quick "no" before Hunspell sv_SE (word_forms.py);
 - `_ranking.c`: the candidates' scoring loop (ranking.py);
-- `_crc32.h`: zlib's CRC-32, included by the two that hash strings; a module is compiled
-  again when a header is newer than it.
+- `_utf8.h`: a word's letter offsets in UTF-8 and zlib's CRC-32, included by the two that
+  hash strings; a module is compiled again when a header is newer than it.
 """
 
 from __future__ import annotations
