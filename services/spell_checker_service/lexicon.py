@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import mmap
 import os
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from services.spell_checker_service import hunspell_forms, word_forms
 from services.spell_checker_service.deletes_index import (
     DeletesIndex,
     deletes,
+    map_read_only,
     word_order_checksum,
 )
 from services.spell_checker_service.edit_distance import one_edit_apart
@@ -95,14 +95,25 @@ class Dictionary:
             return []
 
 
+def hunspell_files(language: str) -> tuple[Path, Path]:
+    """The .aff and .dic `hunspell(language)` reads."""
+    if language == "en":
+        import hunspell as chunspell
+
+        folder, name = Path(chunspell.__file__).parent / "dictionaries", "en_US"
+    else:
+        folder, name = DATA, "sv_SE"
+    return folder / f"{name}.aff", folder / f"{name}.dic"
+
+
 def hunspell(language: str) -> Dictionary:
     """The language's Hunspell dictionary: en_US as chunspell ships it; Debian's sv_SE
     (Göran Andersson's dictionary, LGPL-3, in data/)."""
     import hunspell as chunspell  # chunspell's module name
 
-    if language == "en":
-        return Dictionary(chunspell.Hunspell("en_US"))
-    return Dictionary(chunspell.Hunspell("sv_SE", hunspell_data_dir=str(DATA)))
+    # The files word_forms.py reads too: its quick "no" is only safe for this dictionary.
+    aff, _ = hunspell_files(language)
+    return Dictionary(chunspell.Hunspell(aff.stem, hunspell_data_dir=str(aff.parent)))
 
 
 def load_lexicon(language: str, alphabet: str, checker: Any) -> Lexicon:
@@ -135,17 +146,6 @@ def load_index(
     return DeletesIndex.map_file(path, checksum) or built
 
 
-def hunspell_files(language: str) -> tuple[Path, Path]:
-    """The .aff and .dic `hunspell(language)` reads."""
-    if language == "en":
-        import hunspell as chunspell
-
-        folder, name = Path(chunspell.__file__).parent / "dictionaries", "en_US"
-    else:
-        folder, name = DATA, "sv_SE"
-    return folder / f"{name}.aff", folder / f"{name}.dic"
-
-
 def load_word_forms(language: str, alphabet: str) -> WordForms:
     """The language's Hunspell forms and compound parts (word_forms.py), from the cache when
     built from the same dictionary."""
@@ -155,21 +155,12 @@ def load_word_forms(language: str, alphabet: str) -> WordForms:
     for module in (hunspell_forms, word_forms):
         digest.update(Path(module.__file__ or "").read_bytes())
     path = _cache_dir() / f"forms-{language}-{digest.hexdigest()[:16]}-{sys.byteorder}.bin"
-    mapped = _map(path)
+    mapped = map_read_only(path)
     tables = None if mapped is None else tables_in(memoryview(mapped))
     if tables is None:
         tables = build_tables(*hunspell_files(language))
         _write_atomically(path, tables_to_bytes(tables))
     return WordForms(tables)
-
-
-def _map(path: Path) -> mmap.mmap | None:
-    """The file mapped read-only, so processes share its pages (None when it cannot be)."""
-    try:
-        with path.open("rb") as handle:
-            return mmap.mmap(handle.fileno(), 0, prot=mmap.PROT_READ)
-    except (OSError, ValueError):
-        return None
 
 
 def load_rare_words(language: str, alphabet: str, checker: Any) -> dict[str, int]:
