@@ -47,6 +47,9 @@ class Ranker:
         compiled: bool = True,
     ) -> None:
         self._words, self._log_freq, self._weight = words, log_freq, weight
+        # The least a letter edit, and any edit (an apostrophe's too), costs a score.
+        self._letter_step = weight * CHEAPEST_LETTER_EDIT
+        self._any_step = weight * CHEAPEST_EDIT
         self._native = _native if compiled else None
         self._packed = None
         if self._native is not None:
@@ -54,8 +57,8 @@ class Ranker:
                 words,
                 log_freq,
                 weight,
-                weight * CHEAPEST_LETTER_EDIT,
-                weight * CHEAPEST_EDIT,
+                self._letter_step,
+                self._any_step,
                 damerau_distance,
                 single_edit_cost,
                 edit_cost,
@@ -113,8 +116,7 @@ class Ranker:
         _ranking.c computes them)."""
         words, log_freq, weight = self._words, self._log_freq, self._weight
         apostrophe = "'" in word
-        letter_step = weight * CHEAPEST_LETTER_EDIT
-        any_step = weight * CHEAPEST_EDIT
+        letter_step, any_step = self._letter_step, self._any_step
         known = dict(seed)
         scored = list(seed)
         top = seed[0][1] if seed else -math.inf
